@@ -1,0 +1,76 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+// Command localcp runs a long-lived, real Kubernetes control plane (etcd and kube-apiserver) on loopback
+// for `make demo`, the e2e suite and manual use with kubectl and k9s. It reuses controller-runtime's envtest
+// control plane, which provisions the serving certificates and an admin user, and writes an admin
+// kubeconfig. It runs until SIGINT or SIGTERM, then stops both processes and removes their data.
+//
+// hack/local-controlplane.sh wraps it with up, down, status and kubeconfig.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+func main() {
+	assets := flag.String("assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with the etcd and kube-apiserver binaries")
+	kubeconfig := flag.String("write-kubeconfig", "", "where to write the admin kubeconfig (required)")
+	crds := flag.String("crds", "", "optional directory of CRD manifests to install once the apiserver is up")
+	flag.Parse()
+	if *kubeconfig == "" || *assets == "" {
+		fmt.Fprintln(os.Stderr, "localcp: -write-kubeconfig and -assets (or KUBEBUILDER_ASSETS) are required")
+		os.Exit(2)
+	}
+	if err := run(*assets, *kubeconfig, *crds); err != nil {
+		fmt.Fprintln(os.Stderr, "localcp:", err)
+		os.Exit(1)
+	}
+}
+
+func run(assets, kubeconfig, crds string) error {
+	env := &envtest.Environment{BinaryAssetsDirectory: assets, ErrorIfCRDPathMissing: crds != ""}
+	if crds != "" {
+		env.CRDDirectoryPaths = []string{crds}
+	}
+	if _, err := env.Start(); err != nil {
+		return fmt.Errorf("starting the control plane: %w", err)
+	}
+	defer func() { _ = env.Stop() }()
+
+	admin, err := env.AddUser(envtest.User{Name: "wxlink-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return fmt.Errorf("provisioning the admin user: %w", err)
+	}
+	cfg, err := admin.KubeConfig()
+	if err != nil {
+		return fmt.Errorf("rendering the kubeconfig: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(kubeconfig), 0o700); err != nil {
+		return err
+	}
+	// Write then rename, so a reader never sees half a file: the wrapper waits for this file to appear.
+	tmp := kubeconfig + ".tmp"
+	if err := os.WriteFile(tmp, cfg, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, kubeconfig); err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(kubeconfig) }()
+	fmt.Printf("control plane up at %s; kubeconfig %s\n", env.Config.Host, kubeconfig)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	fmt.Println("control plane stopping")
+	return nil
+}
