@@ -1,0 +1,269 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AssociationType is the kind of association between two accounts. It must agree with the kinds of the
+// link's two ends. A third-party store (微店/有赞/微盟) binding is planned as its own kind, not a type here.
+// +kubebuilder:validation:Enum=OfficialAccountToMiniProgram;WeComToMiniProgram;ChannelsToMiniProgram;StoreToChannels;StoreToOfficialAccount;StoreToWeCom;StoreToMiniProgram
+type AssociationType string
+
+// Association types and the ends they join (from -> to).
+const (
+	// OfficialAccountToMiniProgram (公众号关联小程序): OfficialAccount -> MiniProgram. Quota: 10 same-subject and
+	// 3 other-subject per Official Account, 500 per Mini Program, 13 and 500 new a month.
+	OfficialAccountToMiniProgram AssociationType = "OfficialAccountToMiniProgram"
+	// WeComToMiniProgram: WeComCorp -> MiniProgram. Console-only: the Mini Program's admin scans once, then a
+	// visibility scope is set.
+	WeComToMiniProgram AssociationType = "WeComToMiniProgram"
+	// ChannelsToMiniProgram: ChannelsAccount -> MiniProgram. No binding API: derived eligibility.
+	ChannelsToMiniProgram AssociationType = "ChannelsToMiniProgram"
+	// StoreToChannels: WeChatStore -> ChannelsAccount.
+	StoreToChannels AssociationType = "StoreToChannels"
+	// StoreToOfficialAccount: WeChatStore -> OfficialAccount (partner account, invited by API, accepted by hand).
+	StoreToOfficialAccount AssociationType = "StoreToOfficialAccount"
+	// StoreToWeCom: WeChatStore -> WeComCorp (console-only).
+	StoreToWeCom AssociationType = "StoreToWeCom"
+	// StoreToMiniProgram: WeChatStore -> MiniProgram (partner account, invited by API, accepted by hand).
+	StoreToMiniProgram AssociationType = "StoreToMiniProgram"
+)
+
+// AccountKind names a wxlink account kind at one end of an association.
+// +kubebuilder:validation:Enum=OfficialAccount;MiniProgram;WeComCorp;ChannelsAccount;WeChatStore
+type AccountKind string
+
+// Account kinds.
+const (
+	KindOfficialAccount AccountKind = "OfficialAccount"
+	KindMiniProgram     AccountKind = "MiniProgram"
+	KindWeComCorp       AccountKind = "WeComCorp"
+	KindChannelsAccount AccountKind = "ChannelsAccount"
+	KindWeChatStore     AccountKind = "WeChatStore"
+)
+
+// AccountReference names an account object of a given kind in the same namespace.
+type AccountReference struct {
+	// kind of the referenced account.
+	// +required
+	Kind AccountKind `json:"kind"`
+
+	// name of the referenced account object, in the same namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// OfficialAccountLinkOptions are the options of an OfficialAccountToMiniProgram association.
+type OfficialAccountLinkOptions struct {
+	// notifyFollowers sends the account's followers a notice of the new Mini Program (notify_users).
+	// +optional
+	// +kubebuilder:default=false
+	NotifyFollowers bool `json:"notifyFollowers,omitempty"`
+
+	// showOnProfile shows the Mini Program on the Official Account's profile page (show_profile).
+	// +optional
+	// +kubebuilder:default=false
+	ShowOnProfile bool `json:"showOnProfile,omitempty"`
+}
+
+// WeComVisibility is which members of the corp see the Mini Program on the WeCom workbench.
+// +kubebuilder:validation:XValidation:rule="(has(self.departments) && size(self.departments) > 0) || (has(self.users) && size(self.users) > 0) || (has(self.tags) && size(self.tags) > 0)",message="weCom.visibility needs at least one department, user or tag: an empty scope hides the Mini Program from everyone"
+type WeComVisibility struct {
+	// departments by WeCom department ID.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=100
+	Departments []int64 `json:"departments,omitempty"`
+	// users by WeCom userid.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:items:MaxLength=64
+	Users []string `json:"users,omitempty"`
+	// tags by WeCom tag ID.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=100
+	Tags []int64 `json:"tags,omitempty"`
+}
+
+// WeComLinkOptions are the options of a WeComToMiniProgram association.
+type WeComLinkOptions struct {
+	// visibility is the scope of members who see the Mini Program on the workbench.
+	// +required
+	Visibility WeComVisibility `json:"visibility"`
+}
+
+// AssociationLinkSpec declares one association between two accounts.
+//
+// +kubebuilder:validation:XValidation:rule="{'OfficialAccountToMiniProgram': ['OfficialAccount', 'MiniProgram'], 'WeComToMiniProgram': ['WeComCorp', 'MiniProgram'], 'ChannelsToMiniProgram': ['ChannelsAccount', 'MiniProgram'], 'StoreToChannels': ['WeChatStore', 'ChannelsAccount'], 'StoreToOfficialAccount': ['WeChatStore', 'OfficialAccount'], 'StoreToWeCom': ['WeChatStore', 'WeComCorp'], 'StoreToMiniProgram': ['WeChatStore', 'MiniProgram']}[self.type] == [self.from.kind, self.to.kind]",messageExpression="'type ' + self.type + ' does not join a ' + self.from.kind + ' to a ' + self.to.kind + ': set from.kind and to.kind to the ends the type names (for example OfficialAccountToMiniProgram joins from.kind OfficialAccount to to.kind MiniProgram)'",reason=FieldValueInvalid,fieldPath=.type
+// +kubebuilder:validation:XValidation:rule="!has(self.officialAccount) || self.type == 'OfficialAccountToMiniProgram'",message="options.officialAccount applies only to type OfficialAccountToMiniProgram: remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.weCom) || self.type == 'WeComToMiniProgram'",message="options.weCom applies only to type WeComToMiniProgram: remove it"
+// +kubebuilder:validation:XValidation:rule="self.type != 'WeComToMiniProgram' || has(self.weCom)",message="type WeComToMiniProgram needs weCom.visibility: say which departments, users or tags see the Mini Program"
+type AssociationLinkSpec struct {
+	// type of the association. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="type is immutable: delete the link and create a new one"
+	Type AssociationType `json:"type"`
+
+	// from is the owner of the association: the account whose quota the link uses. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="from is immutable: a link joins the same two accounts for its whole life; delete it and create a new one"
+	From AccountReference `json:"from"`
+
+	// to is the account being associated. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="to is immutable: a link joins the same two accounts for its whole life; delete it and create a new one"
+	To AccountReference `json:"to"`
+
+	// officialAccount holds the options of an OfficialAccountToMiniProgram association.
+	// +optional
+	OfficialAccount *OfficialAccountLinkOptions `json:"officialAccount,omitempty"`
+
+	// weCom holds the options of a WeComToMiniProgram association.
+	// +optional
+	WeCom *WeComLinkOptions `json:"weCom,omitempty"`
+
+	// deletionPolicy Delete unlinks on the platform when the object is deleted; Orphan leaves the link in place.
+	// +optional
+	// +kubebuilder:default=Delete
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// managementPolicy Full links on the platform; ObserveOnly adopts and reports, and never writes.
+	// +optional
+	// +kubebuilder:default=Full
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+}
+
+// SubjectRelation says whether the two ends of a link share a subject.
+// +kubebuilder:validation:Enum=Same;Other
+type SubjectRelation string
+
+const (
+	// SubjectRelationSame: both ends belong to the same subject; the link takes effect at once.
+	SubjectRelationSame SubjectRelation = "Same"
+	// SubjectRelationOther: the ends belong to different subjects; the other side's admin must authorise.
+	SubjectRelationOther SubjectRelation = "Other"
+)
+
+// AdmissionState is the result of quota admission.
+// +kubebuilder:validation:Enum=Admitted;Queued
+type AdmissionState string
+
+const (
+	// AdmissionAdmitted: the link fits every quota and may be made on the platform.
+	AdmissionAdmitted AdmissionState = "Admitted"
+	// AdmissionQueued: a quota is full; the link waits and is admitted automatically when a slot frees.
+	AdmissionQueued AdmissionState = "Queued"
+)
+
+// LinkState is the association's state on the platform.
+// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;Linked;Rejected;ActionRequired;Unknown
+type LinkState string
+
+// Link states. For OfficialAccountToMiniProgram they follow wxamplinkget's status: 12, 2, 1 and 3.
+const (
+	LinkStateNotLinked                    LinkState = "NotLinked"
+	LinkStateAwaitingOfficialAccountAdmin LinkState = "AwaitingOfficialAccountAdmin"
+	LinkStateAwaitingMiniProgramAdmin     LinkState = "AwaitingMiniProgramAdmin"
+	LinkStateLinked                       LinkState = "Linked"
+	LinkStateRejected                     LinkState = "Rejected"
+	// LinkStateActionRequired: the association can only be made in a console; the Ready message says where.
+	LinkStateActionRequired LinkState = "ActionRequired"
+	// LinkStateUnknown: the platform reported a status wxlink does not know (for example the undocumented 4).
+	LinkStateUnknown LinkState = "Unknown"
+)
+
+// AdmissionStatus is the result of quota admission for the link.
+type AdmissionStatus struct {
+	// state is Admitted or Queued.
+	// +required
+	State AdmissionState `json:"state"`
+	// queuePosition is the link's 1-based place in its owner's queue while Queued.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	QueuePosition int32 `json:"queuePosition,omitempty"`
+	// message says which quota decided, with the numbers.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// PlatformLinkStatus is the association as the platform reports it.
+type PlatformLinkStatus struct {
+	// state of the association on the platform.
+	// +required
+	State LinkState `json:"state"`
+	// rawStatus is the platform's own status code, when it has one (wxamplinkget: 1, 2, 3, 12).
+	// +optional
+	RawStatus *int32 `json:"rawStatus,omitempty"`
+	// linkedTime is when wxlink first saw the association linked.
+	// +optional
+	LinkedTime *metav1.Time `json:"linkedTime,omitempty"`
+}
+
+// AssociationLinkStatus is the observed state of an association.
+type AssociationLinkStatus struct {
+	StatusBase `json:",inline"`
+
+	// fromAppID and toAppID are the resolved identities of the two ends.
+	// +optional
+	FromAppID string `json:"fromAppID,omitempty"`
+	// +optional
+	ToAppID string `json:"toAppID,omitempty"`
+
+	// subjectRelation says whether the two ends share a subject.
+	// +optional
+	SubjectRelation SubjectRelation `json:"subjectRelation,omitempty"`
+
+	// admission is the result of quota admission.
+	// +optional
+	Admission *AdmissionStatus `json:"admission,omitempty"`
+
+	// platform is the association as the platform reports it.
+	// +optional
+	Platform *PlatformLinkStatus `json:"platform,omitempty"`
+}
+
+// AssociationLink is one association between two WeChat accounts, such as an Official Account and a Mini
+// Program (公众号关联小程序). wxlink admits it against the owner's quotas, makes it on the platform, and reports
+// who must act while it waits.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=link,categories=wechat
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`,priority=1
+// +kubebuilder:printcolumn:name="From",type=string,JSONPath=`.spec.from.name`
+// +kubebuilder:printcolumn:name="To",type=string,JSONPath=`.spec.to.name`
+// +kubebuilder:printcolumn:name="Subject",type=string,JSONPath=`.status.subjectRelation`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.platform.state`,priority=1
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type AssociationLink struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec AssociationLinkSpec `json:"spec"`
+	// +optional
+	Status AssociationLinkStatus `json:"status,omitempty"`
+}
+
+// AssociationLinkList is a list of AssociationLinks.
+//
+// +kubebuilder:object:root=true
+type AssociationLinkList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []AssociationLink `json:"items"`
+}
+
+func init() {
+	register(&AssociationLink{}, &AssociationLinkList{})
+}

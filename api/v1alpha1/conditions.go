@@ -1,0 +1,104 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package v1alpha1
+
+// Condition types. Every kind carries Ready and Synced; the others appear on the kinds they concern.
+const (
+	// ConditionReady is True when the object's declared state holds on the platform. It follows the kstatus
+	// convention, so kubectl wait, Flux and Argo CD read it as health.
+	ConditionReady = "Ready"
+	// ConditionSynced is True when the last reconcile finished without error. False with reason
+	// ReconcileError says the platform or the cluster could not be reached or refused a call.
+	ConditionSynced = "Synced"
+	// ConditionSubjectMatched is True when the platform reports the subject declared in spec.subject.
+	ConditionSubjectMatched = "SubjectMatched"
+	// ConditionVerified mirrors the account's WeChat verification as required by its subject type.
+	ConditionVerified = "Verified"
+	// ConditionAdmitted is True when an AssociationLink is within every quota of its owners.
+	ConditionAdmitted = "Admitted"
+	// ConditionLinked is True when the platform reports the association in place.
+	ConditionLinked = "Linked"
+	// ConditionPrerequisitesMet is True when the platform's preconditions for a binding hold (for example a
+	// verified Mini Program for a WeChat Pay merchant binding).
+	ConditionPrerequisitesMet = "PrerequisitesMet"
+	// ConditionMembersSynced is True when a MiniProgram's testers match spec.members.
+	ConditionMembersSynced = "MembersSynced"
+	// ConditionReachable is True when a PlatformConfig's endpoint answered its last call.
+	ConditionReachable = "Reachable"
+	// ConditionCredentialsValid is True when a PlatformConfig obtained a token with its credentials.
+	ConditionCredentialsValid = "CredentialsValid"
+)
+
+// Condition reasons. Reasons are CamelCase and stable: alerting and GitOps tools may match on them.
+const (
+	// ReasonAvailable: the object is Ready.
+	ReasonAvailable = "Available"
+	// ReasonReconcileSuccess: the last reconcile succeeded (Synced=True).
+	ReasonReconcileSuccess = "ReconcileSuccess"
+	// ReasonReconcileError: the last reconcile failed and will be retried with backoff (Synced=False).
+	ReasonReconcileError = "ReconcileError"
+	// ReasonPaused: the pause annotation is set; nothing is done until it is removed.
+	ReasonPaused = "Paused"
+	// ReasonProgressing: work is under way and the object is expected to become Ready without anyone acting.
+	ReasonProgressing = "Progressing"
+	// ReasonDeleting: the object is being deleted and its finalizer is cleaning up.
+	ReasonDeleting = "Deleting"
+	// ReasonDependencyNotFound: a referenced object does not exist.
+	ReasonDependencyNotFound = "DependencyNotFound"
+	// ReasonDependencyNotReady: a referenced object exists but is not Ready.
+	ReasonDependencyNotReady = "DependencyNotReady"
+	// ReasonSubjectMismatch: the platform reports a subject other than the declared one.
+	ReasonSubjectMismatch = "SubjectMismatch"
+	// ReasonSubjectMatched: the platform reports the declared subject.
+	ReasonSubjectMatched = "SubjectMatched"
+	// ReasonVerificationRequired: the subject type requires WeChat verification and the account lacks it.
+	ReasonVerificationRequired = "VerificationRequired"
+	// ReasonWithinQuota: an AssociationLink fits every quota of its owners.
+	ReasonWithinQuota = "WithinQuota"
+	// ReasonQuotaExceeded: an AssociationLink is queued behind a full quota; it is admitted automatically
+	// when a slot frees.
+	ReasonQuotaExceeded = "QuotaExceeded"
+	// ReasonMonthlyLimitReached: an AssociationLink is queued until the next WeChat month (UTC+8).
+	ReasonMonthlyLimitReached = "MonthlyLimitReached"
+	// ReasonAwaitingOfficialAccountAdmin: the platform waits for the Official Account's admin (status 12).
+	ReasonAwaitingOfficialAccountAdmin = "AwaitingOfficialAccountAdmin"
+	// ReasonAwaitingMiniProgramAdmin: the platform waits for the Mini Program's admin (status 2).
+	ReasonAwaitingMiniProgramAdmin = "AwaitingMiniProgramAdmin"
+	// ReasonRejected: the other side's admin rejected the association (status 3). Terminal.
+	ReasonRejected = "Rejected"
+	// ReasonActionRequired: only a person can take the next step, in a console named in the message.
+	ReasonActionRequired = "ActionRequired"
+	// ReasonObserveOnly: managementPolicy is ObserveOnly and the platform differs from the spec.
+	ReasonObserveOnly = "ObserveOnly"
+	// ReasonRuleViolation: a platform rule forbids the spec. Terminal until the object or a dependency changes.
+	ReasonRuleViolation = "RuleViolation"
+)
+
+// Event reasons, emitted for every platform mutation and every terminal decision.
+const (
+	// EventLinkRequested: wxlink asked the platform to make an association.
+	EventLinkRequested = "LinkRequested"
+	// EventLinked: the platform reports the association in place.
+	EventLinked = "Linked"
+	// EventUnlinked: wxlink undid the association on the platform (deletionPolicy Delete).
+	EventUnlinked = "Unlinked"
+	// EventAdopted: an association that already existed on the platform was adopted, not duplicated.
+	EventAdopted = "Adopted"
+	// EventQueued: quota admission queued the link behind a full quota.
+	EventQueued = "Queued"
+	// EventAdmitted: a slot freed and quota admission admitted a queued link.
+	EventAdmitted = "Admitted"
+	// EventRejected: the other side's admin rejected the association.
+	EventRejected = "Rejected"
+	// EventDriftDetected: the platform no longer matches the spec (for example a link removed in the console).
+	EventDriftDetected = "DriftDetected"
+	// EventRuleViolation: a platform rule forbids the spec; nothing is retried until something changes.
+	EventRuleViolation = "RuleViolation"
+	// EventTesterBound: a tester was bound to a Mini Program.
+	EventTesterBound = "TesterBound"
+	// EventTesterUnbound: a tester was unbound from a Mini Program.
+	EventTesterUnbound = "TesterUnbound"
+	// EventOpenPlatformBound: an account was bound to an Open Platform account.
+	EventOpenPlatformBound = "OpenPlatformBound"
+)

@@ -1,0 +1,114 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// WeChatID is a WeChat user's ID (微信号): 6 to 20 letters, digits, "-" or "_", starting with a letter.
+// +kubebuilder:validation:Pattern=`^[a-zA-Z][-_a-zA-Z0-9]{5,19}$`
+type WeChatID string
+
+// MiniProgramMembers declares the Mini Program's members that wxlink reconciles through the API.
+// Developers are managed in the Mini Program console only (the platform has no API for them); wxlink
+// reports their count against the limit.
+// +kubebuilder:validation:XValidation:rule="!has(self.testers) || size(self.testers) <= 40",message="a Mini Program has at most 40 testers (20/40 for a verified organisation, 10/20 unverified, 5/10 for an individual): remove testers from spec.members.testers"
+type MiniProgramMembers struct {
+	// testers (体验者) by WeChat ID. The platform allows 40 for a verified organisation, 20 for an unverified
+	// one and 10 for an individual; wxlink checks the limit that applies before calling the platform.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=100
+	Testers []WeChatID `json:"testers,omitempty"`
+}
+
+// MiniProgramSpec declares an existing Mini Program (小程序).
+type MiniProgramSpec struct {
+	// appID of the Mini Program: "wx" followed by 16 hexadecimal characters. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="appID is immutable: an object names one account for its whole life; create a new object for another account"
+	AppID AppID `json:"appID"`
+
+	AccountSpec `json:",inline"`
+
+	// members to reconcile on the platform. When unset, wxlink leaves the members alone.
+	// +optional
+	Members *MiniProgramMembers `json:"members,omitempty"`
+
+	// managementPolicy Full binds and unbinds testers to match spec.members; ObserveOnly only reports.
+	// +optional
+	// +kubebuilder:default=Full
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+}
+
+// MiniProgramMemberStatus is the use of the member limits.
+type MiniProgramMemberStatus struct {
+	// testers is the number of testers bound on the platform, as "count/limit".
+	// +optional
+	Testers string `json:"testers,omitempty"`
+	// developersLimit is the number of developers the subject and verification allow.
+	// +optional
+	DevelopersLimit int32 `json:"developersLimit,omitempty"`
+}
+
+// MiniProgramStatus is what wxlink observed about the Mini Program.
+type MiniProgramStatus struct {
+	StatusBase `json:",inline"`
+
+	ObservedAccount `json:",inline"`
+
+	// released is true when a version of the Mini Program is released on WeChat. WeCom can only show
+	// released Mini Programs.
+	// +optional
+	Released *bool `json:"released,omitempty"`
+
+	// linkedBy is the number of Official Accounts associated with the Mini Program, as "count/500".
+	// +optional
+	LinkedBy string `json:"linkedBy,omitempty"`
+
+	// monthlyLinks counts the new associations to this Mini Program this WeChat month (limit 500).
+	// +optional
+	MonthlyLinks *MonthlyCount `json:"monthlyLinks,omitempty"`
+
+	// members is the use of the member limits.
+	// +optional
+	Members MiniProgramMemberStatus `json:"members,omitempty"`
+}
+
+// MiniProgram is an existing WeChat Mini Program (小程序) that wxlink observes, links to and manages testers of.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=mp,categories=wechat
+// +kubebuilder:printcolumn:name="AppID",type=string,JSONPath=`.spec.appID`
+// +kubebuilder:printcolumn:name="Subject",type=string,JSONPath=`.spec.subject.name`
+// +kubebuilder:printcolumn:name="Verified",type=string,JSONPath=`.status.verification`
+// +kubebuilder:printcolumn:name="Linked-By",type=string,JSONPath=`.status.linkedBy`
+// +kubebuilder:printcolumn:name="Testers",type=string,JSONPath=`.status.members.testers`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type MiniProgram struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec MiniProgramSpec `json:"spec"`
+	// +optional
+	Status MiniProgramStatus `json:"status,omitempty"`
+}
+
+// MiniProgramList is a list of MiniPrograms.
+//
+// +kubebuilder:object:root=true
+type MiniProgramList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []MiniProgram `json:"items"`
+}
+
+func init() {
+	register(&MiniProgram{}, &MiniProgramList{})
+}

@@ -1,0 +1,117 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// OfficialAccountType is the kind of Official Account.
+// +kubebuilder:validation:Enum=Subscription;Service
+type OfficialAccountType string
+
+const (
+	// OfficialAccountSubscription is a subscription account (订阅号).
+	OfficialAccountSubscription OfficialAccountType = "Subscription"
+	// OfficialAccountService is a service account (服务号).
+	OfficialAccountService OfficialAccountType = "Service"
+)
+
+// OfficialAccountSpec declares an existing Official Account (公众号/服务号).
+type OfficialAccountSpec struct {
+	// appID of the Official Account: "wx" followed by 16 hexadecimal characters. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="appID is immutable: an object names one account for its whole life; create a new object for another account"
+	AppID AppID `json:"appID"`
+
+	// accountType is the expected type of the account. When set, a different type on the platform is reported.
+	// +optional
+	AccountType OfficialAccountType `json:"accountType,omitempty"`
+
+	AccountSpec `json:",inline"`
+
+	// tokenPublication publishes the account's current access_token into a Secret for other workloads.
+	// +optional
+	TokenPublication *TokenPublication `json:"tokenPublication,omitempty"`
+}
+
+// OfficialAccountQuota is the Official Account's use of its association quotas. The numbers count every
+// Mini Program linked or pending on the platform, including links made by hand in the console.
+type OfficialAccountQuota struct {
+	// sameSubject is the use of the same-subject quota, as "used/limit" (for example "7/10").
+	// +optional
+	SameSubject string `json:"sameSubject,omitempty"`
+	// otherSubject is the use of the other-subject quota, as "used/limit" (for example "2/3").
+	// +optional
+	OtherSubject string `json:"otherSubject,omitempty"`
+	// thisMonth is the use of this WeChat month's new-association allowance, as "used/limit" (for example "5/13").
+	// +optional
+	ThisMonth string `json:"thisMonth,omitempty"`
+	// queued is the number of AssociationLinks waiting for a slot.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Queued int32 `json:"queued,omitempty"`
+}
+
+// OfficialAccountStatus is what wxlink observed about the Official Account.
+type OfficialAccountStatus struct {
+	StatusBase `json:",inline"`
+
+	ObservedAccount `json:",inline"`
+
+	// accountType as the platform reports it.
+	// +optional
+	AccountType OfficialAccountType `json:"accountType,omitempty"`
+
+	// username is the account's original ID (原始ID, gh_…), which older platform responses use instead of the AppID.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Username string `json:"username,omitempty"`
+
+	// quota is the use of the association quotas.
+	// +optional
+	Quota OfficialAccountQuota `json:"quota,omitempty"`
+
+	// monthlyLinks counts the new associations made this WeChat month. It is the durable counter that
+	// quota admission reads; it survives operator restarts and deleted links.
+	// +optional
+	MonthlyLinks *MonthlyCount `json:"monthlyLinks,omitempty"`
+}
+
+// OfficialAccount is an existing WeChat Official Account (公众号/服务号) that wxlink observes and links from.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=oa,categories=wechat
+// +kubebuilder:printcolumn:name="AppID",type=string,JSONPath=`.spec.appID`
+// +kubebuilder:printcolumn:name="Subject",type=string,JSONPath=`.spec.subject.name`
+// +kubebuilder:printcolumn:name="Verified",type=string,JSONPath=`.status.verification`
+// +kubebuilder:printcolumn:name="Same",type=string,JSONPath=`.status.quota.sameSubject`
+// +kubebuilder:printcolumn:name="Other",type=string,JSONPath=`.status.quota.otherSubject`
+// +kubebuilder:printcolumn:name="Month",type=string,JSONPath=`.status.quota.thisMonth`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type OfficialAccount struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec OfficialAccountSpec `json:"spec"`
+	// +optional
+	Status OfficialAccountStatus `json:"status,omitempty"`
+}
+
+// OfficialAccountList is a list of OfficialAccounts.
+//
+// +kubebuilder:object:root=true
+type OfficialAccountList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []OfficialAccount `json:"items"`
+}
+
+func init() {
+	register(&OfficialAccount{}, &OfficialAccountList{})
+}
