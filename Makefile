@@ -1,0 +1,166 @@
+# wxlink-operator Makefile. `make help` lists the targets.
+#
+# Everything a target needs is built from Go modules into bin/ on first use and reused after:
+# developer tools from hack/tools/go.mod, and the control plane (etcd, kube-apiserver) from
+# hack/controlplane/*/go.mod. Nothing is downloaded from outside the Go module proxy.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+# Image of the manager, for docker-build and deploy.
+IMG ?= ghcr.io/wxlink/wxlink-operator:v0.1.0
+
+LOCALBIN := $(CURDIR)/bin
+GOOS := $(shell go env GOOS)
+GOARCH := $(shell go env GOARCH)
+K8S_VERSION := $(shell sed -n 's/^require k8s.io\/kubernetes v//p' hack/controlplane/kube-apiserver/go.mod)
+# Where hack/build-controlplane.sh puts etcd and kube-apiserver: envtest reads it as KUBEBUILDER_ASSETS.
+KUBEBUILDER_ASSETS := $(LOCALBIN)/k8s/$(K8S_VERSION)-$(GOOS)-$(GOARCH)
+export KUBEBUILDER_ASSETS
+
+CONTROLLER_GEN := $(LOCALBIN)/controller-gen
+CRD_REF_DOCS := $(LOCALBIN)/crd-ref-docs
+KUSTOMIZE := $(LOCALBIN)/kustomize
+GOLANGCI_LINT := $(LOCALBIN)/golangci-lint
+# kubectl: the machine's own, or one built from k8s.io/kubernetes where there is none.
+KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(KUBEBUILDER_ASSETS)/kubectl)
+
+# Packages tested by `test-unit` (pure and envtest tests); test/e2e needs the built binaries and a control plane.
+UNIT_PACKAGES = $(shell go list ./... | grep -v /test/e2e)
+# Generated files: `verify-generated` fails when regenerating them changes anything.
+GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (and, from the controllers' markers, the RBAC role).
+	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=manager-role paths="./..." output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: api-docs
+api-docs: $(CRD_REF_DOCS) ## Generate docs/api.md from the API types.
+	$(CRD_REF_DOCS) --source-path=./api --config=hack/api-docs/config.yaml --renderer=markdown \
+		--output-path=docs/api.md --log-level=ERROR
+	go run ./hack/api-docs/conditions api/v1alpha1/conditions.go >> docs/api.md
+
+.PHONY: verify-generated
+verify-generated: ## Fail if `make manifests generate api-docs` would change the tree.
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	for p in $(GENERATED); do mkdir -p $$tmp/$$(dirname $$p); cp -r $$p $$tmp/$$p; done; \
+	$(MAKE) --no-print-directory manifests generate api-docs >/dev/null; \
+	for p in $(GENERATED); do \
+		if ! diff -r $$tmp/$$p $$p; then \
+			echo "$$p is out of date: run 'make manifests generate api-docs' and commit the result" >&2; exit 1; \
+		fi; \
+	done; echo "generated files are current"
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint (configuration and reasons in .golangci.yml).
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: lint-fix
+lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
+	$(GOLANGCI_LINT) run --fix ./...
+
+##@ Test
+
+.PHONY: test
+test: verify-generated vet test-unit test-e2e ## Run everything: generated-file check, vet, unit and envtest tests, e2e tests.
+
+.PHONY: test-unit
+test-unit: controlplane ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).
+	go test $(UNIT_PACKAGES) -coverprofile cover.out
+
+.PHONY: test-e2e
+test-e2e: controlplane $(KUSTOMIZE) ## Run the end-to-end tests against a local control plane started for them.
+	WXLINK_LOCAL_DIR=$(CURDIR)/.local/e2e KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
+		go test ./test/e2e/... -count=1 -v -timeout 20m
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz test for FUZZTIME (default 30s).
+	go test ./internal/rules/ -run '^$$' -fuzz FuzzAdmit -fuzztime $(or $(FUZZTIME),30s)
+
+##@ Local control plane
+
+.PHONY: controlplane
+controlplane: ## Build etcd and kube-apiserver from Go modules into bin/k8s (cached after the first run).
+	@hack/build-controlplane.sh >/dev/null
+
+.PHONY: controlplane-up
+controlplane-up: ## Start a local control plane on loopback; prints the KUBECONFIG to use.
+	hack/local-controlplane.sh up
+
+.PHONY: controlplane-down
+controlplane-down: ## Stop the local control plane.
+	hack/local-controlplane.sh down
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager binary into bin/.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager from your host against the cluster in KUBECONFIG.
+	go run ./cmd/manager --metrics-bind-address=127.0.0.1:8080 --health-probe-bind-address=127.0.0.1:8081
+
+.PHONY: docker-build
+docker-build: ## Build the manager's container image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests $(KUSTOMIZE) ## Install the CRDs into the cluster in KUBECONFIG.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests $(KUSTOMIZE) ## Remove the CRDs (and with them every wxlink object) from the cluster in KUBECONFIG.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests $(KUSTOMIZE) ## Deploy the operator (image IMG) to the cluster in KUBECONFIG.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: $(KUSTOMIZE) ## Remove the operator from the cluster in KUBECONFIG.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
+
+##@ Tools (built from hack/tools/go.mod, rebuilt when it changes)
+
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+$(CONTROLLER_GEN): hack/tools/go.mod | $(LOCALBIN)
+	cd hack/tools && go build -o $(LOCALBIN)/ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(CRD_REF_DOCS): hack/tools/go.mod | $(LOCALBIN)
+	cd hack/tools && go build -o $(LOCALBIN)/ github.com/elastic/crd-ref-docs
+
+$(KUSTOMIZE): hack/tools/go.mod | $(LOCALBIN)
+	cd hack/tools && go build -o $(LOCALBIN)/ sigs.k8s.io/kustomize/kustomize/v5
+
+$(GOLANGCI_LINT): hack/tools/go.mod | $(LOCALBIN)
+	cd hack/tools && go build -o $(LOCALBIN)/ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
