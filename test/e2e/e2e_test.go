@@ -49,18 +49,21 @@ func run(m *testing.M) int {
 		_ = os.Setenv("WXLINK_LOCAL_DIR", filepath.Join(root, ".local", "e2e"))
 	}
 	script := filepath.Join(root, "hack", "local-controlplane.sh")
-	up := exec.Command(script, "up")
+	// The first run builds etcd and kube-apiserver (minutes); later runs start in seconds.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	up := exec.CommandContext(ctx, script, "up")
 	up.Stdout, up.Stderr = os.Stdout, os.Stderr
 	if err := up.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "starting the local control plane:", err)
 		return 1
 	}
 	defer func() {
-		down := exec.Command(script, "down")
+		down := exec.CommandContext(context.WithoutCancel(ctx), script, "down")
 		down.Stdout, down.Stderr = os.Stdout, os.Stderr
 		_ = down.Run()
 	}()
-	out, err := exec.Command(script, "kubeconfig").Output()
+	out, err := exec.CommandContext(ctx, script, "kubeconfig").Output()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "locating the kubeconfig:", err)
 		return 1
