@@ -1,0 +1,149 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package sim
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const linkGet = "/cgi-bin/wxopen/wxamplinkget"
+
+func TestFaultErrcodeWithCount(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	id, err := e.sim.InjectFault(Fault{Path: linkGet, ErrCode: 45009, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(id, "f") {
+		t.Fatalf("fault id %q", id)
+	}
+	e.sim.ResetCalls()
+	e.wantCode(e.api(linkGet, tok, map[string]any{}), 45009, "1st faulted call")
+	m := e.api(linkGet, tok, map[string]any{})
+	e.wantCode(m, 45009, "2nd faulted call")
+	if !strings.Contains(m["errmsg"].(string), "rid: ") {
+		t.Fatalf("errmsg %q lacks a rid", m["errmsg"])
+	}
+	e.wantCode(e.api(linkGet, tok, map[string]any{}), 0, "3rd call: the fault is used up")
+	if n := len(e.sim.Faults()); n != 0 {
+		t.Fatalf("%d faults left, want 0", n)
+	}
+	st := e.sim.CallStats()[linkGet]
+	if st.Total != 3 || st.ByErrcode[45009] != 2 || st.ByErrcode[0] != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if e.sim.Calls()[linkGet] != 3 {
+		t.Fatalf("Calls %v", e.sim.Calls())
+	}
+	// Other paths are untouched; "*" matches every path.
+	if _, err := e.sim.InjectFault(Fault{Path: "*", ErrCode: -1, ErrMsg: "system busy"}); err != nil {
+		t.Fatal(err)
+	}
+	m = e.api("/cgi-bin/open/get", tok, map[string]any{})
+	if code(m) != -1 || !strings.HasPrefix(m["errmsg"].(string), "system busy") {
+		t.Fatalf("wildcard fault: %v", m)
+	}
+	if n := e.sim.ClearFaults("*"); n != 1 {
+		t.Fatalf("ClearFaults removed %d", n)
+	}
+	e.wantCode(e.api("/cgi-bin/open/get", tok, map[string]any{}), 89002, "after clearing")
+}
+
+func TestFaultLatency(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, Latency: 150 * time.Millisecond, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	e.wantCode(e.api(linkGet, tok, map[string]any{}), 0, "delayed call")
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("answered in %v, want at least 150ms", d)
+	}
+	start = time.Now()
+	e.wantCode(e.api(linkGet, tok, map[string]any{}), 0, "next call")
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("the used-up latency fault still delays: %v", d)
+	}
+}
+
+func TestFaultDropAndHTTP5xx(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, Drop: true, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	post := func() (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, e.srv.URL+linkGet+"?access_token="+tok, bytes.NewBufferString("{}"))
+		return client.Do(req)
+	}
+	resp, err := post()
+	if err == nil {
+		_ = resp.Body.Close()
+		t.Fatalf("a dropped connection answered HTTP %d", resp.StatusCode)
+	}
+	if st := e.sim.CallStats()[linkGet]; st.Dropped != 1 {
+		t.Fatalf("stats %+v, want 1 dropped", st)
+	}
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, HTTPStatus: 503, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = post()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"errcode":-1`) {
+		t.Fatalf("5xx fault: HTTP %d %s", resp.StatusCode, body)
+	}
+	e.wantCode(e.api(linkGet, tok, map[string]any{}), 0, "after the faults")
+}
+
+func TestFaultProbability(t *testing.T) {
+	e := newEnv(t, Options{FaultSeed: 42})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, ErrCode: -1, Probability: 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	fired := 0
+	for i := 0; i < 300; i++ {
+		if code(e.api(linkGet, tok, map[string]any{})) == -1 {
+			fired++
+		}
+	}
+	if fired < 50 || fired > 130 {
+		t.Fatalf("a 0.3 fault fired %d times in 300", fired)
+	}
+}
+
+func TestFaultValidation(t *testing.T) {
+	e := newEnv(t, Options{})
+	for name, f := range map[string]Fault{
+		"no path":          {ErrCode: 1},
+		"unknown path":     {Path: "/nope", ErrCode: 1},
+		"does nothing":     {Path: linkGet},
+		"two effects":      {Path: linkGet, ErrCode: 1, Drop: true},
+		"bad http status":  {Path: linkGet, HTTPStatus: 404},
+		"bad probability":  {Path: linkGet, ErrCode: 1, Probability: 2},
+		"negative count":   {Path: linkGet, ErrCode: 1, Count: -1},
+		"negative latency": {Path: linkGet, Latency: -time.Second},
+	} {
+		if _, err := e.sim.InjectFault(f); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
