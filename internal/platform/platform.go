@@ -1,0 +1,170 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+// Package platform is the narrow interface between wxlink's controllers and the WeChat platform. Controllers
+// never speak HTTP: they call Platform, get typed results and typed errors (errors.go), and turn them into
+// status conditions. Two real things sit behind it: internal/platform/wechat, the HTTP client for
+// https://api.weixin.qq.com (and any server that speaks its API, such as wechatsim), and nothing else:
+// tests run that same client against the simulator in internal/platform/sim.
+//
+// Where the platform has no API and a step happens in a console, the interface says so with an Action (who
+// must act, where, and the exact steps), never with a pretended success.
+package platform
+
+import (
+	"context"
+
+	"github.com/wxlink/wxlink-operator/internal/rules"
+)
+
+// Secret is a credential (an AppSecret or an authorizer refresh token). It never prints: fmt, %v, %#v, JSON
+// and logr all see "[redacted]". Use Reveal to send it to the platform.
+type Secret string
+
+// Redacted is what a Secret prints as.
+const Redacted = "[redacted]"
+
+// String implements fmt.Stringer.
+func (Secret) String() string { return Redacted }
+
+// GoString implements fmt.GoStringer, for %#v.
+func (Secret) GoString() string { return Redacted }
+
+// MarshalJSON keeps a Secret out of JSON (and so out of structured logs).
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
+
+// MarshalLog implements logr.Marshaler.
+func (Secret) MarshalLog() any { return Redacted }
+
+// Reveal returns the secret's value, for the one place that sends it to the platform.
+func (s Secret) Reveal() string { return string(s) }
+
+// Account names an account and the credential that authenticates as it: its AppSecret on the OwnSecret
+// route, or the authorizer refresh token it granted the third-party platform on the ThirdPartyPlatform route.
+type Account struct {
+	AppID      string
+	Credential Secret
+}
+
+// AccountType is the kind of account the platform reports.
+type AccountType string
+
+// Account types.
+const (
+	AccountSubscription AccountType = "Subscription" // 订阅号
+	AccountService      AccountType = "Service"      // 服务号
+	AccountMiniProgram  AccountType = "MiniProgram"
+	AccountUnknown      AccountType = "Unknown"
+)
+
+// AccountInfo is what the platform says about an account.
+type AccountInfo struct {
+	AppID string
+	Type  AccountType
+	// Username is the original ID (原始ID, gh_…).
+	Username string
+	Nickname string
+	Subject  rules.Subject
+	// Verification is derived from the platform's verification fields.
+	Verification rules.VerificationState
+	// Released is true when a Mini Program has a released version (nil when unknown or not a Mini Program).
+	Released *bool
+	// PaymentEnabled says whether WeChat Pay is open on the account (a merchant is bound); nil when the
+	// route cannot tell (getaccountbasicinfo, the own-secret route, has no such field).
+	PaymentEnabled *bool
+}
+
+// LinkStatus is wxamplinkget's status of an Official Account's association with a Mini Program.
+type LinkStatus int
+
+// Link statuses, as the platform numbers them. Any other value (a 4 has been seen in the wild) is unknown
+// and means "not linked".
+const (
+	LinkLinked                       LinkStatus = 1
+	LinkAwaitingMiniProgramAdmin     LinkStatus = 2
+	LinkRejected                     LinkStatus = 3
+	LinkAwaitingOfficialAccountAdmin LinkStatus = 12
+)
+
+// CodeUnlinkPending is wxampunlink's "unlink message has sent": the Official Account's admin must confirm.
+const CodeUnlinkPending = 89018
+
+// Known reports whether the status is one the platform documents.
+func (s LinkStatus) Known() bool {
+	switch s {
+	case LinkLinked, LinkAwaitingMiniProgramAdmin, LinkRejected, LinkAwaitingOfficialAccountAdmin:
+		return true
+	}
+	return false
+}
+
+// Occupying reports whether a link in this status holds a quota slot: linked or waiting for an admin.
+func (s LinkStatus) Occupying() bool {
+	return s == LinkLinked || s == LinkAwaitingMiniProgramAdmin || s == LinkAwaitingOfficialAccountAdmin
+}
+
+// MiniProgramLink is one Mini Program associated with an Official Account, as wxamplinkget lists it.
+type MiniProgramLink struct {
+	// AppID of the Mini Program. Older responses lack it; Username is then the only identity.
+	AppID    string
+	Username string
+	Nickname string
+	Status   LinkStatus
+	// ShowOnProfile is the platform's "selected": shown on the Official Account's page.
+	ShowOnProfile  bool
+	Released       bool
+	PaymentEnabled bool
+}
+
+// LinkOptions are the options of a new Official Account to Mini Program association.
+type LinkOptions struct {
+	NotifyFollowers bool
+	ShowOnProfile   bool
+}
+
+// Tester is a Mini Program tester (体验者) as the platform lists it: by userstr, an opaque per-Mini-Program ID.
+// The platform never returns WeChat IDs, so the caller keeps the WeChat ID → userstr map BindTester returns.
+type Tester struct {
+	UserStr string
+}
+
+// Action is a step only a person can take: who, where, and exactly what to do.
+type Action struct {
+	// Who must act, for example "the Mini Program's administrator".
+	Who string
+	// Where, for example "Mini Program console (mp.weixin.qq.com)".
+	Where string
+	// Steps, in order.
+	Steps []string
+}
+
+// Platform is everything wxlink's controllers ask of the WeChat platform.
+type Platform interface {
+	// DescribeAccount reads an account's type, subject, verification and release state.
+	DescribeAccount(ctx context.Context, acct Account) (*AccountInfo, error)
+
+	// ListMiniProgramLinks lists every Mini Program associated with, or pending with, an Official Account,
+	// including those made by hand in the console. One call serves every link of that Official Account.
+	ListMiniProgramLinks(ctx context.Context, officialAccount Account) ([]MiniProgramLink, error)
+	// LinkMiniProgram asks the platform to associate a Mini Program. "Already linked" (89015) and
+	// "invitation already sent" (89010) are not errors: the caller observes the state with ListMiniProgramLinks.
+	LinkMiniProgram(ctx context.Context, officialAccount Account, miniProgramAppID string, opts LinkOptions) error
+	// UnlinkMiniProgram removes an association. A link that is not there is not an error.
+	UnlinkMiniProgram(ctx context.Context, officialAccount Account, miniProgramAppID string) error
+
+	// GetOpenAccount returns the Open Platform account an account is bound to, or "" when it is bound to none.
+	GetOpenAccount(ctx context.Context, acct Account) (string, error)
+	// CreateOpenAccount creates an Open Platform account through acct and binds acct to it.
+	CreateOpenAccount(ctx context.Context, acct Account) (string, error)
+	// BindOpenAccount binds acct to an Open Platform account. Already bound to that one is not an error.
+	BindOpenAccount(ctx context.Context, acct Account, openAppID string) error
+	// UnbindOpenAccount unbinds acct. Only Open Platform accounts created by API can be unbound by API.
+	UnbindOpenAccount(ctx context.Context, acct Account, openAppID string) error
+
+	// ListTesters lists a Mini Program's testers.
+	ListTesters(ctx context.Context, miniProgram Account) ([]Tester, error)
+	// BindTester binds a tester by WeChat ID and returns the tester's userstr.
+	BindTester(ctx context.Context, miniProgram Account, wechatID string) (string, error)
+	// UnbindTester unbinds a tester by userstr.
+	UnbindTester(ctx context.Context, miniProgram Account, userStr string) error
+}
