@@ -205,6 +205,13 @@ type PlatformLinkStatus struct {
 	// linkedTime is when wxlink first saw the association linked.
 	// +optional
 	LinkedTime *metav1.Time `json:"linkedTime,omitempty"`
+	// requestedTime is when wxlink last asked the platform for the association.
+	// +optional
+	RequestedTime *metav1.Time `json:"requestedTime,omitempty"`
+	// requestedGeneration is the metadata.generation wxlink last asked the platform for. A rejection of that
+	// request is terminal until the spec changes (or the object is re-created).
+	// +optional
+	RequestedGeneration int64 `json:"requestedGeneration,omitempty"`
 }
 
 // AssociationLinkStatus is the observed state of an association.

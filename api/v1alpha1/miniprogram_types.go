@@ -43,8 +43,28 @@ type MiniProgramSpec struct {
 	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
 }
 
+// BoundTester maps a declared tester's WeChat ID to the userstr the platform knows it by. The platform lists
+// testers only by userstr, so this map is how wxlink knows which declared testers are bound.
+type BoundTester struct {
+	// wechatID is the tester's WeChat ID, as declared.
+	// +required
+	WeChatID WeChatID `json:"wechatID"`
+	// userStr is the platform's opaque ID for the tester in this Mini Program; empty when the tester was
+	// already bound before wxlink (the platform then does not say which userstr is theirs).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	UserStr string `json:"userStr,omitempty"`
+}
+
 // MiniProgramMemberStatus is the use of the member limits.
 type MiniProgramMemberStatus struct {
+	// boundTesters are the declared testers wxlink bound, with their userstr.
+	// +optional
+	// +listType=map
+	// +listMapKey=wechatID
+	// +kubebuilder:validation:MaxItems=100
+	BoundTesters []BoundTester `json:"boundTesters,omitempty"`
+
 	// testers is the number of testers bound on the platform, as "count/limit".
 	// +optional
 	Testers string `json:"testers,omitempty"`

@@ -71,9 +71,9 @@ type APIBudget struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.budget) || self.budget.burst >= self.budget.qps",message="budget.burst must be at least budget.qps"
 type PlatformConfigSpec struct {
 	// endpoint is the base URL of the WeChat API: https://api.weixin.qq.com, or a wechatsim simulator. Plain
-	// http is accepted only for a loopback host.
+	// http is accepted only for a loopback host. When unset, the manager's --platform-endpoint flag applies
+	// (default https://api.weixin.qq.com).
 	// +optional
-	// +kubebuilder:default="https://api.weixin.qq.com"
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['https', 'http']",message="endpoint must be an absolute http(s) URL, for example https://api.weixin.qq.com"
 	// +kubebuilder:validation:XValidation:rule="!isURL(self) || url(self).getScheme() == 'https' || url(self).getHostname() in ['127.0.0.1', 'localhost', '::1']",message="endpoint must use https unless it is a loopback simulator (http://127.0.0.1:PORT): credentials are sent to it"

@@ -285,7 +285,7 @@ func TestCreateAcceptsBoundariesAndAppliesDefaults(t *testing.T) {
 	if err := k8s.Create(ctx, p); err != nil {
 		t.Fatalf("creating a PlatformConfig with defaults: %v", err)
 	}
-	if p.Spec.Endpoint != "https://api.weixin.qq.com" || p.Spec.CredentialsRoute != wx.CredentialsRouteOwnSecret ||
+	if p.Spec.Endpoint != "" || p.Spec.CredentialsRoute != wx.CredentialsRouteOwnSecret ||
 		p.Spec.RequestTimeout == nil || p.Spec.RequestTimeout.Duration.String() != "10s" {
 		t.Errorf("PlatformConfig defaults = %q %q %v", p.Spec.Endpoint, p.Spec.CredentialsRoute, p.Spec.RequestTimeout)
 	}

@@ -1,0 +1,170 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// ReasonDeclared: the account cannot be observed through the WeChat API; its declared facts are used.
+const ReasonDeclared = "Declared"
+
+// ChannelsAccountReconciler reports a Channels account. The WeChat API that wxlink speaks cannot observe
+// Channels accounts, so the declared subject is used for derived eligibility, and status says so.
+type ChannelsAccountReconciler struct {
+	client.Client
+	Options
+}
+
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=channelsaccounts;wecomcorps;wechatstores,verbs=get;list;watch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=channelsaccounts/status;wecomcorps/status;wechatstores/status,verbs=get;update;patch
+
+// Reconcile reports one Channels account.
+func (r *ChannelsAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	o := &wx.ChannelsAccount{}
+	if err := r.Get(ctx, req.NamespacedName, o); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return declared(ctx, r.Client, o, o.DeepCopy(), o.Spec.PlatformConfigRef, fmt.Sprintf(
+		"declared: wxlink cannot observe Channels accounts through the WeChat API; the declared subject %q is used to "+
+			"decide which associations are eligible", o.Spec.Subject.Name), r.Options)
+}
+
+// SetupWithManager registers the reconciler.
+func (r *ChannelsAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.ChannelsAccount{}).Named("channelsaccount").Complete(r)
+}
+
+// WeComCorpReconciler reports a WeCom corp. WeCom is served from its own host (qyapi.weixin.qq.com), which
+// wxlink does not call yet, so the declared subject is used, and status says so.
+type WeComCorpReconciler struct {
+	client.Client
+	Options
+}
+
+// Reconcile reports one WeCom corp.
+func (r *WeComCorpReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	o := &wx.WeComCorp{}
+	if err := r.Get(ctx, req.NamespacedName, o); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return declared(ctx, r.Client, o, o.DeepCopy(), o.Spec.PlatformConfigRef, fmt.Sprintf(
+		"declared: wxlink does not call WeCom's own API (qyapi.weixin.qq.com) yet; the declared subject %q is used",
+		o.Spec.Subject.Name), r.Options)
+}
+
+// SetupWithManager registers the reconciler.
+func (r *WeComCorpReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeComCorp{}).Named("wecomcorp").Complete(r)
+}
+
+// declared reports an account kind that cannot be observed: its PlatformConfig must exist, and Ready says
+// plainly that the facts are declared, not observed.
+func declared(ctx context.Context, c client.Client, obj, orig conditioned, ref wx.LocalObjectReference, msg string,
+	o Options) (ctrl.Result, error) {
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return ctrl.Result{}, nil
+	}
+	res := ctrl.Result{RequeueAfter: o.poll()}
+	switch {
+	case isPaused(obj):
+		ready(obj, metav1.ConditionFalse, wx.ReasonPaused, "reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
+	default:
+		if err := getRef(ctx, c, obj.GetNamespace(), ref.Name, "PlatformConfig", &wx.PlatformConfig{}); err != nil {
+			d, ok := asDependency(err)
+			if !ok {
+				return ctrl.Result{}, err
+			}
+			ready(obj, metav1.ConditionFalse, d.reason, d.message)
+			res = ctrl.Result{RequeueAfter: o.pending()}
+			break
+		}
+		ready(obj, metav1.ConditionTrue, ReasonDeclared, msg)
+	}
+	if err := patchStatus(ctx, c, obj, orig); err != nil {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	return res, nil
+}
+
+// WeChatStoreReconciler observes a WeChat Store through its AppID: subject and verification.
+type WeChatStoreReconciler struct {
+	client.Client
+	Platforms PlatformProvider
+	Recorder  events.EventRecorder
+	Options
+}
+
+// Reconcile observes one WeChat Store.
+func (r *WeChatStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	st := &wx.WeChatStore{}
+	if err := r.Get(ctx, req.NamespacedName, st); err != nil || !st.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	orig := st.DeepCopy()
+	res, err := ctrl.Result{RequeueAfter: r.poll()}, error(nil)
+	if isPaused(st) {
+		ready(st, metav1.ConditionFalse, wx.ReasonPaused, "reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
+	} else {
+		res, err = r.observe(ctx, st)
+	}
+	if d, ok := asDependency(err); ok {
+		ready(st, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
+	} else if apierrors.IsConflict(err) {
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	} else if err != nil {
+		syncFailed(st, err)
+		res = ctrl.Result{}
+	}
+	if perr := patchStatus(ctx, r.Client, st, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil {
+			err = perr
+		}
+	}
+	return res, err
+}
+
+func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore) (ctrl.Result, error) {
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, st.Namespace, st.Spec.AppID, &st.Spec.AccountSpec)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	info, err := p.DescribeAccount(ctx, acct)
+	if err != nil {
+		if reason, terminal := platformErrorReason(err); terminal {
+			ready(st, metav1.ConditionFalse, reason, fmt.Sprintf("the platform refused to describe the store: %v", err))
+			return ctrl.Result{RequeueAfter: r.poll()}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	now := metav1.NewTime(r.now())
+	st.Status.ObservedAccount = observedAccount(info, &now)
+	if reason, msg, ok := accountHealth(st, st.Spec.Subject, st.Status.Subject, info, r.Recorder); !ok {
+		ready(st, metav1.ConditionFalse, reason, msg)
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
+	ready(st, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf("observed %q (%s)", info.Nickname, info.Subject.Name))
+	return ctrl.Result{RequeueAfter: r.poll()}, nil
+}
+
+// SetupWithManager registers the reconciler.
+func (r *WeChatStoreReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}).Named("wechatstore").Complete(r)
+}

@@ -1,0 +1,249 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/rules"
+)
+
+// indexMerchantID indexes MerchantBindings by merchant ID, across namespaces, for the 50-AppID limit.
+const indexMerchantID = "spec.merchantID"
+
+// MerchantBindingReconciler checks a WeChat Pay merchant binding's prerequisites, says who must act and
+// where (the binding is made by people on the merchant platform and in the account's console), and observes
+// the result: WeChat Pay open on the account.
+type MerchantBindingReconciler struct {
+	client.Client
+	Platforms PlatformProvider
+	Observer  *LinkObserver
+	Recorder  events.EventRecorder
+	Options
+}
+
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=merchantbindings,verbs=get;list;watch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=merchantbindings/status,verbs=get;update;patch
+
+// Reconcile observes one MerchantBinding. It never writes to the platform: WeChat Pay has no binding API
+// for direct merchants, and no unbinding at all.
+func (r *MerchantBindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	mb := &wx.MerchantBinding{}
+	if err := r.Get(ctx, req.NamespacedName, mb); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !mb.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // deletionPolicy is always Orphan: nothing to undo
+	}
+	orig := mb.DeepCopy()
+	var res ctrl.Result
+	var err error
+	if isPaused(mb) {
+		ready(mb, metav1.ConditionFalse, wx.ReasonPaused,
+			"reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
+	} else {
+		res, err = r.observe(ctx, mb)
+	}
+	if d, ok := asDependency(err); ok {
+		ready(mb, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
+	} else if apierrors.IsConflict(err) {
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	} else if err != nil {
+		syncFailed(mb, err)
+		res = ctrl.Result{}
+	}
+	if perr := patchStatus(ctx, r.Client, mb, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil {
+			err = perr
+		}
+	}
+	return res, err
+}
+
+func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.MerchantBinding) (ctrl.Result, error) {
+	ns, ref := mb.Namespace, mb.Spec.Target
+	var spec *wx.AccountSpec
+	var appID wx.AppID
+	var status *wx.ObservedAccount
+	var target conditioned
+	kind := rules.KindMiniProgram
+	switch ref.Kind {
+	case wx.KindMiniProgram:
+		o := &wx.MiniProgram{}
+		if err := getRef(ctx, r.Client, ns, ref.Name, string(ref.Kind), o); err != nil {
+			return ctrl.Result{}, err
+		}
+		spec, appID, status, target = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o
+	default:
+		o := &wx.OfficialAccount{}
+		if err := getRef(ctx, r.Client, ns, ref.Name, string(ref.Kind), o); err != nil {
+			return ctrl.Result{}, err
+		}
+		spec, appID, status, target, kind = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o, rules.KindOfficialAccount
+	}
+	if status.LastObservedTime == nil {
+		return ctrl.Result{}, notReady(string(ref.Kind), ns, ref.Name, meta.FindStatusCondition(target.GetStatusBase().Conditions, wx.ConditionReady))
+	}
+	mb.Status.AppID = string(appID)
+
+	// Prerequisites (pure rules): a verified account, and the merchant's 50-AppID limit.
+	others, err := r.boundElsewhere(ctx, mb)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	facts := rules.AccountFacts{AppID: string(appID), Kind: kind,
+		Subject: observedSubject(spec.Subject, status.Subject), Verification: rules.VerificationState(status.Verification)}
+	if v := rules.CheckMerchantBinding(facts, others); v != nil {
+		prev := meta.FindStatusCondition(mb.Status.Conditions, wx.ConditionPrerequisitesMet)
+		if prev == nil || prev.Reason != v.Reason {
+			r.Recorder.Eventf(mb, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Check", "%s", v.Message)
+		}
+		mb.Status.State = wx.MerchantBindingPrerequisitesMissing
+		setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionFalse, v.Reason, v.Message)
+		ready(mb, metav1.ConditionFalse, v.Reason, v.Message)
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
+	setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionTrue, "PrerequisitesMet",
+		fmt.Sprintf("%s %s is verified and merchant %s is bound to %d other AppIDs (limit %d)",
+			ref.Kind, ref.Name, mb.Spec.MerchantID, others, rules.MerchantMaxAppIDs))
+
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, ns, appID, spec)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	info, err := p.DescribeAccount(ctx, acct)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	enabled := info.PaymentEnabled
+	if enabled == nil && ref.Kind == wx.KindMiniProgram {
+		if enabled, err = r.paymentFromLinks(ctx, ns, ref.Name, string(appID)); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	now := metav1.NewTime(r.now())
+	if enabled != nil && *enabled {
+		if mb.Status.BoundTime == nil {
+			mb.Status.BoundTime = &now
+		}
+		mb.Status.State = wx.MerchantBindingBound
+		ready(mb, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf(
+			"WeChat Pay is open on %s (%s); the binding cannot be undone, so deleting this object leaves it in place", ref.Name, appID))
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
+	if mb.Status.RequestedTime == nil {
+		mb.Status.RequestedTime = &now
+	}
+	mb.Status.State = wx.MerchantBindingAwaitingMerchant
+	msg := fmt.Sprintf("action required, by people, in two consoles: (1) the merchant's administrator signs in at "+
+		"pay.weixin.qq.com with merchant %s → 产品中心 → AppID账号管理 → 关联AppID and enters %s; (2) the administrator of "+
+		"%s confirms at mp.weixin.qq.com → 微信支付 → 商户号管理 within 7 days. A merchant of another subject also needs a "+
+		"signed commitment letter and a 1-3 day review. wxlink turns Ready when WeChat Pay shows as open on the account",
+		mb.Spec.MerchantID, appID, ref.Name)
+	if enabled == nil {
+		msg += ". Note: on the OwnSecret route the platform does not report WeChat Pay for this account; wxlink sees it " +
+			"through an Official Account linked to the Mini Program, or on the ThirdPartyPlatform route"
+	}
+	if rules.MerchantRequestExpired(mb.Status.RequestedTime.Time, now.Time) {
+		mb.Status.State = wx.MerchantBindingExpired
+		msg = fmt.Sprintf("no binding 7 days after wxlink first asked for it (%s): a merchant request made then has expired "+
+			"unconfirmed. ", mb.Status.RequestedTime.Format("2006-01-02")) + msg
+	}
+	ready(mb, metav1.ConditionFalse, wx.ReasonActionRequired, msg)
+	return ctrl.Result{RequeueAfter: r.pending()}, nil
+}
+
+// paymentFromLinks reads WeChat Pay from an Official Account linked to the Mini Program: wxamplinkget lists
+// the payment capability (func_infos id 2) of each linked Mini Program. nil when no linked account can tell.
+func (r *MerchantBindingReconciler) paymentFromLinks(ctx context.Context, ns, mpName, appID string) (*bool, error) {
+	list := &wx.AssociationLinkList{}
+	if err := r.List(ctx, list, client.InNamespace(ns),
+		client.MatchingFields{indexLinkTo: string(wx.KindMiniProgram) + "/" + mpName}); err != nil {
+		return nil, err
+	}
+	for _, l := range list.Items {
+		if l.Status.Platform == nil || l.Status.Platform.State != wx.LinkStateLinked {
+			continue
+		}
+		oa := &wx.OfficialAccount{}
+		if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: l.Spec.From.Name}, oa); err != nil {
+			continue
+		}
+		p, acct, err := accountFor(ctx, r.Client, r.Platforms, ns, oa.Spec.AppID, &oa.Spec.AccountSpec)
+		if err != nil {
+			continue
+		}
+		links, err := r.Observer.List(ctx, p, acct, r.PollInterval/2)
+		if err != nil {
+			return nil, err
+		}
+		if entry, ok := Find(links, appID, ""); ok && entry.Status == platform.LinkLinked {
+			v := entry.PaymentEnabled
+			return &v, nil
+		}
+	}
+	return nil, nil
+}
+
+// boundElsewhere counts the other bindings of the same merchant that are Bound, in every namespace.
+func (r *MerchantBindingReconciler) boundElsewhere(ctx context.Context, mb *wx.MerchantBinding) (int, error) {
+	list := &wx.MerchantBindingList{}
+	if err := r.List(ctx, list, client.MatchingFields{indexMerchantID: string(mb.Spec.MerchantID)}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range list.Items {
+		if o.UID != mb.UID && o.Status.State == wx.MerchantBindingBound {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// SetupWithManager registers the reconciler, its index and its watches.
+func (r *MerchantBindingReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &wx.MerchantBinding{}, indexMerchantID, func(o client.Object) []string {
+		return []string{string(o.(*wx.MerchantBinding).Spec.MerchantID)}
+	}); err != nil {
+		return err
+	}
+	byTarget := func(kind wx.AccountKind) handler.MapFunc {
+		return func(ctx context.Context, o client.Object) []reconcile.Request {
+			list := &wx.MerchantBindingList{}
+			if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+				return nil
+			}
+			var reqs []reconcile.Request
+			for _, mb := range list.Items {
+				if mb.Spec.Target.Kind == kind && mb.Spec.Target.Name == o.GetName() {
+					reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&mb)})
+				}
+			}
+			return reqs
+		}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&wx.MerchantBinding{}).
+		Named("merchantbinding").
+		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(byTarget(wx.KindMiniProgram))).
+		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(byTarget(wx.KindOfficialAccount))).
+		Complete(r)
+}

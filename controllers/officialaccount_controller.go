@@ -1,0 +1,277 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/rules"
+)
+
+// OfficialAccountReconciler observes an Official Account: subject, verification, and the use of its
+// association quotas, counting links made by hand in the console.
+type OfficialAccountReconciler struct {
+	client.Client
+	Platforms PlatformProvider
+	Observer  *LinkObserver
+	Recorder  events.EventRecorder
+	Metrics   *Metrics
+	Options
+}
+
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=officialaccounts,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=officialaccounts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=officialaccounts/finalizers,verbs=update
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=platformconfigs,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+
+// Reconcile observes one Official Account.
+func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	oa := &wx.OfficialAccount{}
+	if err := r.Get(ctx, req.NamespacedName, oa); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	orig := oa.DeepCopy()
+	if isPaused(oa) {
+		ready(oa, metav1.ConditionFalse, wx.ReasonPaused,
+			"reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
+		return r.finish(ctx, oa, orig, ctrl.Result{}, nil)
+	}
+	if !oa.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, oa, orig)
+	}
+	// The finalizer keeps the account (and so its credentials) until its links have unlinked.
+	if err := ensureFinalizer(ctx, r.Client, oa); err != nil {
+		return requeueOnConflict(err)
+	}
+	orig = oa.DeepCopy()
+	res, err := r.observe(ctx, oa)
+	return r.finish(ctx, oa, orig, res, err)
+}
+
+func (r *OfficialAccountReconciler) finish(ctx context.Context, oa, orig *wx.OfficialAccount, res ctrl.Result,
+	err error) (ctrl.Result, error) {
+	if d, ok := asDependency(err); ok {
+		ready(oa, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
+	} else if apierrors.IsConflict(err) {
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	} else if err != nil {
+		syncFailed(oa, err)
+		res = ctrl.Result{}
+	}
+	if perr := patchStatus(ctx, r.Client, oa, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil {
+			err = perr
+		}
+	}
+	return res, err
+}
+
+func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.OfficialAccount) (ctrl.Result, error) {
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, oa.Namespace, oa.Spec.AppID, &oa.Spec.AccountSpec)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	info, err := p.DescribeAccount(ctx, acct)
+	if err != nil {
+		if reason, terminal := platformErrorReason(err); terminal {
+			msg := fmt.Sprintf("the platform refused to describe the account: %v", err)
+			ready(oa, metav1.ConditionFalse, reason, msg)
+			return ctrl.Result{RequeueAfter: r.poll()}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	now := metav1.NewTime(r.now())
+	oa.Status.ObservedAccount = observedAccount(info, &now)
+	oa.Status.Username = info.Username
+	switch info.Type {
+	case platform.AccountSubscription:
+		oa.Status.AccountType = wx.OfficialAccountSubscription
+	case platform.AccountService:
+		oa.Status.AccountType = wx.OfficialAccountService
+	}
+
+	links, err := r.Observer.List(ctx, p, acct, r.PollInterval/2)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.quota(ctx, oa, links); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	reason, msg, ok := accountHealth(oa, oa.Spec.Subject, oa.Status.Subject, info, r.Recorder)
+	if ok && oa.Spec.AccountType != "" && oa.Status.AccountType != "" && oa.Spec.AccountType != oa.Status.AccountType {
+		reason, msg, ok = "AccountTypeMismatch", fmt.Sprintf("spec.accountType is %s but the platform reports a %s account",
+			oa.Spec.AccountType, oa.Status.AccountType), false
+	}
+	if !ok {
+		ready(oa, metav1.ConditionFalse, reason, msg)
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
+	ready(oa, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf("observed %q (%s); quota: same subject %s, other subject %s, this month %s",
+		info.Nickname, info.Subject.Name, oa.Status.Quota.SameSubject, oa.Status.Quota.OtherSubject, oa.Status.Quota.ThisMonth))
+	return ctrl.Result{RequeueAfter: r.poll()}, nil
+}
+
+// quota fills status.quota from the platform's list (console-made links included) and the monthly counter.
+func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAccount, links []platform.MiniProgramLink) error {
+	oaSubj := observedSubject(oa.Spec.Subject, oa.Status.Subject)
+	same, other := 0, 0
+	for _, l := range links {
+		if !l.Status.Occupying() {
+			continue
+		}
+		s, err := platformOnlySameSubject(ctx, r.Client, oa.Namespace, oaSubj, l.AppID)
+		if err != nil {
+			return err
+		}
+		if s {
+			same++
+		} else {
+			other++
+		}
+	}
+	list := &wx.AssociationLinkList{}
+	if err := r.List(ctx, list, client.InNamespace(oa.Namespace),
+		client.MatchingFields{indexLinkFrom: string(wx.KindOfficialAccount) + "/" + oa.Name}); err != nil {
+		return err
+	}
+	queued := int32(0)
+	for _, l := range list.Items {
+		if l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionQueued {
+			queued++
+		}
+	}
+	month := monthlyUsage(oa.Status.MonthlyLinks).UsedIn(r.now())
+	oa.Status.Quota = wx.OfficialAccountQuota{
+		SameSubject:  rules.Ratio(same, rules.OfficialAccountSameSubjectLinkLimit),
+		OtherSubject: rules.Ratio(other, rules.OfficialAccountOtherSubjectLinkLimit),
+		ThisMonth:    rules.Ratio(month, rules.OfficialAccountMonthlyNewLinkLimit),
+		Queued:       queued,
+	}
+	r.Metrics.observeQuota(oa.Namespace, oa.Name, "same_subject", same, rules.OfficialAccountSameSubjectLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, oa.Name, "other_subject", other, rules.OfficialAccountOtherSubjectLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, oa.Name, "this_month", month, rules.OfficialAccountMonthlyNewLinkLimit)
+	return nil
+}
+
+// finalize waits until no AssociationLink names the account, so that links can still unlink with its
+// credentials, then lets it go.
+func (r *OfficialAccountReconciler) finalize(ctx context.Context, oa, orig *wx.OfficialAccount) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(oa, wx.Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	list := &wx.AssociationLinkList{}
+	if err := r.List(ctx, list, client.InNamespace(oa.Namespace),
+		client.MatchingFields{indexLinkFrom: string(wx.KindOfficialAccount) + "/" + oa.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	if n := len(list.Items); n > 0 {
+		ready(oa, metav1.ConditionFalse, wx.ReasonDeleting, fmt.Sprintf(
+			"waiting for %d AssociationLink(s) that name this account (for example %s) to be deleted, so that they can unlink with its credentials",
+			n, list.Items[0].Name))
+		return r.finish(ctx, oa, orig, ctrl.Result{RequeueAfter: r.pending()}, nil)
+	}
+	return requeueOnConflict(removeFinalizer(ctx, r.Client, oa))
+}
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&wx.OfficialAccount{}).
+		Named("officialaccount").
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		// A link's admission changes the queued count; its deletion may release the finalizer.
+		Watches(&wx.AssociationLink{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			l := o.(*wx.AssociationLink)
+			if l.Spec.From.Kind != wx.KindOfficialAccount {
+				return nil
+			}
+			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.From.Name}}}
+		})).
+		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
+		Complete(r)
+}
+
+func (r *OfficialAccountReconciler) byPlatformConfig(ctx context.Context, o client.Object) []reconcile.Request {
+	list := &wx.OfficialAccountList{}
+	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, a := range list.Items {
+		if a.Spec.PlatformConfigRef.Name == o.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&a)})
+		}
+	}
+	return reqs
+}
+
+// observedAccount converts the platform's description into status.
+func observedAccount(info *platform.AccountInfo, now *metav1.Time) wx.ObservedAccount {
+	o := wx.ObservedAccount{Nickname: truncate(info.Nickname, 128), LastObservedTime: now,
+		Verification: wx.VerificationState(info.Verification)}
+	if info.Subject.Name != "" || info.Subject.Type != "" {
+		o.Subject = &wx.Subject{Name: truncate(info.Subject.Name, 128), Type: wx.SubjectType(info.Subject.Type)}
+	}
+	return o
+}
+
+// accountHealth applies the subject and verification rules to an observed account and sets the
+// SubjectMatched and Verified conditions. A violation emits an Event when it first appears.
+func accountHealth(obj interface {
+	client.Object
+	GetStatusBase() *wx.StatusBase
+}, declared wx.Subject, observed *wx.Subject, info *platform.AccountInfo, rec events.EventRecorder) (string, string, bool) {
+	prev := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady)
+	violation := func(reason, msg string) (string, string, bool) {
+		if prev == nil || prev.Reason != reason {
+			rec.Eventf(obj, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Observe", "%s", msg)
+		}
+		return reason, msg, false
+	}
+	want := rules.Subject{Name: declared.Name, Type: rules.SubjectType(declared.Type)}
+	if observed == nil || !rules.SameSubject(want, info.Subject) {
+		got := "no subject"
+		if observed != nil {
+			got = fmt.Sprintf("%q (%s)", observed.Name, observed.Type)
+		}
+		msg := fmt.Sprintf("spec.subject is %q (%s) but the platform reports %s; an account's subject never changes after "+
+			"registration, so fix spec.subject (or the appID)", declared.Name, declared.Type, got)
+		setCondition(obj, wx.ConditionSubjectMatched, metav1.ConditionFalse, wx.ReasonSubjectMismatch, msg)
+		return violation(wx.ReasonSubjectMismatch, msg)
+	}
+	setCondition(obj, wx.ConditionSubjectMatched, metav1.ConditionTrue, wx.ReasonSubjectMatched,
+		fmt.Sprintf("the platform reports the declared subject %q", declared.Name))
+	if v := rules.CheckVerification(info.Subject.Type, info.Verification); v != nil {
+		setCondition(obj, wx.ConditionVerified, metav1.ConditionFalse, v.Reason, v.Message)
+		return violation(v.Reason, v.Message)
+	}
+	status := metav1.ConditionFalse
+	if info.Verification == rules.VerificationVerified {
+		status = metav1.ConditionTrue
+	}
+	setCondition(obj, wx.ConditionVerified, status, string(info.Verification),
+		fmt.Sprintf("WeChat verification (微信认证) is %s, which a %s subject allows", info.Verification, info.Subject.Type))
+	return "", "", true
+}

@@ -1,0 +1,324 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/rules"
+)
+
+// OpenPlatformAccountReconciler creates or adopts an Open Platform account and binds the declared accounts
+// to it (cgi-bin/open/*), so that they share one UnionID per user.
+type OpenPlatformAccountReconciler struct {
+	client.Client
+	Platforms PlatformProvider
+	Recorder  events.EventRecorder
+	Options
+}
+
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=openplatformaccounts,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=openplatformaccounts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=openplatformaccounts/finalizers,verbs=update
+
+// member is one declared account, resolved.
+type member struct {
+	ref   wx.OpenPlatformMember
+	p     platform.Platform
+	acct  platform.Account
+	facts rules.AccountFacts
+}
+
+// Reconcile brings one OpenPlatformAccount towards its declared bindings.
+func (r *OpenPlatformAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	op := &wx.OpenPlatformAccount{}
+	if err := r.Get(ctx, req.NamespacedName, op); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	orig := op.DeepCopy()
+	var res ctrl.Result
+	var err error
+	switch {
+	case isPaused(op):
+		ready(op, metav1.ConditionFalse, wx.ReasonPaused,
+			"reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
+	case !op.DeletionTimestamp.IsZero():
+		if done, ferr := r.finalize(ctx, op); ferr != nil || !done {
+			err = ferr
+			res = ctrl.Result{RequeueAfter: r.pending()}
+			break
+		}
+		return requeueOnConflict(removeFinalizer(ctx, r.Client, op))
+	default:
+		if ferr := ensureFinalizer(ctx, r.Client, op); ferr != nil {
+			return requeueOnConflict(ferr)
+		}
+		orig = op.DeepCopy()
+		res, err = r.bind(ctx, op)
+	}
+	if d, ok := asDependency(err); ok {
+		ready(op, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
+	} else if apierrors.IsConflict(err) {
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	} else if err != nil {
+		syncFailed(op, err)
+		res = ctrl.Result{}
+	}
+	if perr := patchStatus(ctx, r.Client, op, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil {
+			err = perr
+		}
+	}
+	return res, err
+}
+
+func (r *OpenPlatformAccountReconciler) resolve(ctx context.Context, op *wx.OpenPlatformAccount, ref wx.OpenPlatformMember) (*member, error) {
+	m := &member{ref: ref}
+	var spec *wx.AccountSpec
+	var appID wx.AppID
+	var observed *wx.ObservedAccount
+	var obj conditioned
+	switch ref.Kind {
+	case wx.KindMiniProgram:
+		o := &wx.MiniProgram{}
+		if err := getRef(ctx, r.Client, op.Namespace, ref.Name, string(ref.Kind), o); err != nil {
+			return nil, err
+		}
+		spec, appID, observed, obj, m.facts.Kind = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o, rules.KindMiniProgram
+	default:
+		o := &wx.OfficialAccount{}
+		if err := getRef(ctx, r.Client, op.Namespace, ref.Name, string(ref.Kind), o); err != nil {
+			return nil, err
+		}
+		spec, appID, observed, obj, m.facts.Kind = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o, rules.KindOfficialAccount
+	}
+	if ok, c := isReady(obj); !ok {
+		return nil, notReady(string(ref.Kind), op.Namespace, ref.Name, c)
+	}
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, op.Namespace, appID, spec)
+	if err != nil {
+		return nil, err
+	}
+	m.p, m.acct = p, acct
+	m.facts.AppID = string(appID)
+	m.facts.Subject = observedSubject(spec.Subject, observed.Subject)
+	m.facts.Verification = rules.VerificationState(observed.Verification)
+	return m, nil
+}
+
+func (r *OpenPlatformAccountReconciler) bind(ctx context.Context, op *wx.OpenPlatformAccount) (ctrl.Result, error) {
+	members := make([]*member, 0, len(op.Spec.Accounts))
+	for _, ref := range op.Spec.Accounts {
+		m, err := r.resolve(ctx, op, ref)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		cur, err := m.p.GetOpenAccount(ctx, m.acct)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		m.facts.OpenAppID = cur
+		members = append(members, m)
+	}
+	full := op.Spec.ManagementPolicy != wx.ManagementPolicyObserveOnly
+
+	openAppID := string(op.Spec.OpenAppID)
+	if openAppID == "" {
+		openAppID = op.Status.OpenAppID
+	}
+	if openAppID == "" {
+		for _, m := range members {
+			if m.facts.OpenAppID != "" {
+				openAppID = m.facts.OpenAppID
+				r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventAdopted, "Observe",
+					"adopted Open Platform account %s, which %s is already bound to", openAppID, m.ref.Name)
+				break
+			}
+		}
+	}
+	if openAppID == "" {
+		if !full || len(members) == 0 {
+			msg := "no Open Platform account exists yet, and managementPolicy ObserveOnly never creates one"
+			ready(op, metav1.ConditionFalse, wx.ReasonObserveOnly, msg)
+			return ctrl.Result{RequeueAfter: r.poll()}, nil
+		}
+		created, err := members[0].p.CreateOpenAccount(ctx, members[0].acct)
+		if err != nil {
+			return r.platformRefused(op, "creating the Open Platform account", err)
+		}
+		openAppID = created
+		members[0].facts.OpenAppID = created
+		yes, no := true, false
+		op.Status.CreatedByAPI, op.Status.DeveloperVerified = &yes, &no
+		r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventOpenPlatformBound, "Create",
+			"created Open Platform account %s through %s and bound it", created, members[0].ref.Name)
+	}
+	op.Status.OpenAppID = openAppID
+
+	// What wxlink knows of the Open Platform account: created by API (unverified, same subject, at most 5),
+	// or adopted (its verification is not observable through the API: the platform's answer decides).
+	opFacts := rules.OpenPlatformFacts{OpenAppID: openAppID, DeveloperVerified: true}
+	if op.Status.CreatedByAPI != nil && *op.Status.CreatedByAPI {
+		opFacts.CreatedByAPI = true
+		opFacts.DeveloperVerified = op.Status.DeveloperVerified != nil && *op.Status.DeveloperVerified
+	}
+	if len(members) > 0 {
+		opFacts.Subject = members[0].facts.Subject
+	}
+	for _, m := range members {
+		if m.facts.OpenAppID == openAppID {
+			opFacts.BoundCount++
+		}
+	}
+
+	op.Status.Accounts = op.Status.Accounts[:0]
+	var problems []string
+	firstReason := ""
+	for _, m := range members {
+		st := wx.OpenPlatformBoundAccount{Kind: m.ref.Kind, Name: m.ref.Name, AppID: m.facts.AppID}
+		switch {
+		case m.facts.OpenAppID == openAppID:
+			st.Bound = true
+		case !full:
+			st.Message = "not bound; managementPolicy ObserveOnly does not bind"
+		default:
+			if v := rules.CheckOpenPlatformBind(opFacts, m.facts); v != nil {
+				st.Message = v.Message
+				firstReason = firstNonEmpty(firstReason, v.Reason)
+				break
+			}
+			if err := m.p.BindOpenAccount(ctx, m.acct, openAppID); err != nil {
+				reason, terminal := platformErrorReason(err)
+				if !terminal {
+					return ctrl.Result{}, err
+				}
+				st.Message = fmt.Sprintf("the platform refused the binding: %v", err)
+				firstReason = firstNonEmpty(firstReason, reason)
+				break
+			}
+			st.Bound = true
+			opFacts.BoundCount++
+			r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventOpenPlatformBound, "Bind",
+				"bound %s %s (%s) to Open Platform account %s", m.ref.Kind, m.ref.Name, m.facts.AppID, openAppID)
+		}
+		if st.Message != "" {
+			problems = append(problems, m.ref.Name+": "+st.Message)
+		}
+		op.Status.Accounts = append(op.Status.Accounts, st)
+	}
+	limit := rules.OpenPlatformMaxBoundAccounts
+	if opFacts.CreatedByAPI && !opFacts.DeveloperVerified {
+		limit = rules.OpenPlatformUnverifiedAPICreatedMaxBound
+	}
+	op.Status.Bound = rules.Ratio(opFacts.BoundCount, limit)
+	if len(problems) > 0 {
+		ready(op, metav1.ConditionFalse, firstNonEmpty(firstReason, wx.ReasonObserveOnly), strings.Join(problems, "; "))
+		return ctrl.Result{RequeueAfter: r.pending()}, nil
+	}
+	ready(op, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf("%d accounts share Open Platform account %s (UnionID)",
+		opFacts.BoundCount, openAppID))
+	return ctrl.Result{RequeueAfter: r.poll()}, nil
+}
+
+func (r *OpenPlatformAccountReconciler) platformRefused(op *wx.OpenPlatformAccount, what string, err error) (ctrl.Result, error) {
+	reason, terminal := platformErrorReason(err)
+	if !terminal {
+		return ctrl.Result{}, err
+	}
+	msg := fmt.Sprintf("%s: the platform refused: %v", what, err)
+	r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Bind", "%s", msg)
+	ready(op, metav1.ConditionFalse, reason, msg)
+	return ctrl.Result{RequeueAfter: r.poll()}, nil
+}
+
+// finalize unbinds the accounts wxlink bound when deletionPolicy is Delete. The platform unbinds only from
+// an Open Platform account created by API; otherwise unbinding is a console step, which wxlink says in an
+// Event rather than blocking the deletion forever.
+func (r *OpenPlatformAccountReconciler) finalize(ctx context.Context, op *wx.OpenPlatformAccount) (bool, error) {
+	if !controllerutil.ContainsFinalizer(op, wx.Finalizer) {
+		return true, nil
+	}
+	if op.Spec.DeletionPolicy != wx.DeletionPolicyDelete || op.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly ||
+		op.Status.OpenAppID == "" {
+		return true, nil
+	}
+	for _, st := range op.Status.Accounts {
+		if !st.Bound {
+			continue
+		}
+		m, err := r.resolve(ctx, op, wx.OpenPlatformMember{Kind: st.Kind, Name: st.Name})
+		if err != nil {
+			if _, ok := asDependency(err); ok {
+				r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, "UnbindSkipped", "Unbind",
+					"%s %s cannot be resolved (%v): unbind it from %s at open.weixin.qq.com by hand", st.Kind, st.Name, err, op.Status.OpenAppID)
+				continue
+			}
+			return false, err
+		}
+		if err := m.p.UnbindOpenAccount(ctx, m.acct, op.Status.OpenAppID); err != nil {
+			if platform.IsTerminal(err) {
+				r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, "UnbindSkipped", "Unbind",
+					"the platform cannot unbind %s by API (%v): unbind it at open.weixin.qq.com → 管理中心 by hand", st.Name, err)
+				continue
+			}
+			return false, err
+		}
+		r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventUnlinked, "Unbind",
+			"unbound %s %s from Open Platform account %s", st.Kind, st.Name, op.Status.OpenAppID)
+	}
+	return true, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *OpenPlatformAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	byMember := func(kind wx.AccountKind) handler.MapFunc {
+		return func(ctx context.Context, o client.Object) []reconcile.Request {
+			list := &wx.OpenPlatformAccountList{}
+			if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+				return nil
+			}
+			var reqs []reconcile.Request
+			for _, op := range list.Items {
+				for _, a := range op.Spec.Accounts {
+					if a.Kind == kind && a.Name == o.GetName() {
+						reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&op)})
+						break
+					}
+				}
+			}
+			return reqs
+		}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&wx.OpenPlatformAccount{}).
+		Named("openplatformaccount").
+		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(byMember(wx.KindOfficialAccount))).
+		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(byMember(wx.KindMiniProgram))).
+		Complete(r)
+}

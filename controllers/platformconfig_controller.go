@@ -1,0 +1,137 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// VerifyTicketKey and VerifyTicketTimeKey are the keys of the Secret that keeps the latest
+// component_verify_ticket (ThirdPartyPlatform route).
+const (
+	VerifyTicketKey     = "componentVerifyTicket"
+	VerifyTicketTimeKey = "receivedAt"
+	// verifyTicketValidity is how long WeChat accepts a ticket; one is pushed every 10 minutes.
+	verifyTicketValidity = 12 * time.Hour
+)
+
+// PlatformConfigReconciler checks that a PlatformConfig is usable: its Secrets exist and, on the
+// third-party route, a fresh component_verify_ticket has been received.
+type PlatformConfigReconciler struct {
+	client.Client
+	Options
+}
+
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=platformconfigs,verbs=get;list;watch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=platformconfigs/status,verbs=get;update;patch
+
+// Reconcile checks one PlatformConfig.
+func (r *PlatformConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	pc := &wx.PlatformConfig{}
+	if err := r.Get(ctx, req.NamespacedName, pc); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	orig := pc.DeepCopy()
+	res := ctrl.Result{RequeueAfter: r.poll()}
+	var err error
+	if isPaused(pc) {
+		ready(pc, metav1.ConditionFalse, wx.ReasonPaused, "reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
+	} else if err = r.check(ctx, pc); err == nil {
+		msg := "accounts obtain tokens with their own AppSecret through cgi-bin/stable_token"
+		if pc.Spec.CredentialsRoute == wx.CredentialsRouteThirdPartyPlatform {
+			msg = fmt.Sprintf("third-party platform %s has a verify ticket from %s", pc.Spec.ThirdPartyPlatform.ComponentAppID,
+				pc.Status.LastVerifyTicketTime.Format(time.RFC3339))
+		}
+		setCondition(pc, wx.ConditionCredentialsValid, metav1.ConditionTrue, wx.ReasonAvailable, msg)
+		ready(pc, metav1.ConditionTrue, wx.ReasonAvailable, msg)
+	}
+	if d, ok := asDependency(err); ok {
+		setCondition(pc, wx.ConditionCredentialsValid, metav1.ConditionFalse, d.reason, d.message)
+		ready(pc, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
+	} else if apierrors.IsConflict(err) {
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	} else if err != nil {
+		syncFailed(pc, err)
+		res = ctrl.Result{}
+	}
+	if perr := patchStatus(ctx, r.Client, pc, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil {
+			err = perr
+		}
+	}
+	return res, err
+}
+
+func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformConfig) error {
+	tp := pc.Spec.ThirdPartyPlatform
+	if pc.Spec.CredentialsRoute != wx.CredentialsRouteThirdPartyPlatform || tp == nil {
+		return nil
+	}
+	for _, sel := range []wx.SecretKeySelector{tp.ComponentSecretRef, tp.CallbackTokenRef, tp.EncodingAESKeyRef} {
+		s := &corev1.Secret{}
+		if err := getRef(ctx, r.Client, pc.Namespace, sel.Name, "Secret", s); err != nil {
+			return err
+		}
+		if len(s.Data[sel.Key]) == 0 {
+			return &dependencyError{wx.ReasonDependencyNotFound, fmt.Sprintf("Secret %s/%s has no key %q", pc.Namespace, sel.Name, sel.Key)}
+		}
+	}
+	ticket := &corev1.Secret{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: pc.Namespace, Name: tp.VerifyTicketSecretName}, ticket); err != nil {
+		if apierrors.IsNotFound(err) {
+			return &dependencyError{"VerifyTicketMissing", "no component_verify_ticket received yet: WeChat pushes one every 10 " +
+				"minutes to the callback URL configured on the third-party platform (the manager's --callback-bind-address, path " +
+				"/wechat/callback/" + pc.Namespace + "/" + pc.Name + ")"}
+		}
+		return err
+	}
+	at, err := time.Parse(time.RFC3339, string(ticket.Data[VerifyTicketTimeKey]))
+	if err != nil || len(ticket.Data[VerifyTicketKey]) == 0 {
+		return &dependencyError{"VerifyTicketMissing", fmt.Sprintf("Secret %s/%s holds no valid ticket", pc.Namespace, ticket.Name)}
+	}
+	t := metav1.NewTime(at)
+	pc.Status.LastVerifyTicketTime = &t
+	if age := r.now().Sub(at); age > verifyTicketValidity {
+		return &dependencyError{"VerifyTicketExpired", fmt.Sprintf("the latest component_verify_ticket is %s old (valid %s): check "+
+			"that WeChat can reach the callback URL", age.Round(time.Minute), verifyTicketValidity)}
+	}
+	return nil
+}
+
+// SetupWithManager registers the reconciler; a change of a Secret in the namespace rechecks its configs.
+func (r *PlatformConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&wx.PlatformConfig{}).
+		Named("platformconfig").
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+			list := &wx.PlatformConfigList{}
+			if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+				return nil
+			}
+			var reqs []reconcile.Request
+			for _, pc := range list.Items {
+				if pc.Spec.CredentialsRoute == wx.CredentialsRouteThirdPartyPlatform {
+					reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&pc)})
+				}
+			}
+			return reqs
+		})).
+		Complete(r)
+}

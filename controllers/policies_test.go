@@ -1,0 +1,258 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/platform/sim"
+)
+
+func (e *env) deleteLink(name string) {
+	e.t.Helper()
+	if err := k8s.Delete(context.Background(), &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Namespace: e.ns, Name: name}}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitFor("link "+name+" to be gone", func() (bool, string) {
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: e.ns, Name: name}, &wx.AssociationLink{})
+		return err != nil, fmt.Sprint(err)
+	})
+}
+
+func (e *env) patch(obj client.Object, mutate func()) {
+	e.t.Helper()
+	orig := obj.DeepCopyObject().(client.Object)
+	mutate()
+	if err := k8s.Patch(context.Background(), obj, client.MergeFrom(orig)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestOrphanLeavesThePlatformLinkAndDeleteUnlinks(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.miniProgram("member", companyA, sim.Verified)
+	e.link("orphan", "news", "mall", func(l *wx.AssociationLink) { l.Spec.DeletionPolicy = wx.DeletionPolicyOrphan })
+	e.link("delete", "news", "member")
+	e.linkReason("orphan", wx.ReasonAvailable)
+	e.linkReason("delete", wx.ReasonAvailable)
+
+	e.deleteLink("orphan")
+	e.deleteLink("delete")
+	if got := e.onPlatform("news", "mall"); got != int(platform.LinkLinked) {
+		t.Errorf("deletionPolicy Orphan must leave the platform link; the simulator has status %d", got)
+	}
+	if got := e.onPlatform("news", "member"); got != 0 {
+		t.Errorf("deletionPolicy Delete must unlink; the simulator has status %d", got)
+	}
+	if n := e.sim.Calls()["/cgi-bin/wxopen/wxampunlink"]; n != 1 {
+		t.Errorf("wxampunlink called %d times, want exactly 1", n)
+	}
+}
+
+func TestObserveOnlyNeverWritesAndReportsDrift(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.miniProgram("member", companyA, sim.Verified)
+	observe := func(l *wx.AssociationLink) { l.Spec.ManagementPolicy = wx.ManagementPolicyObserveOnly }
+	if err := e.sim.ConsoleLink(e.appID("news"), e.appID("mall")); err != nil {
+		t.Fatal(err)
+	}
+	e.link("adopted", "news", "mall", observe)
+	e.link("absent", "news", "member", observe)
+	e.linkReason("adopted", wx.ReasonAvailable)
+	absent := e.linkReason("absent", wx.ReasonObserveOnly)
+	if !strings.Contains(readyMessage(absent.Status.Conditions), "never creates") {
+		t.Errorf("message: %q", readyMessage(absent.Status.Conditions))
+	}
+
+	// Removed by hand in the console: reported, not restored.
+	if err := e.sim.RemoveLink(e.appID("news"), e.appID("mall")); err != nil {
+		t.Fatal(err)
+	}
+	l := e.linkReason("adopted", wx.ReasonObserveOnly)
+	if !strings.Contains(readyMessage(l.Status.Conditions), "removed on the platform") {
+		t.Errorf("message: %q", readyMessage(l.Status.Conditions))
+	}
+	e.waitEvent("adopted", wx.EventDriftDetected)
+	e.deleteLink("absent")
+	if n := e.sim.Calls()[wxamplink] + e.sim.Calls()["/cgi-bin/wxopen/wxampunlink"]; n != 0 {
+		t.Errorf("ObserveOnly made %d writes to the platform", n)
+	}
+}
+
+func TestDriftIsRepairedUnderFullManagement(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.link("news-mall", "news", "mall")
+	e.linkReason("news-mall", wx.ReasonAvailable)
+	if err := e.sim.RemoveLink(e.appID("news"), e.appID("mall")); err != nil {
+		t.Fatal(err)
+	}
+	e.waitEvent("news-mall", wx.EventDriftDetected)
+	e.waitFor("the link to be restored on the platform", func() (bool, string) {
+		return e.onPlatform("news", "mall") == int(platform.LinkLinked), fmt.Sprint(e.onPlatform("news", "mall"))
+	})
+	e.linkReason("news-mall", wx.ReasonAvailable)
+}
+
+func TestPauseStopsAllPlatformCallsUntilRemoved(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Verified)
+	l := e.link("news-mall", "news", "mall", func(l *wx.AssociationLink) {
+		l.Annotations = map[string]string{wx.PauseAnnotation: "true"}
+	})
+	e.linkReason("news-mall", wx.ReasonPaused)
+	if got := e.onPlatform("news", "mall"); got != 0 {
+		t.Fatalf("a paused link reached the platform (status %d)", got)
+	}
+	e.patch(l, func() { delete(l.Annotations, wx.PauseAnnotation) })
+	e.linkReason("news-mall", wx.ReasonAvailable)
+}
+
+func TestMissingReferenceWaitsThenProceeds(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.link("news-mall", "news", "mall")
+	l := e.linkReason("news-mall", wx.ReasonDependencyNotFound)
+	if msg := readyMessage(l.Status.Conditions); !strings.Contains(msg, "MiniProgram") || !strings.Contains(msg, "mall") {
+		t.Errorf("the message should name the missing reference: %q", msg)
+	}
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.linkReason("news-mall", wx.ReasonAvailable)
+}
+
+func TestSubjectMismatchIsReportedAndBlocksLinks(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	appID := e.account("imposter", sim.OfficialAccount, companyB, sim.Verified)
+	oa := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "imposter"}, Spec: wx.OfficialAccountSpec{
+		AppID: wx.AppID(appID), AccountSpec: accountSpec("imposter", companyA)}}
+	e.create(oa)
+	e.waitReason("imposter", oa, wx.ReasonSubjectMismatch)
+	if msg := readyMessage(oa.Status.Conditions); !strings.Contains(msg, companyB.Name) {
+		t.Errorf("the message should say what the platform reports: %q", msg)
+	}
+	e.waitEvent("imposter", wx.EventRuleViolation)
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.link("imposter-mall", "imposter", "mall")
+	e.linkReason("imposter-mall", wx.ReasonDependencyNotReady)
+	if got := e.onPlatform("imposter", "mall"); got != 0 {
+		t.Errorf("a link whose owner is not Ready reached the platform (status %d)", got)
+	}
+}
+
+func TestMerchantBindingNeedsAVerifiedMiniProgramThenObservesPayment(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Unverified)
+	mb := &wx.MerchantBinding{ObjectMeta: metav1.ObjectMeta{Name: "pay"}, Spec: wx.MerchantBindingSpec{
+		MerchantID: "1230000109", Target: wx.AccountReference{Kind: wx.KindMiniProgram, Name: "mall"}}}
+	e.create(mb)
+	e.waitReason("pay", mb, "AccountNotVerified")
+	if mb.Status.State != wx.MerchantBindingPrerequisitesMissing {
+		t.Errorf("state = %s", mb.Status.State)
+	}
+	e.waitEvent("pay", wx.EventRuleViolation)
+
+	// The Mini Program gets verified: now only people can act, and the message says who and where.
+	if err := e.sim.SetVerification(e.appID("mall"), sim.Verified); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReason("pay", mb, wx.ReasonActionRequired)
+	for _, want := range []string{"pay.weixin.qq.com", "1230000109", e.appID("mall"), "within 7 days"} {
+		if !strings.Contains(readyMessage(mb.Status.Conditions), want) {
+			t.Errorf("the message should contain %q: %q", want, readyMessage(mb.Status.Conditions))
+		}
+	}
+	// The people act; the own-secret route sees WeChat Pay through a linked Official Account's wxamplinkget.
+	e.link("news-mall", "news", "mall")
+	e.linkReason("news-mall", wx.ReasonAvailable)
+	if err := e.sim.BindMerchant(e.appID("mall"), "1230000109"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReason("pay", mb, wx.ReasonAvailable)
+	if mb.Status.State != wx.MerchantBindingBound || mb.Status.BoundTime == nil {
+		t.Errorf("status = %+v", mb.Status)
+	}
+}
+
+func TestTestersFollowTheSpecWithinTheLimit(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	mp := e.miniProgram("mall", companyA, sim.Verified)
+	e.waitReason("mall", mp, wx.ReasonAvailable)
+	e.patch(mp, func() {
+		mp.Spec.Members = &wx.MiniProgramMembers{Testers: []wx.WeChatID{"lihua-dev", "zhangwei_qa", "chen-tester"}}
+	})
+	e.waitFor("3 testers bound", func() (bool, string) {
+		e.get("mall", mp)
+		r, _ := readyOf(mp)
+		return r == wx.ReasonAvailable && mp.Status.Members.Testers == "3/40" && len(e.sim.Testers(e.appID("mall"))) == 3,
+			fmt.Sprintf("%s %+v", r, mp.Status.Members)
+	})
+	e.patch(mp, func() { mp.Spec.Members.Testers = []wx.WeChatID{"lihua-dev"} })
+	e.waitFor("2 testers unbound", func() (bool, string) {
+		e.get("mall", mp)
+		return mp.Status.Members.Testers == "1/40" && len(e.sim.Testers(e.appID("mall"))) == 1, fmt.Sprintf("%+v", mp.Status.Members)
+	})
+	e.waitEvent("mall", wx.EventTesterUnbound)
+
+	// An Individual's Mini Program allows 10 testers: 11 is refused before any call, with the reason.
+	appID := e.account("solo", sim.MiniProgram, wx.Subject{Name: "张伟", Type: wx.SubjectIndividual}, sim.Unverified)
+	solo := &wx.MiniProgram{ObjectMeta: metav1.ObjectMeta{Name: "solo"}, Spec: wx.MiniProgramSpec{AppID: wx.AppID(appID),
+		AccountSpec: accountSpec("solo", wx.Subject{Name: "张伟", Type: wx.SubjectIndividual})}}
+	solo.Spec.Members = &wx.MiniProgramMembers{}
+	for i := range 11 {
+		solo.Spec.Members.Testers = append(solo.Spec.Members.Testers, wx.WeChatID(fmt.Sprintf("tester%02d", i)))
+	}
+	e.create(solo)
+	e.waitReason("solo", solo, "TooManyTesters")
+	if n := len(e.sim.Testers(appID)); n != 0 {
+		t.Errorf("a rule violation must not reach the platform; %d testers bound", n)
+	}
+}
+
+func TestOpenPlatformAccountIsCreatedAndBindsSameSubjectAccounts(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.miniProgram("media", companyB, sim.Verified)
+	op := &wx.OpenPlatformAccount{ObjectMeta: metav1.ObjectMeta{Name: "unionid"}, Spec: wx.OpenPlatformAccountSpec{
+		PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"},
+		Accounts: []wx.OpenPlatformMember{{Kind: wx.KindOfficialAccount, Name: "news"}, {Kind: wx.KindMiniProgram, Name: "mall"},
+			{Kind: wx.KindMiniProgram, Name: "media"}}}}
+	e.create(op)
+	e.waitReason("unionid", op, "SubjectMismatch")
+	if op.Status.OpenAppID == "" || op.Status.Bound != "2/5" {
+		t.Fatalf("status = %+v", op.Status)
+	}
+	for _, a := range op.Status.Accounts {
+		if want := a.Name != "media"; a.Bound != want {
+			t.Errorf("%s bound = %v, want %v (%s)", a.Name, a.Bound, want, a.Message)
+		}
+	}
+	// Dropping the other-subject account makes it Ready.
+	e.patch(op, func() { op.Spec.Accounts = op.Spec.Accounts[:2] })
+	e.waitReason("unionid", op, wx.ReasonAvailable)
+}
