@@ -86,8 +86,10 @@ func (k *keyedMutex) lock(key string) func() {
 
 // Reconcile brings one AssociationLink towards its declared state.
 func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	// Read from the API server, not the cache: this reconcile may call the platform, and a cached copy that
+	// does not yet hold the previous reconcile's status would ask for the same association twice.
 	link := &wx.AssociationLink{}
-	if err := r.Get(ctx, req.NamespacedName, link); err != nil {
+	if err := r.APIReader.Get(ctx, req.NamespacedName, link); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Metrics.forgetLink(req.String())
 			return ctrl.Result{}, nil
@@ -340,6 +342,13 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
 
+	if p := link.Status.Platform; p != nil && p.State == wx.LinkStateRefused && p.RequestedTime != nil &&
+		p.RequestedGeneration == link.Generation {
+		if retryAt := p.RequestedTime.Add(r.PollInterval); r.now().Before(retryAt) {
+			// Refused recently: the Linked and Ready conditions still say why; no retry storm.
+			return ctrl.Result{RequeueAfter: retryAt.Sub(r.now())}, nil
+		}
+	}
 	if err := r.recordNewLink(ctx, e); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -352,13 +361,14 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	r.Observer.Invalidate(string(e.oa.Spec.AppID))
 	if err != nil {
 		if reason, terminal := platformErrorReason(err); terminal {
-			msg := fmt.Sprintf("the platform refused the association: %v", err)
-			link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
+			msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
+				"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
+			link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &now,
 				RequestedGeneration: link.Generation}
 			setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, reason, msg)
 			ready(link, metav1.ConditionFalse, reason, msg)
 			r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Link", "%s", msg)
-			return ctrl.Result{RequeueAfter: r.poll()}, nil
+			return ctrl.Result{RequeueAfter: r.PollInterval}, nil
 		}
 		return ctrl.Result{}, err
 	}
@@ -826,8 +836,10 @@ func (r *AssociationLinkReconciler) SetupWithManager(ctx context.Context, mgr ct
 		Named("associationlink").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		// An account that becomes Ready (or changes subject) lets its links proceed.
-		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindOfficialAccount, indexLinkFrom))).
-		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindMiniProgram, indexLinkTo))).
+		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindOfficialAccount, indexLinkFrom)),
+			builder.WithPredicates(readinessChanged())).
+		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindMiniProgram, indexLinkTo)),
+			builder.WithPredicates(readinessChanged())).
 		Watches(&wx.WeComCorp{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindWeComCorp, indexLinkFrom))).
 		Watches(&wx.ChannelsAccount{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindChannelsAccount, indexLinkFrom))).
 		Watches(&wx.WeChatStore{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindWeChatStore, indexLinkFrom))).
@@ -898,4 +910,57 @@ func platformState(l *wx.AssociationLink) wx.LinkState {
 		return ""
 	}
 	return l.Status.Platform.State
+}
+
+// readinessChanged passes account events that can change what its links may do: creation, deletion, a new
+// generation, or a change of its Ready condition or observed subject. It filters out the status writes that
+// only move counters, which would otherwise fan out to every link of the account.
+func readinessChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(conditioned), e.ObjectNew.(conditioned)
+			if o.GetGeneration() != n.GetGeneration() || o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() {
+				return true
+			}
+			oc := meta.FindStatusCondition(o.GetStatusBase().Conditions, wx.ConditionReady)
+			nc := meta.FindStatusCondition(n.GetStatusBase().Conditions, wx.ConditionReady)
+			if (oc == nil) != (nc == nil) || (oc != nil && (oc.Status != nc.Status || oc.Reason != nc.Reason)) {
+				return true
+			}
+			return subjectOf(o) != subjectOf(n)
+		},
+	}
+}
+
+func subjectOf(o client.Object) wx.Subject {
+	var s *wx.Subject
+	switch a := o.(type) {
+	case *wx.OfficialAccount:
+		s = a.Status.Subject
+	case *wx.MiniProgram:
+		s = a.Status.Subject
+	}
+	if s == nil {
+		return wx.Subject{}
+	}
+	return *s
+}
+
+// linkStateChanged passes link events that change an account's counts: creation, deletion, and a change of
+// admission or platform state.
+func linkStateChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(*wx.AssociationLink), e.ObjectNew.(*wx.AssociationLink)
+			return platformState(o) != platformState(n) || admissionState(o) != admissionState(n) ||
+				o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
+		},
+	}
+}
+
+func admissionState(l *wx.AssociationLink) wx.AdmissionState {
+	if l.Status.Admission == nil {
+		return ""
+	}
+	return l.Status.Admission.State
 }

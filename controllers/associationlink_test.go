@@ -237,3 +237,46 @@ func TestMonthlyCounterSurvivesAManagerRestartAndDeletedLinks(t *testing.T) {
 		t.Errorf("the simulator counted %d operations this month; wxlink's counter says 3", ops)
 	}
 }
+
+func TestMiniProgramLinkedBy500IsRefusedByThePlatformAndReported(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.officialAccount("news", companyA)
+	e.miniProgram("mall", companyA, sim.Verified)
+	// 500 other Official Accounts, outside this cluster, already link the Mini Program (made in their consoles).
+	for i := range 500 {
+		other := e.appID(fmt.Sprintf("other-%03d", i))
+		if err := e.sim.Seed(sim.Account{AppID: other, Secret: "s", Type: sim.OfficialAccount,
+			Subject: sim.Subject{Name: companyA.Name, Type: sim.SubjectType(companyA.Type)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.sim.ConsoleLink(other, e.appID("mall")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.link("news-mall", "news", "mall")
+	l := e.linkReason("news-mall", platform.ReasonQuotaExceeded)
+	if msg := readyMessage(l.Status.Conditions); !strings.Contains(msg, "89009") {
+		t.Errorf("the message should carry the platform's errcode: %q", msg)
+	}
+	e.waitEvent("news-mall", wx.EventRuleViolation)
+	// Terminal: no retry storm. wxlink asks again at most once per poll interval (2s in these tests), because a
+	// slot held by accounts outside the cluster can free without anything in the cluster changing.
+	first := l.Status.Platform.RequestedTime.Time
+	calls := e.sim.Calls()[wxamplink]
+	var next time.Time
+	e.waitFor("the next request", func() (bool, string) {
+		e.get("news-mall", l)
+		next = l.Status.Platform.RequestedTime.Time
+		return next.After(first), next.String()
+	})
+	if gap := next.Sub(first); gap < 2*time.Second-100*time.Millisecond {
+		t.Errorf("a terminal refusal was asked again after %s, sooner than the poll interval", gap)
+	}
+	if again := e.sim.Calls()[wxamplink]; again > calls+1 {
+		t.Errorf("wxamplink calls went from %d to %d between two recorded requests", calls, again)
+	}
+	if l.Status.Platform.State != wx.LinkStateRefused {
+		t.Errorf("platform state = %s, want Refused", l.Status.Platform.State)
+	}
+}

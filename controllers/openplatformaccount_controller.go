@@ -27,6 +27,7 @@ import (
 // to it (cgi-bin/open/*), so that they share one UnionID per user.
 type OpenPlatformAccountReconciler struct {
 	client.Client
+	APIReader client.Reader
 	Platforms PlatformProvider
 	Recorder  events.EventRecorder
 	Options
@@ -46,8 +47,10 @@ type member struct {
 
 // Reconcile brings one OpenPlatformAccount towards its declared bindings.
 func (r *OpenPlatformAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	// Read from the API server: a cached copy without the previous reconcile's status could create a second
+	// Open Platform account.
 	op := &wx.OpenPlatformAccount{}
-	if err := r.Get(ctx, req.NamespacedName, op); err != nil {
+	if err := r.APIReader.Get(ctx, req.NamespacedName, op); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	orig := op.DeepCopy()

@@ -31,7 +31,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 			Options: opts, Recorder: mgr.GetEventRecorder("wxlink-officialaccount")},
 		"miniprogram": &MiniProgramReconciler{Client: c, Platforms: platforms, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-miniprogram")},
-		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, Platforms: platforms, Options: opts,
+		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-openplatformaccount")},
 		"wechatstore": &WeChatStoreReconciler{Client: c, Platforms: platforms, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-wechatstore")},

@@ -163,7 +163,7 @@ const (
 )
 
 // LinkState is the association's state on the platform.
-// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;Linked;Rejected;ActionRequired;Unknown
+// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;Linked;Rejected;Refused;ActionRequired;Unknown
 type LinkState string
 
 // Link states. For OfficialAccountToMiniProgram they follow wxamplinkget's status: 12, 2, 1 and 3.
@@ -173,6 +173,10 @@ const (
 	LinkStateAwaitingMiniProgramAdmin     LinkState = "AwaitingMiniProgramAdmin"
 	LinkStateLinked                       LinkState = "Linked"
 	LinkStateRejected                     LinkState = "Rejected"
+	// LinkStateRefused: the platform refused wxlink's last request with a terminal errcode (Ready says which).
+	// wxlink asks again when the spec changes, and otherwise no more than once per poll interval, since a
+	// quota held by accounts outside the cluster can free without anything in the cluster changing.
+	LinkStateRefused LinkState = "Refused"
 	// LinkStateActionRequired: the association can only be made in a console; the Ready message says where.
 	LinkStateActionRequired LinkState = "ActionRequired"
 	// LinkStateUnknown: the platform reported a status wxlink does not know (for example the undocumented 4).

@@ -37,14 +37,22 @@ func main() {
 }
 
 func run(assets, kubeconfig, crds string) error {
+	// Catch SIGINT and SIGTERM before starting anything: a signal during start-up must stop etcd and
+	// kube-apiserver too, not kill this process and leave them running.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	env := &envtest.Environment{BinaryAssetsDirectory: assets, ErrorIfCRDPathMissing: crds != ""}
 	if crds != "" {
 		env.CRDDirectoryPaths = []string{crds}
 	}
-	if _, err := env.Start(); err != nil {
+	_, err := env.Start()
+	defer func() { _ = env.Stop() }() // also after a failed or interrupted start: stops what did start
+	if err != nil {
 		return fmt.Errorf("starting the control plane: %w", err)
 	}
-	defer func() { _ = env.Stop() }()
+	if ctx.Err() != nil {
+		return nil // interrupted while starting
+	}
 
 	admin, err := env.AddUser(envtest.User{Name: "wxlink-admin", Groups: []string{"system:masters"}}, nil)
 	if err != nil {
@@ -68,8 +76,6 @@ func run(assets, kubeconfig, crds string) error {
 	defer func() { _ = os.Remove(kubeconfig) }()
 	fmt.Printf("control plane up at %s; kubeconfig %s\n", env.Config.Host, kubeconfig)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	fmt.Println("control plane stopping")
 	return nil

@@ -161,6 +161,11 @@ func Classify(api string, code int, msg string, now time.Time) *Error {
 	if t, ok := taxonomy[code]; ok {
 		e.Class, e.Reason = t.class, t.reason
 	}
+	if api == "cgi-bin/wxopen/wxamplink" && code == 1005 {
+		// On wxamplink the community reports 1005 for a 4th different-subject Mini Program: a quota, not the
+		// admin's bound-account count that 1005 means elsewhere.
+		e.Reason = ReasonQuotaExceeded
+	}
 	switch code {
 	case 45009:
 		e.RetryAfter = untilNextBeijingDay(now)

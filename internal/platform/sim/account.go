@@ -24,7 +24,7 @@ func principalType(t SubjectType) int {
 // (1 enterprise, 2 media, 3 government, 4 non-profit organisation, 12 individual business, 14 overseas
 // enterprise, 15 individual).
 func customerType(a *Account) int {
-	if a.Verification != Verified {
+	if a.Verification != Verified && a.Verification != Expired {
 		return 0
 	}
 	switch a.Subject.Type {
@@ -68,10 +68,17 @@ func (s *Simulator) apiBasicInfo(c *call) reply {
 	if realname == 0 {
 		realname = 1
 	}
-	// Verified: qualification and name verified. Expired: the annual review lapsed, so the qualification
-	// (and the abilities it gives) is gone but the verified name stays. Unverified and in progress: neither.
-	qualified := a.Verification == Verified
-	named := a.Verification == Verified || a.Verification == Expired
+	// Verified: qualification and name verified, the annual review (年审) due in the future. Expired: verified
+	// once, but the annual review's end time has passed. Unverified and in progress: neither.
+	qualified := a.Verification == Verified || a.Verification == Expired
+	named := qualified
+	reviewEnd := int64(0)
+	switch a.Verification {
+	case Verified:
+		reviewEnd = c.now.AddDate(1, 0, 0).Unix()
+	case Expired:
+		reviewEnd = c.now.AddDate(0, 0, -1).Unix()
+	}
 	country := 1017 // China, as the platform reports it
 	if a.Subject.Type == Overseas {
 		country = 0
@@ -90,9 +97,9 @@ func (s *Simulator) apiBasicInfo(c *call) reply {
 		"wx_verify_info": map[string]any{
 			"qualification_verify":     qualified,
 			"naming_verify":            named,
-			"annual_review":            a.Verification == Verified,
+			"annual_review":            qualified,
 			"annual_review_begin_time": 0,
-			"annual_review_end_time":   0,
+			"annual_review_end_time":   reviewEnd,
 		},
 		"signature_info":     map[string]any{"signature": "", "modify_used_count": 0, "modify_quota": 5},
 		"head_image_info":    map[string]any{"head_image_url": a.HeadImgURL, "modify_used_count": 0, "modify_quota": 5},

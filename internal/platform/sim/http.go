@@ -334,6 +334,11 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request, path string
 	start := time.Now()
 	f := s.pickFault(path)
 	if f != nil && f.Latency > 0 {
+		// Buffer the body first: Go's server notices a client that gave up only once the body has been read,
+		// and a slow platform must not act on a request whose caller has already timed out.
+		// An over-long body is cut at the limit here and then refused as malformed JSON (47001), as without latency.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBodyBytes))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(f.Latency)
 		select {
 		case <-r.Context().Done():

@@ -93,7 +93,7 @@ func TestAccountBasicInfo(t *testing.T) {
 		{"wxoa", 2, 1, 1, true, true, http.MethodGet},
 		{"wxsub", 1, 1, 1, true, true, http.MethodPost},
 		{"wxind", 3, 0, 0, false, false, http.MethodPost},
-		{"wxgov", 3, 3, 0, false, true, http.MethodGet},
+		{"wxgov", 3, 3, 3, true, true, http.MethodGet}, // Expired: verified once, annual review lapsed
 	}
 	for _, tc := range cases {
 		t.Run(tc.appid, func(t *testing.T) {
