@@ -93,13 +93,28 @@ test-unit: controlplane ## Run the unit tests and the envtest tests (real kube-a
 	go test $(UNIT_PACKAGES) -coverprofile cover.out
 
 .PHONY: test-e2e
-test-e2e: controlplane $(KUSTOMIZE) ## Run the end-to-end tests against a local control plane started for them.
+test-e2e: controlplane $(KUSTOMIZE) ## Run the end-to-end tests: the built manager and wechatsim against a local control plane.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
 	WXLINK_LOCAL_DIR=$(CURDIR)/.local/e2e KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
 		go test ./test/e2e/... -count=1 -v -timeout 20m
 
 .PHONY: fuzz
-fuzz: ## Run each fuzz test for FUZZTIME (default 30s).
+fuzz: ## Run each fuzz test for FUZZTIME (default 30s each).
 	go test ./internal/rules/ -run '^$$' -fuzz FuzzAdmit -fuzztime $(or $(FUZZTIME),30s)
+	go test ./internal/platform/sim/ -run '^$$' -fuzz FuzzHandlers -fuzztime $(or $(FUZZTIME),30s)
+	for f in FuzzDecodeLinks FuzzDecodeAccountInfo FuzzDecodeTokens FuzzDecodeEnvelope FuzzDecryptMessage; do \
+		go test ./internal/platform/wechat/ -run '^$$' -fuzz $$f -fuzztime $(or $(FUZZTIME),30s) || exit 1; done
+
+##@ Demo
+
+.PHONY: demo
+demo: ## Run the demo: a local control plane, wechatsim and the manager, config/samples applied and the story played; leaves them running.
+	hack/demo.sh up
+
+.PHONY: demo-down
+demo-down: ## Stop everything `make demo` started.
+	hack/demo.sh down
 
 ##@ Local control plane
 
@@ -118,8 +133,9 @@ controlplane-down: ## Stop the local control plane.
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager binary into bin/.
+build: manifests generate fmt vet ## Build the manager and wechatsim binaries into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager from your host against the cluster in KUBECONFIG.

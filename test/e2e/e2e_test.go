@@ -132,33 +132,6 @@ func TestInstallAndDiscover(t *testing.T) {
 	sh(t, nil, kubectl, "get", "oa,mp,link,mb,opa,ch,wecom,store,wxpc", "-A")
 }
 
-func TestSamplesShowInKubectlGet(t *testing.T) {
-	installCRDs(t)
-	sh(t, nil, kubectl, "apply", "-k", "config/samples")
-	t.Cleanup(func() { _, _, _ = try(nil, kubectl, "delete", "-k", "config/samples", "--wait=false") })
-
-	out := sh(t, nil, kubectl, "get", "wechat", "-A")
-	for _, want := range []string{
-		// The printer columns of the links and the Official Accounts.
-		"FROM", "TO", "SUBJECT", "READY", "REASON", "SAME", "OTHER", "MONTH", "LINKED-BY", "TESTERS",
-		// Every sample kind, by name.
-		"associationlink.wechat.wxlink.dev/news-podcast", "officialaccount.wechat.wxlink.dev/yunshan-news",
-		"miniprogram.wechat.wxlink.dev/media-video", "merchantbinding.wechat.wxlink.dev/mall-pay",
-		"openplatformaccount.wechat.wxlink.dev/yunshan-unionid", "platformconfig.wechat.wxlink.dev/wechat",
-		"wecomcorp.wechat.wxlink.dev/yunshan-corp", "channelsaccount.wechat.wxlink.dev/yunshan-channels",
-		"wechatstore.wechat.wxlink.dev/yunshan-store",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("kubectl get wechat -A does not show %q:\n%s", want, out)
-		}
-	}
-	// The FROM and TO columns of one link, on its own row.
-	row := sh(t, nil, kubectl, "get", "link", "news-video", "-n", "yunshan", "--no-headers")
-	if f := strings.Fields(row); len(f) < 3 || f[0] != "news-video" || f[1] != "yunshan-news" || f[2] != "media-video" {
-		t.Errorf("link row = %q, want NAME FROM TO = news-video yunshan-news media-video", row)
-	}
-}
-
 func TestBadYAMLIsRejectedAtApply(t *testing.T) {
 	installCRDs(t)
 	sh(t, nil, kubectl, "create", "namespace", "e2e-bad")

@@ -1,0 +1,262 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// freePort asks the kernel for a free loopback port.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String()
+}
+
+// startProcess runs a built binary until the test ends; its output goes to a log file kept for failures.
+func startProcess(t *testing.T, name string, args ...string) {
+	t.Helper()
+	logPath := filepath.Join(os.Getenv("WXLINK_LOCAL_DIR"), name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(context.Background(), filepath.Join(root, "bin", name), args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s (run `make test-e2e`, which builds it): %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		_ = logFile.Close()
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				lines := strings.Split(string(b), "\n")
+				if len(lines) > 60 {
+					lines = lines[len(lines)-60:]
+				}
+				t.Logf("last lines of %s:\n%s", logPath, strings.Join(lines, "\n"))
+			}
+		}
+	})
+}
+
+// waitFor polls cond for at most timeout: a bounded wait on a condition.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	last := ""
+	if err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true,
+		func(context.Context) (bool, error) {
+			ok, state := cond()
+			last = state
+			return ok, nil
+		}); err != nil {
+		t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, last)
+	}
+}
+
+func httpGet(url string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	return resp.StatusCode, b, err
+}
+
+func jsonpath(t *testing.T, kind, name, path string) string {
+	t.Helper()
+	out, _, _ := try(nil, kubectl, "get", kind, name, "-n", "yunshan", "-o", "jsonpath="+path)
+	return strings.TrimSpace(out)
+}
+
+func readyReason(t *testing.T, kind, name string) string {
+	return jsonpath(t, kind, name, `{.status.conditions[?(@.type=="Ready")].reason}`)
+}
+
+func waitReason(t *testing.T, kind, name, reason string) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%s %s to have Ready reason %s", kind, name, reason), 90*time.Second, func() (bool, string) {
+		r := readyReason(t, kind, name)
+		return r == reason, r
+	})
+}
+
+// simLinks reads the simulator's state dump: Official Account AppID -> Mini Program AppID -> status.
+func simLinks(t *testing.T, simURL string) map[string]map[string]int {
+	t.Helper()
+	code, body, err := httpGet(simURL + "/sim/state")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("reading the simulator's state: %d %v", code, err)
+	}
+	var dump struct {
+		State struct {
+			Links []struct {
+				OfficialAccount string `json:"officialAccount"`
+				MiniProgram     string `json:"miniProgram"`
+				Status          int    `json:"status"`
+			} `json:"links"`
+		} `json:"state"`
+	}
+	if err := json.Unmarshal(body, &dump); err != nil {
+		t.Fatalf("decoding the simulator's state: %v", err)
+	}
+	if len(dump.State.Links) == 0 {
+		t.Fatalf("the simulator's state dump lists no links: %.300s", body)
+	}
+	out := map[string]map[string]int{}
+	for _, l := range dump.State.Links {
+		if out[l.OfficialAccount] == nil {
+			out[l.OfficialAccount] = map[string]int{}
+		}
+		out[l.OfficialAccount][l.MiniProgram] = l.Status
+	}
+	return out
+}
+
+func appIDOf(t *testing.T, kind, name string) string {
+	return jsonpath(t, kind, name, "{.spec.appID}")
+}
+
+// TestOperatorReconcilesTheSamples runs the built manager against the local control plane and wechatsim
+// seeded with the samples' accounts, and drives it as a user would: kubectl apply, get and delete.
+func TestOperatorReconcilesTheSamples(t *testing.T) {
+	installCRDs(t)
+	simAddr, metricsAddr, probeAddr := freePort(t), freePort(t), freePort(t)
+	simURL := "http://" + simAddr
+	startProcess(t, "wechatsim", "--listen", simAddr, "--seed", filepath.Join(root, "hack", "demo", "wechatsim-seed.yaml"))
+	waitFor(t, "wechatsim", 30*time.Second, func() (bool, string) {
+		code, _, err := httpGet(simURL + "/sim/healthz")
+		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
+	})
+	startProcess(t, "manager", "--kubeconfig", os.Getenv("KUBECONFIG"), "--platform-endpoint", simURL,
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr,
+		"--poll-interval", "20s", "--pending-poll-interval", "1s", "--zap-log-level", "info")
+	waitFor(t, "the manager to be ready", 60*time.Second, func() (bool, string) {
+		code, _, err := httpGet("http://" + probeAddr + "/readyz")
+		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
+	})
+
+	sh(t, nil, kubectl, "apply", "-k", "config/samples")
+	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "officialaccount", "--all", "-n", "yunshan", "--timeout=90s")
+	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "miniprogram", "--all", "-n", "yunshan", "--timeout=90s")
+
+	// Within quota: the same-subject links are Ready at once; the console-made link is adopted (ObserveOnly).
+	for _, l := range []string{"news-mall", "news-member", "shop-mall"} {
+		waitReason(t, "link", l, "Available")
+	}
+	// Different subject: the first 3 by (creation time, name) wait for the admins; the 4th is queued.
+	for _, l := range []string{"news-events", "news-live", "news-podcast"} {
+		waitReason(t, "link", l, "AwaitingOfficialAccountAdmin")
+	}
+	waitReason(t, "link", "news-video", "QuotaExceeded")
+	if msg := jsonpath(t, "link", "news-video", "{.status.admission.message}"); !strings.Contains(msg, "3/3 different-subject") {
+		t.Errorf("the queue message should give the numbers: %q", msg)
+	}
+	// Console-only associations say who must act and where; Channels shows derived eligibility.
+	waitReason(t, "link", "corp-mall", "ActionRequired")
+	waitReason(t, "link", "store-news", "ActionRequired")
+	waitReason(t, "link", "channels-mall", "Eligible")
+	waitReason(t, "merchantbinding", "mall-pay", "Available")
+	waitReason(t, "openplatformaccount", "yunshan-unionid", "Available")
+
+	// The printer columns, as kubectl get shows them.
+	out := sh(t, nil, kubectl, "get", "oa", "yunshan-news", "-n", "yunshan", "--no-headers")
+	if f := strings.Fields(out); len(f) < 7 || f[4] != "2/10" || f[5] != "3/3" || f[6] != "5/13" {
+		t.Errorf("OfficialAccount row %q: want SAME 2/10, OTHER 3/3, MONTH 5/13", out)
+	}
+	out = sh(t, nil, kubectl, "get", "link", "news-video", "-n", "yunshan", "--no-headers")
+	if f := strings.Fields(out); len(f) < 6 || f[1] != "yunshan-news" || f[2] != "media-video" || f[3] != "Other" ||
+		f[4] != "False" || f[5] != "QuotaExceeded" {
+		t.Errorf("link row %q: want FROM TO SUBJECT READY REASON = yunshan-news media-video Other False QuotaExceeded", out)
+	}
+	all := sh(t, nil, kubectl, "get", "wechat", "-A")
+	t.Logf("kubectl get wechat -A:\n%s", all)
+
+	// The platform truly matches the cluster.
+	news, mall := appIDOf(t, "oa", "yunshan-news"), appIDOf(t, "mp", "yunshan-mall")
+	links := simLinks(t, simURL)[news]
+	if links[mall] != 1 || links[appIDOf(t, "mp", "yunshan-member")] != 1 {
+		t.Errorf("the simulator's links of yunshan-news = %v: the same-subject links should be 1", links)
+	}
+	for _, mp := range []string{"media-events", "media-live", "media-podcast"} {
+		if s := links[appIDOf(t, "mp", mp)]; s != 12 {
+			t.Errorf("%s on the platform = %d, want 12 (waiting for the Official Account's admin)", mp, s)
+		}
+	}
+	if s, ok := links[appIDOf(t, "mp", "media-video")]; ok {
+		t.Errorf("the queued link reached the platform (status %d)", s)
+	}
+
+	// An admin confirms one: it turns Ready.
+	confirm := fmt.Sprintf(`{"officialAccount":%q,"miniProgram":%q}`, news, appIDOf(t, "mp", "media-events"))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, simURL+"/sim/links/confirm", strings.NewReader(confirm))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirming through the admin API: %v %v", resp, err)
+	}
+	_ = resp.Body.Close()
+	waitReason(t, "link", "news-events", "Available")
+
+	// Deleting an admitted link (deletionPolicy Delete) unlinks it, and the queued link takes the slot untouched.
+	sh(t, nil, kubectl, "delete", "link", "news-live", "-n", "yunshan", "--timeout=60s")
+	waitReason(t, "link", "news-video", "AwaitingOfficialAccountAdmin")
+	links = simLinks(t, simURL)[news]
+	if _, ok := links[appIDOf(t, "mp", "media-live")]; ok {
+		t.Errorf("deleting news-live left its platform link: %v", links)
+	}
+	// Orphan leaves the platform as it is.
+	sh(t, nil, kubectl, "delete", "link", "news-podcast", "-n", "yunshan", "--timeout=60s")
+	if s := simLinks(t, simURL)[news][appIDOf(t, "mp", "media-podcast")]; s != 12 {
+		t.Errorf("deletionPolicy Orphan should leave the pending link; the platform has status %d", s)
+	}
+
+	// Events tell the story.
+	evs := sh(t, nil, kubectl, "get", "events.events.k8s.io", "-n", "yunshan", "-o",
+		"jsonpath={range .items[*]}{.reason}{\" \"}{.regarding.name}{\"\\n\"}{end}")
+	for _, want := range []string{"Queued news-video", "Admitted news-video", "LinkRequested news-mall", "Linked news-events",
+		"Adopted shop-mall", "Unlinked news-live"} {
+		if !strings.Contains(evs, want) {
+			t.Errorf("no %q event; events:\n%s", want, evs)
+		}
+	}
+
+	// Metrics are served, with wxlink's own and the client's series.
+	_, body, err := httpGet("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="0"}`,
+		`wxlink_owner_quota_used{namespace="yunshan",owner="yunshan-news",pool="other_subject"} 3`, "wxlink_links{"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(string(body), appIDOf(t, "oa", "yunshan-news")) {
+		t.Errorf("an AppID appears in a metric label")
+	}
+}
