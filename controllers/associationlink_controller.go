@@ -139,11 +139,14 @@ func (r *AssociationLinkReconciler) finish(ctx context.Context, link, orig *wx.A
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func requeueOnConflict(err error) (ctrl.Result, error) {
@@ -349,7 +352,15 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 			return ctrl.Result{RequeueAfter: retryAt.Sub(r.now())}, nil
 		}
 	}
-	if err := r.recordNewLink(ctx, e); err != nil {
+	if p := link.Status.Platform; p != nil && p.State == wx.LinkStateNotLinked && p.RequestedTime != nil &&
+		p.RequestedGeneration == link.Generation && r.now().Sub(p.RequestedTime.Time) < time.Minute {
+		// Requested moments ago and not listed yet: wait for the platform rather than ask (and count) twice.
+		msg := "the platform accepted the request but does not list the association yet"
+		setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonProgressing, msg)
+		ready(link, metav1.ConditionFalse, wx.ReasonProgressing, msg)
+		return ctrl.Result{RequeueAfter: r.pending()}, nil
+	}
+	if err := r.countersCurrent(ctx, e); err != nil {
 		return ctrl.Result{}, err
 	}
 	opts := platform.LinkOptions{}
@@ -358,7 +369,7 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	}
 	now := metav1.NewTime(r.now())
 	err = e.p.LinkMiniProgram(ctx, e.oaAcct, string(e.mp.Spec.AppID), opts)
-	r.Observer.Invalidate(string(e.oa.Spec.AppID))
+	r.Observer.Invalidate(e.p, string(e.oa.Spec.AppID))
 	if err != nil {
 		if reason, terminal := platformErrorReason(err); terminal {
 			msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
@@ -370,6 +381,15 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 			r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Link", "%s", msg)
 			return ctrl.Result{RequeueAfter: r.PollInterval}, nil
 		}
+		if pe, ok := platform.As(err); ok && pe.RetryAfter > 0 {
+			// 45009: the daily quota of the API is used up until the next day in Beijing time. Wait, do not loop.
+			syncFailed(link, err)
+			return ctrl.Result{RequeueAfter: pe.RetryAfter}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	// The platform accepted the request: it is one new association this month for both owners.
+	if err := r.recordNewLink(ctx, e); err != nil {
 		return ctrl.Result{}, err
 	}
 	log.Info("requested association", "officialAccount", e.oa.Spec.AppID, "miniProgram", e.mp.Spec.AppID)
@@ -477,13 +497,18 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 		if found {
 			claimed[string(mp.Spec.AppID)] = true
 		}
-		if (!s.DeletionTimestamp.IsZero() || rejectedByPlatform(s, entry, found)) && key != self {
-			continue // its platform entry, if it still occupies a slot, is counted below
+		onPlat := found && entry.Status.Occupying()
+		if key != self && !onPlat && (!s.DeletionTimestamp.IsZero() || rejectedByPlatform(s, entry, found) ||
+			s.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly || platformState(s) == wx.LinkStateRefused ||
+			youngerDuplicate(s, oaSiblings)) {
+			// It will not be made now (being deleted, rejected, refused, only observed, or a duplicate): it takes
+			// no slot. Its platform entry, if it still occupies one, is counted below.
+			continue
 		}
 		cands = append(cands, rules.Candidate{
 			Key: key, Created: s.CreationTimestamp.Time, InCluster: true,
 			SameSubject: rules.SameSubject(e.oaSubj, observedSubject(mp.Spec.Subject, mp.Status.Subject)),
-			OnPlatform:  found && entry.Status.Occupying(),
+			OnPlatform:  onPlat,
 		})
 	}
 	for _, pl := range platLinks {
@@ -518,7 +543,9 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 			s.Status.Platform.State == wx.LinkStateAwaitingOfficialAccountAdmin)
 		if key == self {
 			on = oaDecision.OnPlatform
-		} else if !s.DeletionTimestamp.IsZero() && !on {
+		} else if !on && (!s.DeletionTimestamp.IsZero() || s.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly ||
+			platformState(s) == wx.LinkStateRefused || platformState(s) == wx.LinkStateRejected ||
+			admissionState(s) == wx.AdmissionQueued) {
 			continue
 		}
 		cands = append(cands, rules.Candidate{Key: key, Created: s.CreationTimestamp.Time, InCluster: true,
@@ -532,6 +559,17 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 		return mpDecision, nil
 	}
 	return oaDecision, nil
+}
+
+// youngerDuplicate reports whether an older live link of the same owner declares the same Mini Program.
+func youngerDuplicate(l *wx.AssociationLink, siblings []wx.AssociationLink) bool {
+	for i := range siblings {
+		s := &siblings[i]
+		if s.UID != l.UID && s.Spec.To == l.Spec.To && s.DeletionTimestamp.IsZero() && olderFirst(s, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // platformOnlySameSubject decides the subject pool of a link that exists only on the platform. When a
@@ -567,14 +605,10 @@ func monthlyUsage(c *wx.MonthlyCount) rules.MonthlyUsage {
 	return rules.MonthlyUsage{Month: c.Month, Count: int(c.Count)}
 }
 
-// recordNewLink counts a new association against both owners' monthly allowance before it is requested, so
-// that a crash between the request and the count can only over-count (safe), never under-count. The
-// counters live in the owners' status and survive restarts and deleted links.
-//
-// Admission decided with the cached counters in e; if the API server holds other values, the decision is
-// stale and is made again (a Conflict, requeued). Then each counter is incremented once, retrying on
-// conflict against fresh reads, so that one request is counted exactly once.
-func (r *AssociationLinkReconciler) recordNewLink(ctx context.Context, e *ends) error {
+// countersCurrent checks, on the API server, that the owners' monthly counters still hold the values
+// admission decided with (read from the cache). If not, the decision is stale and is made again (a
+// Conflict, requeued), so that concurrent decisions cannot exceed the monthly limit.
+func (r *AssociationLinkReconciler) countersCurrent(ctx context.Context, e *ends) error {
 	now := r.now()
 	oa, mp := &wx.OfficialAccount{}, &wx.MiniProgram{}
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(e.oa), oa); err != nil {
@@ -588,12 +622,22 @@ func (r *AssociationLinkReconciler) recordNewLink(ctx context.Context, e *ends) 
 		return apierrors.NewConflict(wx.GroupVersion.WithResource("officialaccounts").GroupResource(), e.oa.Name,
 			errors.New("the monthly counters changed since admission decided"))
 	}
-	if err := incrementMonthly(ctx, r.Client, r.APIReader, oa, now, func(o client.Object) *wx.MonthlyCount {
+	e.oa, e.mp = oa, mp
+	return nil
+}
+
+// recordNewLink counts an association the platform accepted against both owners' monthly allowance. The
+// counters live in the owners' status and survive restarts and deleted links; each increment retries on
+// conflict against fresh reads, so that one request is counted once. Failed requests are never counted. A
+// crash between the request and the count under-counts by one, and the platform's own 89030 then says so.
+func (r *AssociationLinkReconciler) recordNewLink(ctx context.Context, e *ends) error {
+	now := r.now()
+	if err := incrementMonthly(ctx, r.Client, r.APIReader, e.oa, now, func(o client.Object) *wx.MonthlyCount {
 		return o.(*wx.OfficialAccount).Status.MonthlyLinks
 	}, func(o client.Object, c *wx.MonthlyCount) { o.(*wx.OfficialAccount).Status.MonthlyLinks = c }); err != nil {
 		return err
 	}
-	return incrementMonthly(ctx, r.Client, r.APIReader, mp, now, func(o client.Object) *wx.MonthlyCount {
+	return incrementMonthly(ctx, r.Client, r.APIReader, e.mp, now, func(o client.Object) *wx.MonthlyCount {
 		return o.(*wx.MiniProgram).Status.MonthlyLinks
 	}, func(o client.Object, c *wx.MonthlyCount) { o.(*wx.MiniProgram).Status.MonthlyLinks = c })
 }
@@ -621,11 +665,21 @@ func (r *AssociationLinkReconciler) finalize(ctx context.Context, link, orig *wx
 	if !controllerutil.ContainsFinalizer(link, wx.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	dup := meta.FindStatusCondition(link.Status.Conditions, wx.ConditionReady)
 	act := link.Spec.Type == wx.OfficialAccountToMiniProgram &&
 		link.Spec.DeletionPolicy == wx.DeletionPolicyDelete &&
 		link.Spec.ManagementPolicy == wx.ManagementPolicyFull &&
-		(dup == nil || dup.Reason != ReasonDuplicateLink)
+		(link.Status.Platform != nil || link.Status.FromAppID != "") // never resolved: never linked
+	if act {
+		other, err := r.otherDeclarer(ctx, link)
+		if err != nil {
+			return r.finish(ctx, link, orig, ctrl.Result{}, err)
+		}
+		if other != "" {
+			act = false
+			r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, "UnlinkSkipped", "Unlink",
+				"AssociationLink %s still declares this association: left in place", other)
+		}
+	}
 	if act {
 		if err := r.unlink(ctx, link); err != nil {
 			if d, ok := asDependency(err); ok {
@@ -639,6 +693,26 @@ func (r *AssociationLinkReconciler) finalize(ctx context.Context, link, orig *wx
 	}
 	r.Metrics.forgetLink(link.Namespace + "/" + link.Name)
 	return requeueOnConflict(removeFinalizer(ctx, r.Client, link))
+}
+
+// otherDeclarer names another live AssociationLink of the namespace that declares the same association (the
+// same ends, or the same resolved AppIDs), whose link a deletion must not remove.
+func (r *AssociationLinkReconciler) otherDeclarer(ctx context.Context, link *wx.AssociationLink) (string, error) {
+	list := &wx.AssociationLinkList{}
+	if err := r.List(ctx, list, client.InNamespace(link.Namespace)); err != nil {
+		return "", err
+	}
+	for _, l := range list.Items {
+		if l.UID == link.UID || !l.DeletionTimestamp.IsZero() || l.Spec.Type != wx.OfficialAccountToMiniProgram {
+			continue
+		}
+		sameEnds := l.Spec.From == link.Spec.From && l.Spec.To == link.Spec.To
+		sameApps := link.Status.FromAppID != "" && l.Status.FromAppID == link.Status.FromAppID && l.Status.ToAppID == link.Status.ToAppID
+		if sameEnds || sameApps {
+			return l.Name, nil
+		}
+	}
+	return "", nil
 }
 
 func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.AssociationLink) error {
@@ -678,7 +752,7 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.Associa
 	if err := p.UnlinkMiniProgram(ctx, acct, mpAppID); err != nil && !platform.IsClass(err, platform.ClassPending) {
 		return err
 	}
-	r.Observer.Invalidate(string(oa.Spec.AppID))
+	r.Observer.Invalidate(p, string(oa.Spec.AppID))
 	r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventUnlinked, "Unlink",
 		"unlinked Mini Program %s from Official Account %s (deletionPolicy Delete)", mpAppID, oa.Spec.AppID)
 	return nil

@@ -134,11 +134,14 @@ func (r *WeChatStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore) (ctrl.Result, error) {

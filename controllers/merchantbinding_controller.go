@@ -71,11 +71,14 @@ func (r *MerchantBindingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.MerchantBinding) (ctrl.Result, error) {

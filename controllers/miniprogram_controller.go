@@ -28,6 +28,9 @@ import (
 // MiniProgramReconciler observes a Mini Program and reconciles its testers to spec.members.
 type MiniProgramReconciler struct {
 	client.Client
+	// APIReader reads the object uncached: its status maps testers to userstr, and a stale copy could bind a
+	// tester twice or forget whom to unbind.
+	APIReader client.Reader
 	Platforms PlatformProvider
 	Recorder  events.EventRecorder
 	Options
@@ -39,7 +42,7 @@ type MiniProgramReconciler struct {
 // Reconcile observes one Mini Program and binds or unbinds testers.
 func (r *MiniProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	mp := &wx.MiniProgram{}
-	if err := r.Get(ctx, req.NamespacedName, mp); err != nil {
+	if err := r.APIReader.Get(ctx, req.NamespacedName, mp); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	orig := mp.DeepCopy()
@@ -67,11 +70,14 @@ func (r *MiniProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram) (ctrl.Result, error) {
@@ -174,7 +180,9 @@ func (r *MiniProgramReconciler) members(ctx context.Context, mp *wx.MiniProgram,
 			problems = append(problems, fmt.Sprintf("binding %s: %v", id, err))
 			continue
 		}
-		bound[id] = userStr
+		if userStr != "" || bound[id] == "" { // 85004 (already a tester) may come without a userstr: keep the known one
+			bound[id] = userStr
+		}
 		onPlatform[userStr] = true
 		r.Recorder.Eventf(mp, nil, corev1.EventTypeNormal, wx.EventTesterBound, "BindTester", "bound tester %s", id)
 	}

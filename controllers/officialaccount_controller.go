@@ -39,7 +39,7 @@ type OfficialAccountReconciler struct {
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=officialaccounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=officialaccounts/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=officialaccounts/finalizers,verbs=update
-// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=platformconfigs,verbs=get;list;watch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=platformconfigs,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
 
 // Reconcile observes one Official Account.
@@ -62,8 +62,82 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return requeueOnConflict(err)
 	}
 	orig = oa.DeepCopy()
+	if err := r.protect(ctx, oa); err != nil {
+		return r.finish(ctx, oa, orig, ctrl.Result{}, err)
+	}
 	res, err := r.observe(ctx, oa)
 	return r.finish(ctx, oa, orig, res, err)
+}
+
+// inUse lists what an OfficialAccount's links need in order to unlink: its credentials Secret and its
+// PlatformConfig.
+func inUse(oa *wx.OfficialAccount) []client.Object {
+	objs := []client.Object{&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.PlatformConfigRef.Name}}}
+	if oa.Spec.Credentials != nil {
+		objs = append(objs, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.Credentials.SecretName}})
+	}
+	return objs
+}
+
+// protect puts the in-use finalizer on the account's credentials Secret and PlatformConfig.
+func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.OfficialAccount) error {
+	for _, obj := range inUse(oa) {
+		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // reported as a missing dependency by observe
+			}
+			return err
+		}
+		if !obj.GetDeletionTimestamp().IsZero() || controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) {
+			continue
+		}
+		orig := obj.DeepCopyObject().(client.Object)
+		controllerutil.AddFinalizer(obj, wx.InUseFinalizer)
+		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// release removes the in-use finalizer from what no other OfficialAccount of the namespace still names.
+func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.OfficialAccount) error {
+	list := &wx.OfficialAccountList{}
+	if err := r.List(ctx, list, client.InNamespace(oa.Namespace)); err != nil {
+		return err
+	}
+	for _, obj := range inUse(oa) {
+		needed := false
+		for i := range list.Items {
+			other := &list.Items[i]
+			if other.UID == oa.UID {
+				continue
+			}
+			for _, o := range inUse(other) {
+				if o.GetName() == obj.GetName() && fmt.Sprintf("%T", o) == fmt.Sprintf("%T", obj) {
+					needed = true
+				}
+			}
+		}
+		if needed {
+			continue
+		}
+		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return err
+		}
+		if !controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) {
+			continue
+		}
+		orig := obj.DeepCopyObject().(client.Object)
+		controllerutil.RemoveFinalizer(obj, wx.InUseFinalizer)
+		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *OfficialAccountReconciler) finish(ctx context.Context, oa, orig *wx.OfficialAccount, res ctrl.Result,
@@ -81,11 +155,14 @@ func (r *OfficialAccountReconciler) finish(ctx context.Context, oa, orig *wx.Off
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.OfficialAccount) (ctrl.Result, error) {
@@ -192,6 +269,9 @@ func (r *OfficialAccountReconciler) finalize(ctx context.Context, oa, orig *wx.O
 			"waiting for %d AssociationLink(s) that name this account (for example %s) to be deleted, so that they can unlink with its credentials",
 			n, list.Items[0].Name))
 		return r.finish(ctx, oa, orig, ctrl.Result{RequeueAfter: r.pending()}, nil)
+	}
+	if err := r.release(ctx, oa); err != nil {
+		return ctrl.Result{}, err
 	}
 	return requeueOnConflict(removeFinalizer(ctx, r.Client, oa))
 }

@@ -87,11 +87,14 @@ func (r *OpenPlatformAccountReconciler) Reconcile(ctx context.Context, req ctrl.
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func (r *OpenPlatformAccountReconciler) resolve(ctx context.Context, op *wx.OpenPlatformAccount, ref wx.OpenPlatformMember) (*member, error) {

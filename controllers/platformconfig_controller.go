@@ -72,11 +72,14 @@ func (r *PlatformConfigReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		if err == nil {
+		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
 		}
 	}
-	return res, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformConfig) error {

@@ -73,8 +73,17 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		Clock:      w.Now,
 		Logger:     w.Logger.WithValues("platformConfig", key),
 		Registerer: w.Registerer,
-		OnToken:    w.publishToken,
-		Route:      wechat.Route{Kind: wechat.RouteOwnSecret},
+		// Publish only to OfficialAccounts that use this PlatformConfig: an AppID is public, and a token fetched
+		// with one namespace's credentials must never reach another namespace.
+		OnToken: func(appID string, token platform.Secret, expiresAt time.Time) {
+			w.publishToken(pc.Namespace, pc.Name, appID, token, expiresAt)
+		},
+		Route: wechat.Route{Kind: wechat.RouteOwnSecret},
+		// The platform may rotate an authorizer's refresh token: keep the new one where the account's
+		// credentials live, or a restart would go back to a token the platform no longer accepts.
+		OnAuthorizerRefreshToken: func(appID string, token platform.Secret) {
+			w.persistRefreshToken(pc.Namespace, pc.Name, appID, token)
+		},
 	}
 	if b := pc.Spec.Budget; b != nil {
 		cfg.QPS, cfg.Burst = float64(b.QPS), int(b.Burst)
@@ -122,35 +131,110 @@ const (
 	PublishedExpiresAtKey = "expiresAt"
 )
 
-// publishToken writes a fresh access token into the Secret that every OfficialAccount of that AppID with
-// spec.tokenPublication names, so that the user's own workloads read it instead of refreshing (and so
-// invalidating) it themselves.
-func (w *WeChatPlatforms) publishToken(appID string, token platform.Secret, expiresAt time.Time) {
+// persistRefreshToken writes a rotated authorizer refresh token into the credentials Secret (the
+// authorizerRefreshTokenKey only) of every account of that AppID that uses this PlatformConfig.
+func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, token platform.Secret) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var targets []*wx.AccountCredentials
+	oas, mps, stores := &wx.OfficialAccountList{}, &wx.MiniProgramList{}, &wx.WeChatStoreList{}
+	for _, l := range []client.ObjectList{oas, mps, stores} {
+		if err := w.Client.List(ctx, l, client.InNamespace(ns)); err != nil {
+			w.Logger.Error(err, "listing accounts to persist a refresh token", "appID", appID)
+			return
+		}
+	}
+	match := func(id wx.AppID, spec *wx.AccountSpec) {
+		if string(id) == appID && spec.PlatformConfigRef.Name == pcName && spec.Credentials != nil {
+			targets = append(targets, spec.Credentials)
+		}
+	}
+	for i := range oas.Items {
+		match(oas.Items[i].Spec.AppID, &oas.Items[i].Spec.AccountSpec)
+	}
+	for i := range mps.Items {
+		match(mps.Items[i].Spec.AppID, &mps.Items[i].Spec.AccountSpec)
+	}
+	for i := range stores.Items {
+		match(stores.Items[i].Spec.AppID, &stores.Items[i].Spec.AccountSpec)
+	}
+	for _, cred := range targets {
+		s := &corev1.Secret{}
+		if err := w.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: cred.SecretName}, s); err != nil {
+			w.Logger.Error(err, "reading the credentials Secret to persist a refresh token", "secret", ns+"/"+cred.SecretName)
+			continue
+		}
+		orig := s.DeepCopy()
+		if s.Data == nil {
+			s.Data = map[string][]byte{}
+		}
+		s.Data[cred.AuthorizerRefreshTokenKey] = []byte(token.Reveal())
+		if err := w.Client.Patch(ctx, s, client.MergeFrom(orig)); err != nil {
+			w.Logger.Error(err, "persisting a rotated authorizer refresh token", "secret", ns+"/"+cred.SecretName)
+		}
+	}
+}
+
+// ManagedByLabel marks the Secrets wxlink creates (published tokens, verify tickets). wxlink never writes
+// to a Secret without it, so a name that collides with the user's own Secret cannot overwrite it.
+const ManagedByLabel = "app.kubernetes.io/managed-by"
+
+// ManagedByValue is the value of ManagedByLabel on Secrets wxlink creates.
+const ManagedByValue = "wxlink"
+
+// publishToken writes a fresh access token into the Secret named by spec.tokenPublication of every
+// OfficialAccount of that AppID that uses this PlatformConfig (same namespace), so that the user's own
+// workloads read it instead of refreshing (and so invalidating) it themselves.
+func (w *WeChatPlatforms) publishToken(ns, pcName, appID string, token platform.Secret, expiresAt time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	list := &wx.OfficialAccountList{}
-	if err := w.Client.List(ctx, list); err != nil {
+	if err := w.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
 		w.Logger.Error(err, "listing OfficialAccounts to publish a token", "appID", appID)
 		return
 	}
 	for i := range list.Items {
 		oa := &list.Items[i]
-		if string(oa.Spec.AppID) != appID || oa.Spec.TokenPublication == nil {
+		if string(oa.Spec.AppID) != appID || oa.Spec.TokenPublication == nil || oa.Spec.PlatformConfigRef.Name != pcName {
 			continue
 		}
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.TokenPublication.SecretName}}
-		_, err := controllerutil.CreateOrPatch(ctx, w.Client, s, func() error {
-			s.Type = corev1.SecretTypeOpaque
-			s.Data = map[string][]byte{
-				PublishedTokenKey:     []byte(token.Reveal()),
-				PublishedExpiresAtKey: []byte(expiresAt.UTC().Format(time.RFC3339)),
-			}
-			return controllerutil.SetOwnerReference(oa, s, w.Client.Scheme())
+		err := writeManagedSecret(ctx, w.Client, oa, oa.Spec.TokenPublication.SecretName, map[string][]byte{
+			PublishedTokenKey:     []byte(token.Reveal()),
+			PublishedExpiresAtKey: []byte(expiresAt.UTC().Format(time.RFC3339)),
 		})
 		if err != nil {
-			w.Logger.Error(err, "publishing the access token", "secret", oa.Namespace+"/"+s.Name)
+			w.Logger.Error(err, "publishing the access token", "secret", oa.Namespace+"/"+oa.Spec.TokenPublication.SecretName)
 		}
 	}
+}
+
+// writeManagedSecret creates or updates a Secret that wxlink owns (labelled, owned by owner). It refuses a
+// Secret that exists without wxlink's label, instead of overwriting someone else's data.
+func writeManagedSecret(ctx context.Context, c client.Client, owner client.Object, name string, data map[string][]byte) error {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: owner.GetNamespace(), Name: name}}
+	err := c.Get(ctx, client.ObjectKeyFromObject(s), s)
+	switch {
+	case apierrors.IsNotFound(err):
+		s.Labels = map[string]string{ManagedByLabel: ManagedByValue}
+		s.Type = corev1.SecretTypeOpaque
+		s.Data = data
+		if err := controllerutil.SetOwnerReference(owner, s, c.Scheme()); err != nil {
+			return err
+		}
+		return c.Create(ctx, s)
+	case err != nil:
+		return err
+	case s.Labels[ManagedByLabel] != ManagedByValue:
+		return fmt.Errorf("the Secret %s/%s exists and was not created by wxlink: choose another name", s.Namespace, s.Name)
+	}
+	orig := s.DeepCopy()
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	for k, v := range data {
+		s.Data[k] = v
+	}
+	return c.Patch(ctx, s, client.MergeFrom(orig))
 }
 
 // TicketCallback serves WeChat's pushes of component_verify_ticket for every ThirdPartyPlatform
@@ -200,12 +284,15 @@ func (t *TicketCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (t *TicketCallback) store(ctx context.Context, pc *wx.PlatformConfig, ticket platform.Secret, at time.Time) error {
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: pc.Namespace, Name: pc.Spec.ThirdPartyPlatform.VerifyTicketSecretName}}
-	_, err := controllerutil.CreateOrPatch(ctx, t.Client, s, func() error {
-		s.Type = corev1.SecretTypeOpaque
-		s.Data = map[string][]byte{VerifyTicketKey: []byte(ticket.Reveal()), VerifyTicketTimeKey: []byte(at.UTC().Format(time.RFC3339))}
-		return controllerutil.SetOwnerReference(pc, s, t.Client.Scheme())
-	})
+	// An older ticket (a retried or out-of-order push) never replaces a newer one.
+	cur := &corev1.Secret{}
+	if err := t.Client.Get(ctx, client.ObjectKey{Namespace: pc.Namespace, Name: pc.Spec.ThirdPartyPlatform.VerifyTicketSecretName}, cur); err == nil {
+		if prev, perr := time.Parse(time.RFC3339, string(cur.Data[VerifyTicketTimeKey])); perr == nil && prev.After(at) {
+			return nil
+		}
+	}
+	err := writeManagedSecret(ctx, t.Client, pc, pc.Spec.ThirdPartyPlatform.VerifyTicketSecretName, map[string][]byte{
+		VerifyTicketKey: []byte(ticket.Reveal()), VerifyTicketTimeKey: []byte(at.UTC().Format(time.RFC3339))})
 	if apierrors.IsConflict(err) {
 		return nil // a concurrent push won; the next push comes in 10 minutes anyway
 	}

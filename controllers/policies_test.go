@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/controllers"
 	"github.com/wxlink/wxlink-operator/internal/platform"
 	"github.com/wxlink/wxlink-operator/internal/platform/sim"
 )
@@ -255,4 +257,44 @@ func TestOpenPlatformAccountIsCreatedAndBindsSameSubjectAccounts(t *testing.T) {
 	// Dropping the other-subject account makes it Ready.
 	e.patch(op, func() { op.Spec.Accounts = op.Spec.Accounts[:2] })
 	e.waitReason("unionid", op, wx.ReasonAvailable)
+}
+
+func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	e.create(&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "other"}})
+	appID := e.account("news", sim.OfficialAccount, companyA, sim.Verified)
+	publish := func(name, pc, creds, secret string) *wx.OfficialAccount {
+		oa := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: wx.OfficialAccountSpec{
+			AppID: wx.AppID(appID), AccountSpec: accountSpec(creds, companyA),
+			TokenPublication: &wx.TokenPublication{SecretName: secret}}}
+		oa.Spec.PlatformConfigRef.Name = pc
+		e.create(oa)
+		return oa
+	}
+	// A user's own Secret that happens to have the name a copycat asks for must never be overwritten.
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mine"}, StringData: map[string]string{"keep": "me"}})
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "copycat-credentials"},
+		StringData: map[string]string{"appSecret": "a-guess"}})
+	news := publish("news", "wechat", "news", "news-token")
+	publish("copycat", "other", "copycat", "copycat-token")
+	publish("clobber", "wechat", "news", "mine")
+	e.waitReason("news", news, wx.ReasonAvailable)
+
+	s := &corev1.Secret{}
+	e.waitFor("the published token", func() (bool, string) {
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: e.ns, Name: "news-token"}, s)
+		return err == nil && len(s.Data[controllers.PublishedTokenKey]) > 0, fmt.Sprint(err)
+	})
+	if s.Labels[controllers.ManagedByLabel] != controllers.ManagedByValue || len(s.OwnerReferences) != 1 {
+		t.Errorf("the published Secret should be labelled and owned by its OfficialAccount: %+v", s.ObjectMeta)
+	}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: e.ns, Name: "copycat-token"}, &corev1.Secret{}); err == nil {
+		t.Error("a token fetched through PlatformConfig wechat was published for an account that uses PlatformConfig other")
+	}
+	mine := &corev1.Secret{}
+	e.get("mine", mine)
+	if len(mine.Data) != 1 || string(mine.Data["keep"]) != "me" {
+		t.Errorf("a Secret wxlink did not create was overwritten: %v", mine.Data)
+	}
 }

@@ -29,7 +29,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 	for name, r := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{
 		"officialaccount": &OfficialAccountReconciler{Client: c, Platforms: platforms, Observer: observer, Metrics: metrics,
 			Options: opts, Recorder: mgr.GetEventRecorder("wxlink-officialaccount")},
-		"miniprogram": &MiniProgramReconciler{Client: c, Platforms: platforms, Options: opts,
+		"miniprogram": &MiniProgramReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-miniprogram")},
 		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-openplatformaccount")},

@@ -14,6 +14,11 @@ const PauseAnnotation = "wechat.wxlink.dev/paused"
 // Finalizer is added to every wxlink object that acts on the platform, before any side effect.
 const Finalizer = "wechat.wxlink.dev/finalizer"
 
+// InUseFinalizer protects an OfficialAccount's credentials Secret and PlatformConfig while the account
+// exists, so that deleting everything at once (kubectl delete -k, a GitOps prune) still lets its links
+// unlink on the platform first. The last account that needs them removes it.
+const InUseFinalizer = "wechat.wxlink.dev/in-use"
+
 // SubjectType is the legal type of an account's subject (主体类型). It is fixed at registration.
 // +kubebuilder:validation:Enum=Individual;Enterprise;IndividualBusiness;Government;Media;OtherOrganization;Overseas
 type SubjectType string

@@ -19,6 +19,8 @@ const (
 )
 
 // OfficialAccountSpec declares an existing Official Account (公众号/服务号).
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.tokenPublication) || !has(self.credentials) || self.tokenPublication.secretName != self.credentials.secretName",message="tokenPublication.secretName must differ from credentials.secretName: wxlink writes the published token into its own Secret"
 type OfficialAccountSpec struct {
 	// appID of the Official Account: "wx" followed by 16 hexadecimal characters. Immutable.
 	// +required

@@ -185,11 +185,12 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	waitReason(t, "openplatformaccount", "yunshan-unionid", "Available")
 
 	// The printer columns, as kubectl get shows them.
-	out := sh(t, nil, kubectl, "get", "oa", "yunshan-news", "-n", "yunshan", "--no-headers")
-	if f := strings.Fields(out); len(f) < 7 || f[4] != "2/10" || f[5] != "3/3" || f[6] != "5/13" {
-		t.Errorf("OfficialAccount row %q: want SAME 2/10, OTHER 3/3, MONTH 5/13", out)
-	}
-	out = sh(t, nil, kubectl, "get", "link", "news-video", "-n", "yunshan", "--no-headers")
+	waitFor(t, "the OfficialAccount row to show SAME 2/10, OTHER 3/3, MONTH 5/13", 60*time.Second, func() (bool, string) {
+		out := sh(t, nil, kubectl, "get", "oa", "yunshan-news", "-n", "yunshan", "--no-headers")
+		f := strings.Fields(out)
+		return len(f) >= 7 && f[4] == "2/10" && f[5] == "3/3" && f[6] == "5/13", out
+	})
+	out := sh(t, nil, kubectl, "get", "link", "news-video", "-n", "yunshan", "--no-headers")
 	if f := strings.Fields(out); len(f) < 6 || f[1] != "yunshan-news" || f[2] != "media-video" || f[3] != "Other" ||
 		f[4] != "False" || f[5] != "QuotaExceeded" {
 		t.Errorf("link row %q: want FROM TO SUBJECT READY REASON = yunshan-news media-video Other False QuotaExceeded", out)
@@ -258,5 +259,21 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	}
 	if strings.Contains(string(body), appIDOf(t, "oa", "yunshan-news")) {
 		t.Errorf("an AppID appears in a metric label")
+	}
+
+	// Deleting everything at once (as a GitOps prune does) still unlinks every Delete-policy link first: the
+	// Secrets and the PlatformConfig are held (in-use finalizer) until the accounts' links are gone.
+	video, member, events := appIDOf(t, "mp", "media-video"), appIDOf(t, "mp", "yunshan-member"), appIDOf(t, "mp", "media-events")
+	sh(t, nil, kubectl, "delete", "-k", "config/samples", "--wait=false", "--ignore-not-found")
+	waitFor(t, "every wxlink object and Secret of the samples to be gone", 120*time.Second, func() (bool, string) {
+		left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", "yunshan", "-o", "name")
+		return strings.TrimSpace(left) == "", left
+	})
+	links = simLinks(t, simURL)[news]
+	for name, id := range map[string]string{"news-mall": mall, "news-member": member, "news-events": events,
+		"news-video": video} {
+		if s, ok := links[id]; ok {
+			t.Errorf("%s (deletionPolicy Delete) was left on the platform with status %d", name, s)
+		}
 	}
 }
