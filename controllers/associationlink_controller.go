@@ -124,29 +124,8 @@ func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 // finish turns the outcome into conditions and makes the one status patch of this reconcile.
 func (r *AssociationLinkReconciler) finish(ctx context.Context, link, orig *wx.AssociationLink, res ctrl.Result,
 	err error) (ctrl.Result, error) {
-	if d, ok := asDependency(err); ok {
-		ready(link, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		// Another writer changed an owner's counter first: decide again with fresh data.
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(link, err)
-		res = ctrl.Result{}
-	}
 	r.Metrics.observeLink(link)
-	if perr := patchStatus(ctx, r.Client, link, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return finishReconcile(ctx, r.Client, link, orig, res, err, r.pending())
 }
 
 func requeueOnConflict(err error) (ctrl.Result, error) {

@@ -121,27 +121,7 @@ func (r *WeChatStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	} else {
 		res, err = r.observe(ctx, st)
 	}
-	if d, ok := asDependency(err); ok {
-		ready(st, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(st, err)
-		res = ctrl.Result{}
-	}
-	if perr := patchStatus(ctx, r.Client, st, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return finishReconcile(ctx, r.Client, st, orig, res, err, r.pending())
 }
 
 func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore) (ctrl.Result, error) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -58,27 +57,7 @@ func (r *MerchantBindingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	} else {
 		res, err = r.observe(ctx, mb)
 	}
-	if d, ok := asDependency(err); ok {
-		ready(mb, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(mb, err)
-		res = ctrl.Result{}
-	}
-	if perr := patchStatus(ctx, r.Client, mb, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return finishReconcile(ctx, r.Client, mb, orig, res, err, r.pending())
 }
 
 func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.MerchantBinding) (ctrl.Result, error) {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -57,27 +56,7 @@ func (r *MiniProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	default:
 		res, err = r.observe(ctx, mp)
 	}
-	if d, ok := asDependency(err); ok {
-		ready(mp, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(mp, err)
-		res = ctrl.Result{}
-	}
-	if perr := patchStatus(ctx, r.Client, mp, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return finishReconcile(ctx, r.Client, mp, orig, res, err, r.pending())
 }
 
 func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram) (ctrl.Result, error) {

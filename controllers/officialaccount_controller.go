@@ -142,27 +142,7 @@ func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.Official
 
 func (r *OfficialAccountReconciler) finish(ctx context.Context, oa, orig *wx.OfficialAccount, res ctrl.Result,
 	err error) (ctrl.Result, error) {
-	if d, ok := asDependency(err); ok {
-		ready(oa, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(oa, err)
-		res = ctrl.Result{}
-	}
-	if perr := patchStatus(ctx, r.Client, oa, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return finishReconcile(ctx, r.Client, oa, orig, res, err, r.pending())
 }
 
 func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.OfficialAccount) (ctrl.Result, error) {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -74,27 +73,7 @@ func (r *OpenPlatformAccountReconciler) Reconcile(ctx context.Context, req ctrl.
 		orig = op.DeepCopy()
 		res, err = r.bind(ctx, op)
 	}
-	if d, ok := asDependency(err); ok {
-		ready(op, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(op, err)
-		res = ctrl.Result{}
-	}
-	if perr := patchStatus(ctx, r.Client, op, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return finishReconcile(ctx, r.Client, op, orig, res, err, r.pending())
 }
 
 func (r *OpenPlatformAccountReconciler) resolve(ctx context.Context, op *wx.OpenPlatformAccount, ref wx.OpenPlatformMember) (*member, error) {

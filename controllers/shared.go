@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -105,6 +106,34 @@ func truncate(s string, n int) string {
 func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned) error {
 	obj.GetStatusBase().ObservedGeneration = obj.GetGeneration()
 	return c.Status().Patch(ctx, obj, client.MergeFrom(orig))
+}
+
+// finishReconcile turns a reconcile's outcome into conditions and makes its one status patch: a missing or
+// unready dependency is Ready=False with its reason and a requeue at the pending interval; a conflict is
+// requeued soon (not a failure); any other error marks Synced=False and is returned for backoff.
+func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned, res ctrl.Result, err error,
+	pending time.Duration) (ctrl.Result, error) {
+	switch d, isDep := asDependency(err); {
+	case isDep:
+		ready(obj, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: pending}, nil
+	case apierrors.IsConflict(err):
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	case err != nil:
+		syncFailed(obj, err)
+	}
+	if perr := patchStatus(ctx, c, obj, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil && !apierrors.IsNotFound(perr) {
+			err = perr
+		}
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
 }
 
 // ensureFinalizer adds the finalizer in its own optimistic-lock patch, before any side effect.
