@@ -233,7 +233,7 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	entry, found := Find(platLinks, string(e.mp.Spec.AppID), "")
+	entry, found := Find(platLinks, string(e.mp.Spec.AppID), e.mp.Status.Username)
 
 	oaSiblings, err := r.siblings(ctx, link.Namespace, indexLinkFrom, refKey(link.Spec.From))
 	if err != nil {
@@ -382,7 +382,7 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	entry, found = Find(platLinks, string(e.mp.Spec.AppID), "")
+	entry, found = Find(platLinks, string(e.mp.Spec.AppID), e.mp.Status.Username)
 	if !found {
 		msg := "the platform accepted the request but does not list the association yet"
 		setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonProgressing, msg)
@@ -472,9 +472,10 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 			}
 			return rules.Decision{}, err
 		}
-		entry, found := Find(platLinks, string(mp.Spec.AppID), "")
+		entry, found := Find(platLinks, string(mp.Spec.AppID), mp.Status.Username)
 		if found {
 			claimed[string(mp.Spec.AppID)] = true
+			claimed["username/"+entry.Username] = entry.Username != ""
 		}
 		onPlat := found && entry.Status.Occupying()
 		if key != self && !onPlat && (!s.DeletionTimestamp.IsZero() || rejectedByPlatform(s, entry, found) ||
@@ -491,7 +492,7 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 		})
 	}
 	for _, pl := range platLinks {
-		if !pl.Status.Occupying() || (pl.AppID != "" && claimed[pl.AppID]) {
+		if !pl.Status.Occupying() || (pl.AppID != "" && claimed[pl.AppID]) || (pl.AppID == "" && claimed["username/"+pl.Username]) {
 			continue
 		}
 		same, err := platformOnlySameSubject(ctx, r.Client, link.Namespace, e.oaSubj, pl.AppID)
@@ -701,10 +702,10 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.Associa
 		return err
 	}
 	// The Mini Program object may already be gone: the AppID recorded in status is enough to unlink.
-	mpAppID := link.Status.ToAppID
+	mpAppID, mpUsername := link.Status.ToAppID, ""
 	mp := &wx.MiniProgram{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: link.Spec.To.Name}, mp); err == nil {
-		mpAppID = string(mp.Spec.AppID)
+		mpAppID, mpUsername = string(mp.Spec.AppID), mp.Status.Username
 	} else if !apierrors.IsNotFound(err) {
 		return err
 	}
@@ -721,7 +722,7 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.Associa
 	if err != nil {
 		return err
 	}
-	entry, found := Find(links, mpAppID, "")
+	entry, found := Find(links, mpAppID, mpUsername)
 	if !found {
 		return nil
 	}

@@ -75,6 +75,7 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 	now := metav1.NewTime(r.now())
 	mp.Status.ObservedAccount = observedAccount(info, &now)
 	mp.Status.Released = info.Released
+	mp.Status.Username = truncate(info.Username, 64)
 	if err := r.linkedBy(ctx, mp); err != nil {
 		return ctrl.Result{}, err
 	}

@@ -79,6 +79,12 @@ type MiniProgramStatus struct {
 
 	ObservedAccount `json:",inline"`
 
+	// username is the Mini Program's original ID (原始ID, gh_…), which older platform responses use instead of
+	// the AppID. The ThirdPartyPlatform route reports it; getaccountbasicinfo (OwnSecret) does not.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Username string `json:"username,omitempty"`
+
 	// released is true when a version of the Mini Program is released on WeChat. WeCom can only show
 	// released Mini Programs.
 	// +optional
