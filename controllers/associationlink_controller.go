@@ -47,12 +47,6 @@ const (
 
 func refKey(r wx.AccountReference) string { return string(r.Kind) + "/" + r.Name }
 
-// ReasonDuplicateLink: another AssociationLink in the namespace already declares the same two ends.
-const ReasonDuplicateLink = "DuplicateLink"
-
-// ReasonUnknownPlatformState: the platform reported a link status wxlink does not know.
-const ReasonUnknownPlatformState = "UnknownPlatformState"
-
 // AssociationLinkReconciler admits links against their owners' quotas, makes them on the platform, and
 // reports who must act while they wait.
 type AssociationLinkReconciler struct {
@@ -244,8 +238,8 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		if s.UID != link.UID && s.Spec.To.Name == link.Spec.To.Name && s.DeletionTimestamp.IsZero() && olderFirst(s, link) {
 			msg := fmt.Sprintf("AssociationLink %s already declares %s -> %s; this duplicate does nothing (and never unlinks): delete it",
 				s.Name, link.Spec.From.Name, link.Spec.To.Name)
-			setCondition(link, wx.ConditionAdmitted, metav1.ConditionFalse, ReasonDuplicateLink, msg)
-			ready(link, metav1.ConditionFalse, ReasonDuplicateLink, msg)
+			setCondition(link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonDuplicateLink, msg)
+			ready(link, metav1.ConditionFalse, wx.ReasonDuplicateLink, msg)
 			return ctrl.Result{}, nil
 		}
 	}
@@ -446,8 +440,8 @@ func (r *AssociationLinkReconciler) reportPlatformState(link *wx.AssociationLink
 		ps.State = wx.LinkStateUnknown
 		msg := fmt.Sprintf("the platform reports status %d for this association, which WeChat does not document; "+
 			"wxlink treats it as not linked and does not act: check the Official Account's console", entry.Status)
-		setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, ReasonUnknownPlatformState, msg)
-		ready(link, metav1.ConditionFalse, ReasonUnknownPlatformState, msg)
+		setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonUnknownPlatformState, msg)
+		ready(link, metav1.ConditionFalse, wx.ReasonUnknownPlatformState, msg)
 	}
 	return ctrl.Result{RequeueAfter: r.pending()}
 }
@@ -518,9 +512,7 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 	for i := range mpSiblings {
 		s := &mpSiblings[i]
 		key := s.Namespace + "/" + s.Name
-		on := s.Status.Platform != nil && (s.Status.Platform.State == wx.LinkStateLinked ||
-			s.Status.Platform.State == wx.LinkStateAwaitingMiniProgramAdmin ||
-			s.Status.Platform.State == wx.LinkStateAwaitingOfficialAccountAdmin)
+		on := holdsSlot(platformState(s))
 		if key == self {
 			on = oaDecision.OnPlatform
 		} else if !on && (!s.DeletionTimestamp.IsZero() || s.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly ||
@@ -656,7 +648,7 @@ func (r *AssociationLinkReconciler) finalize(ctx context.Context, link, orig *wx
 		}
 		if other != "" {
 			act = false
-			r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, "UnlinkSkipped", "Unlink",
+			r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventUnlinkSkipped, "Unlink",
 				"AssociationLink %s still declares this association: left in place", other)
 		}
 	}
@@ -760,8 +752,8 @@ func (r *AssociationLinkReconciler) reconcileConsoleLink(ctx context.Context, li
 			msg := fmt.Sprintf("eligible: Channels account %s and Mini Program %s share the subject %q, so Channels can show the "+
 				"Mini Program's products and the Mini Program can open the Channels live room and videos; wxlink cannot observe "+
 				"the binding itself (no API)", link.Spec.From.Name, link.Spec.To.Name, from.subject.Name)
-			setCondition(link, wx.ConditionLinked, metav1.ConditionTrue, "Eligible", msg)
-			ready(link, metav1.ConditionTrue, "Eligible", msg)
+			setCondition(link, wx.ConditionLinked, metav1.ConditionTrue, wx.ReasonEligible, msg)
+			ready(link, metav1.ConditionTrue, wx.ReasonEligible, msg)
 			return ctrl.Result{RequeueAfter: r.poll()}, nil
 		}
 		msg := fmt.Sprintf("not eligible yet: the Channels account (%q) and the Mini Program (%q) have different subjects; "+
@@ -957,6 +949,11 @@ func slotFreed() predicate.Funcs {
 			return platformState(o) != platformState(n)
 		},
 	}
+}
+
+// holdsSlot reports whether a link in this platform state holds a quota slot: linked, or waiting for an admin.
+func holdsSlot(s wx.LinkState) bool {
+	return s == wx.LinkStateLinked || s == wx.LinkStateAwaitingMiniProgramAdmin || s == wx.LinkStateAwaitingOfficialAccountAdmin
 }
 
 func platformState(l *wx.AssociationLink) wx.LinkState {

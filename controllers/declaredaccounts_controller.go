@@ -16,9 +16,6 @@ import (
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
-// ReasonDeclared: the account cannot be observed through the WeChat API; its declared facts are used.
-const ReasonDeclared = "Declared"
-
 // ChannelsAccountReconciler reports a Channels account. The WeChat API that wxlink speaks cannot observe
 // Channels accounts, so the declared subject is used for derived eligibility, and status says so.
 type ChannelsAccountReconciler struct {
@@ -89,7 +86,7 @@ func declared(ctx context.Context, c client.Client, obj, orig conditioned, ref w
 			res = ctrl.Result{RequeueAfter: o.pending()}
 			break
 		}
-		ready(obj, metav1.ConditionTrue, ReasonDeclared, msg)
+		ready(obj, metav1.ConditionTrue, wx.ReasonDeclared, msg)
 	}
 	if err := patchStatus(ctx, c, obj, orig); err != nil {
 		if apierrors.IsConflict(err) {

@@ -103,7 +103,7 @@ func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.Merchant
 		ready(mb, metav1.ConditionFalse, v.Reason, v.Message)
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
-	setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionTrue, "PrerequisitesMet",
+	setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionTrue, wx.ReasonPrerequisitesMet,
 		fmt.Sprintf("%s %s is verified and merchant %s is bound to %d other AppIDs (limit %d)",
 			ref.Kind, ref.Name, mb.Spec.MerchantID, others, rules.MerchantMaxAppIDs))
 

@@ -104,9 +104,7 @@ func (r *MiniProgramReconciler) linkedBy(ctx context.Context, mp *wx.MiniProgram
 	}
 	n := 0
 	for _, l := range list.Items {
-		if l.Spec.Type == wx.OfficialAccountToMiniProgram && l.Status.Platform != nil &&
-			(l.Status.Platform.State == wx.LinkStateLinked || l.Status.Platform.State == wx.LinkStateAwaitingMiniProgramAdmin ||
-				l.Status.Platform.State == wx.LinkStateAwaitingOfficialAccountAdmin) {
+		if l.Spec.Type == wx.OfficialAccountToMiniProgram && holdsSlot(platformState(&l)) {
 			n++
 		}
 	}

@@ -179,7 +179,7 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 
 	reason, msg, ok := accountHealth(oa, oa.Spec.Subject, oa.Status.Subject, info, r.Recorder)
 	if ok && oa.Spec.AccountType != "" && oa.Status.AccountType != "" && oa.Spec.AccountType != oa.Status.AccountType {
-		reason, msg, ok = "AccountTypeMismatch", fmt.Sprintf("spec.accountType is %s but the platform reports a %s account",
+		reason, msg, ok = wx.ReasonAccountTypeMismatch, fmt.Sprintf("spec.accountType is %s but the platform reports a %s account",
 			oa.Spec.AccountType, oa.Status.AccountType), false
 	}
 	if !ok {

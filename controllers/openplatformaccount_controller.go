@@ -253,7 +253,7 @@ func (r *OpenPlatformAccountReconciler) finalize(ctx context.Context, op *wx.Ope
 		m, err := r.resolve(ctx, op, wx.OpenPlatformMember{Kind: st.Kind, Name: st.Name})
 		if err != nil {
 			if _, ok := asDependency(err); ok {
-				r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, "UnbindSkipped", "Unbind",
+				r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, wx.EventUnbindSkipped, "Unbind",
 					"%s %s cannot be resolved (%v): unbind it from %s at open.weixin.qq.com by hand", st.Kind, st.Name, err, op.Status.OpenAppID)
 				continue
 			}
@@ -261,7 +261,7 @@ func (r *OpenPlatformAccountReconciler) finalize(ctx context.Context, op *wx.Ope
 		}
 		if err := m.p.UnbindOpenAccount(ctx, m.acct, op.Status.OpenAppID); err != nil {
 			if platform.IsTerminal(err) {
-				r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, "UnbindSkipped", "Unbind",
+				r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, wx.EventUnbindSkipped, "Unbind",
 					"the platform cannot unbind %s by API (%v): unbind it at open.weixin.qq.com → 管理中心 by hand", st.Name, err)
 				continue
 			}

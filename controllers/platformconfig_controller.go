@@ -99,7 +99,7 @@ func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformCon
 	ticket := &corev1.Secret{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: pc.Namespace, Name: tp.VerifyTicketSecretName}, ticket); err != nil {
 		if apierrors.IsNotFound(err) {
-			return &dependencyError{"VerifyTicketMissing", "no component_verify_ticket received yet: WeChat pushes one every 10 " +
+			return &dependencyError{wx.ReasonVerifyTicketMissing, "no component_verify_ticket received yet: WeChat pushes one every 10 " +
 				"minutes to the callback URL configured on the third-party platform (the manager's --callback-bind-address, path " +
 				"/wechat/callback/" + pc.Namespace + "/" + pc.Name + ")"}
 		}
@@ -107,12 +107,12 @@ func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformCon
 	}
 	at, err := time.Parse(time.RFC3339, string(ticket.Data[VerifyTicketTimeKey]))
 	if err != nil || len(ticket.Data[VerifyTicketKey]) == 0 {
-		return &dependencyError{"VerifyTicketMissing", fmt.Sprintf("Secret %s/%s holds no valid ticket", pc.Namespace, ticket.Name)}
+		return &dependencyError{wx.ReasonVerifyTicketMissing, fmt.Sprintf("Secret %s/%s holds no valid ticket", pc.Namespace, ticket.Name)}
 	}
 	t := metav1.NewTime(at)
 	pc.Status.LastVerifyTicketTime = &t
 	if age := r.now().Sub(at); age > verifyTicketValidity {
-		return &dependencyError{"VerifyTicketExpired", fmt.Sprintf("the latest component_verify_ticket is %s old (valid %s): check "+
+		return &dependencyError{wx.ReasonVerifyTicketExpired, fmt.Sprintf("the latest component_verify_ticket is %s old (valid %s): check "+
 			"that WeChat can reach the callback URL", age.Round(time.Minute), verifyTicketValidity)}
 	}
 	return nil

@@ -73,6 +73,26 @@ const (
 	ReasonObserveOnly = "ObserveOnly"
 	// ReasonRuleViolation: a platform rule forbids the spec. Terminal until the object or a dependency changes.
 	ReasonRuleViolation = "RuleViolation"
+	// ReasonDuplicateLink: another AssociationLink of the namespace already declares the same two ends; this
+	// one does nothing and never unlinks.
+	ReasonDuplicateLink = "DuplicateLink"
+	// ReasonUnknownPlatformState: the platform reported a link status WeChat does not document (such as 4);
+	// wxlink treats it as not linked and does not act.
+	ReasonUnknownPlatformState = "UnknownPlatformState"
+	// ReasonEligible: a Channels account and a Mini Program share a subject, so Channels abilities apply; the
+	// platform offers no API to observe the binding itself.
+	ReasonEligible = "Eligible"
+	// ReasonDeclared: the account kind cannot be observed through the WeChat API that wxlink calls; its
+	// declared facts are used, and status says so.
+	ReasonDeclared = "Declared"
+	// ReasonAccountTypeMismatch: spec.accountType differs from the type the platform reports.
+	ReasonAccountTypeMismatch = "AccountTypeMismatch"
+	// ReasonPrerequisitesMet: a binding's prerequisites (verification, the merchant's AppID limit) hold.
+	ReasonPrerequisitesMet = "PrerequisitesMet"
+	// ReasonVerifyTicketMissing: no component_verify_ticket has been received for a ThirdPartyPlatform config.
+	ReasonVerifyTicketMissing = "VerifyTicketMissing"
+	// ReasonVerifyTicketExpired: the latest component_verify_ticket is older than its 12-hour validity.
+	ReasonVerifyTicketExpired = "VerifyTicketExpired"
 )
 
 // Event reasons, emitted for every platform mutation and every terminal decision.
@@ -101,4 +121,10 @@ const (
 	EventTesterUnbound = "TesterUnbound"
 	// EventOpenPlatformBound: an account was bound to an Open Platform account.
 	EventOpenPlatformBound = "OpenPlatformBound"
+	// EventUnlinkSkipped: deleting a link left the platform association in place, because another link still
+	// declares it.
+	EventUnlinkSkipped = "UnlinkSkipped"
+	// EventUnbindSkipped: deleting an OpenPlatformAccount could not unbind an account through the API; the
+	// message says what to do by hand.
+	EventUnbindSkipped = "UnbindSkipped"
 )
