@@ -223,12 +223,6 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	unlock := r.owners.lock(string(e.oa.Spec.AppID))
 	defer unlock()
 
-	platLinks, err := r.Observer.List(ctx, e.p, e.oaAcct, r.PollInterval/2)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	entry, found := Find(platLinks, string(e.mp.Spec.AppID), e.mp.Status.Username)
-
 	oaSiblings, err := r.siblings(ctx, link.Namespace, indexLinkFrom, refKey(link.Spec.From))
 	if err != nil {
 		return ctrl.Result{}, err
@@ -244,18 +238,42 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		}
 	}
 
-	// A rejection of this object's own request is terminal, and holds no slot: decide it before admission,
-	// which would otherwise queue the link behind the slot its rejection freed.
-	if rejectedByPlatform(link, entry, found) {
-		link.Status.Admission = nil
-		setCondition(link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonRejected,
-			"the platform rejected the association, so it holds no quota slot")
-		return r.reportPlatformState(link, e, entry), nil
-	}
+	// The Official Account's links come from a read shared by all its reconciles, up to half a poll interval
+	// old. That is enough to queue a link or to report one, but not to act: before wxlink asks the platform for
+	// an association (or reports one as removed) it reads again and decides again, so a link made by hand in
+	// the console meanwhile is adopted rather than requested twice, and takes its slot.
+	var (
+		platLinks []platform.MiniProgramLink
+		entry     platform.MiniProgramLink
+		found     bool
+		decision  rules.Decision
+	)
+	wasLinked := link.Status.Platform != nil && link.Status.Platform.State == wx.LinkStateLinked
+	for maxAge := r.PollInterval / 2; ; maxAge = 0 {
+		if maxAge == 0 {
+			r.Observer.Invalidate(e.p, string(e.oa.Spec.AppID))
+		}
+		if platLinks, err = r.Observer.List(ctx, e.p, e.oaAcct, maxAge); err != nil {
+			return ctrl.Result{}, err
+		}
+		entry, found = Find(platLinks, string(e.mp.Spec.AppID), e.mp.Status.Username)
 
-	decision, err := r.admit(ctx, link, e, oaSiblings, platLinks)
-	if err != nil {
-		return ctrl.Result{}, err
+		// A rejection of this object's own request is terminal, and holds no slot: decide it before admission,
+		// which would otherwise queue the link behind the slot its rejection freed.
+		if rejectedByPlatform(link, entry, found) {
+			link.Status.Admission = nil
+			setCondition(link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonRejected,
+				"the platform rejected the association, so it holds no quota slot")
+			return r.reportPlatformState(link, e, entry), nil
+		}
+		if decision, err = r.admit(ctx, link, e, oaSiblings, platLinks); err != nil {
+			return ctrl.Result{}, err
+		}
+		onPlatform := found && (entry.Status.Occupying() || !entry.Status.Known() && entry.Status != platform.LinkRejected)
+		mayAct := link.Spec.ManagementPolicy != wx.ManagementPolicyObserveOnly || wasLinked
+		if maxAge == 0 || !decision.Admitted || onPlatform || !mayAct {
+			break
+		}
 	}
 	prevAdmission := link.Status.Admission
 	if !decision.Admitted {
@@ -285,7 +303,6 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	}
 
 	occupying := found && entry.Status.Occupying()
-	wasLinked := link.Status.Platform != nil && link.Status.Platform.State == wx.LinkStateLinked
 	switch {
 	case occupying:
 		if link.Status.Platform == nil || link.Status.Platform.RequestedTime == nil && link.Status.Platform.State == "" {

@@ -137,9 +137,12 @@ func readyMessage(cs []metav1.Condition) string {
 }
 
 func TestConsoleLinksTakeSlotsAndAreAdoptedNotDuplicated(t *testing.T) {
-	e := newEnv(t)
+	// A long poll interval keeps the Official Account's shared read of its links (made when it turned Ready)
+	// cached while the console links below are made: wxlink must read again before it acts.
+	e := newEnvPolling(t, 10*time.Minute)
 	e.platformConfig()
-	e.officialAccount("news", companyA)
+	oa := e.officialAccount("news", companyA)
+	e.waitReason("news", oa, wx.ReasonAvailable)
 	for i := 1; i <= 11; i++ {
 		e.miniProgram(fmt.Sprintf("mp%02d", i), companyA, sim.Verified)
 	}

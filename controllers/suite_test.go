@@ -115,10 +115,18 @@ type env struct {
 	sim     *sim.Server
 	stop    func()
 	metrics *controllers.Metrics
+	poll    time.Duration // the manager's poll interval
 }
 
-// newEnv starts a simulator and a manager for one test.
+// newEnv starts a simulator and a manager for one test, polling the platform every 2 s.
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvPolling(t, 2*time.Second)
+}
+
+// newEnvPolling starts a simulator and a manager that polls the platform at the given interval, for tests
+// that need a shared platform read to stay cached.
+func newEnvPolling(t *testing.T, poll time.Duration) *env {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "wx-"}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
@@ -129,7 +137,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	e := &env{t: t, ns: ns.Name, sim: s}
+	e := &env{t: t, ns: ns.Name, sim: s, poll: poll}
 	e.start()
 	t.Cleanup(func() { e.stop() })
 	return e
@@ -158,7 +166,7 @@ func (e *env) start() {
 		DefaultBurst: 200, Logger: logr.Discard(), Registerer: reg, Now: clock.Now}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := controllers.Setup(ctx, mgr, platforms, m, controllers.Options{
-		PollInterval: 2 * time.Second, PendingPollInterval: 500 * time.Millisecond, MaxConcurrentReconciles: 4, Now: clock.Now,
+		PollInterval: e.poll, PendingPollInterval: 500 * time.Millisecond, MaxConcurrentReconciles: 4, Now: clock.Now,
 	}); err != nil {
 		e.t.Fatal(err)
 	}
