@@ -139,7 +139,7 @@ func readyMessage(cs []metav1.Condition) string {
 func TestConsoleLinksTakeSlotsAndAreAdoptedNotDuplicated(t *testing.T) {
 	// A long poll interval keeps the Official Account's shared read of its links (made when it turned Ready)
 	// cached while the console links below are made: wxlink must read again before it acts.
-	e := newEnvPolling(t, 10*time.Minute)
+	e := newEnvWith(t, 10*time.Minute, sim.Options{})
 	e.platformConfig()
 	oa := e.officialAccount("news", companyA)
 	e.waitReason("news", oa, wx.ReasonAvailable)

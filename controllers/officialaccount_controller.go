@@ -6,6 +6,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -66,7 +67,36 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return r.finish(ctx, oa, orig, ctrl.Result{}, err)
 	}
 	res, err := r.observe(ctx, oa)
+	if err == nil {
+		res = r.untilTokenRefresh(ctx, oa, res)
+	}
 	return r.finish(ctx, oa, orig, res, err)
+}
+
+// untilTokenRefresh brings the next reconcile forward to the published token's refresh instant. The token
+// broker refreshes a token only when a call needs it; for an account whose token is published, wxlink makes
+// that call on time (this reconcile describes the account), or the user's workloads would read an expired
+// token until the next poll.
+func (r *OfficialAccountReconciler) untilTokenRefresh(ctx context.Context, oa *wx.OfficialAccount, res ctrl.Result) ctrl.Result {
+	tp := oa.Spec.TokenPublication
+	if tp == nil {
+		return res
+	}
+	s := &corev1.Secret{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: oa.Namespace, Name: tp.SecretName}, s); err != nil {
+		return res
+	}
+	refreshAt, err := time.Parse(time.RFC3339, string(s.Data[PublishedRefreshAtKey]))
+	if err != nil {
+		return res
+	}
+	// A refresh instant that has passed is a Secret this read saw before the new token's write (made during
+	// this reconcile) reached the cache: look again shortly rather than spin.
+	until := max(refreshAt.Sub(r.now()), time.Second)
+	if res.RequeueAfter == 0 || until < res.RequeueAfter {
+		res.RequeueAfter = until
+	}
+	return res
 }
 
 // inUse lists what an OfficialAccount's links need in order to unlink: its credentials Secret and its

@@ -75,8 +75,8 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		Registerer: w.Registerer,
 		// Publish only to OfficialAccounts that use this PlatformConfig: an AppID is public, and a token fetched
 		// with one namespace's credentials must never reach another namespace.
-		OnToken: func(appID string, token platform.Secret, expiresAt time.Time) {
-			w.publishToken(pc.Namespace, pc.Name, appID, token, expiresAt)
+		OnToken: func(appID string, token platform.Secret, expiresAt, refreshAt time.Time) {
+			w.publishToken(pc.Namespace, pc.Name, appID, token, expiresAt, refreshAt)
 		},
 		Route: wechat.Route{Kind: wechat.RouteOwnSecret},
 		// The platform may rotate an authorizer's refresh token: keep the new one where the account's
@@ -129,6 +129,9 @@ func readSecretKey(ctx context.Context, c client.Client, ns string, sel wx.Secre
 const (
 	PublishedTokenKey     = "accessToken"
 	PublishedExpiresAtKey = "expiresAt"
+	// PublishedRefreshAtKey holds when wxlink replaces the token. The OfficialAccount reconciler calls the
+	// platform then, so that the token broker refreshes it: a published token never runs out.
+	PublishedRefreshAtKey = "refreshAt"
 )
 
 // persistRefreshToken writes a rotated authorizer refresh token into the credentials Secret (the
@@ -185,7 +188,7 @@ const ManagedByValue = "wxlink"
 // publishToken writes a fresh access token into the Secret named by spec.tokenPublication of every
 // OfficialAccount of that AppID that uses this PlatformConfig (same namespace), so that the user's own
 // workloads read it instead of refreshing (and so invalidating) it themselves.
-func (w *WeChatPlatforms) publishToken(ns, pcName, appID string, token platform.Secret, expiresAt time.Time) {
+func (w *WeChatPlatforms) publishToken(ns, pcName, appID string, token platform.Secret, expiresAt, refreshAt time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	list := &wx.OfficialAccountList{}
@@ -201,6 +204,8 @@ func (w *WeChatPlatforms) publishToken(ns, pcName, appID string, token platform.
 		err := writeManagedSecret(ctx, w.Client, oa, oa.Spec.TokenPublication.SecretName, map[string][]byte{
 			PublishedTokenKey:     []byte(token.Reveal()),
 			PublishedExpiresAtKey: []byte(expiresAt.UTC().Format(time.RFC3339)),
+			// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
+			PublishedRefreshAtKey: []byte(ceilSecond(refreshAt).UTC().Format(time.RFC3339)),
 		})
 		if err != nil {
 			w.Logger.Error(err, "publishing the access token", "secret", oa.Namespace+"/"+oa.Spec.TokenPublication.SecretName)
@@ -297,4 +302,12 @@ func (t *TicketCallback) store(ctx context.Context, pc *wx.PlatformConfig, ticke
 		return nil // a concurrent push won; the next push comes in 10 minutes anyway
 	}
 	return err
+}
+
+// ceilSecond rounds t up to a whole second.
+func ceilSecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		return r.Add(time.Second)
+	}
+	return t
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -296,5 +297,54 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 	e.get("mine", mine)
 	if len(mine.Data) != 1 || string(mine.Data["keep"]) != "me" {
 		t.Errorf("a Secret wxlink did not create was overwritten: %v", mine.Data)
+	}
+}
+
+func TestPublishedTokenIsReplacedBeforeItExpires(t *testing.T) {
+	// 20 s tokens: the broker replaces one when less than a tenth of its life (2 s) remains, and the
+	// simulator's stable_token issues a new one in its last 10 s. The 10 min poll interval means only the
+	// published refresh instant can bring the reconcile that replaces it.
+	const ttl = 20 * time.Second
+	e := newEnvWith(t, 10*time.Minute, sim.Options{TokenTTL: ttl, StableRenewBefore: 10 * time.Second})
+	e.platformConfig()
+	appID := e.account("news", sim.OfficialAccount, companyA, sim.Verified)
+	e.create(&wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "news"}, Spec: wx.OfficialAccountSpec{
+		AppID: wx.AppID(appID), AccountSpec: accountSpec("news", companyA),
+		TokenPublication: &wx.TokenPublication{SecretName: "news-token"}}})
+
+	read := func() (string, time.Time, time.Time, error) {
+		s := &corev1.Secret{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: e.ns, Name: "news-token"}, s); err != nil {
+			return "", time.Time{}, time.Time{}, err
+		}
+		exp, err := time.Parse(time.RFC3339, string(s.Data[controllers.PublishedExpiresAtKey]))
+		if err != nil {
+			return "", time.Time{}, time.Time{}, err
+		}
+		ref, err := time.Parse(time.RFC3339, string(s.Data[controllers.PublishedRefreshAtKey]))
+		return string(s.Data[controllers.PublishedTokenKey]), exp, ref, err
+	}
+	var first string
+	var firstExp, firstRef time.Time
+	e.waitFor("the first published token", func() (bool, string) {
+		var err error
+		first, firstExp, firstRef, err = read()
+		return err == nil && first != "", fmt.Sprint(err)
+	})
+	if lead := firstExp.Sub(firstRef); lead < ttl/10-time.Second || lead > ttl/10+time.Second {
+		t.Errorf("refreshAt is %s before expiresAt, want about a tenth of the %s TTL", lead, ttl)
+	}
+	var secondExp time.Time
+	e.waitFor("a new published token", func() (bool, string) {
+		tok, exp, _, err := read()
+		secondExp = exp
+		return err == nil && tok != first, fmt.Sprintf("%v, still the first token", err)
+	})
+	// The new token was issued (its expiry minus the TTL) at or after the refresh instant, and before the
+	// first token expired: the user's workloads never read an expired token.
+	issued := secondExp.Add(-ttl)
+	if issued.Before(firstRef.Add(-time.Second)) || !issued.Before(firstExp) {
+		t.Errorf("the new token was issued at %s; the first one was to be replaced at %s and expired at %s",
+			issued, firstRef, firstExp)
 	}
 }

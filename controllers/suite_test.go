@@ -121,18 +121,20 @@ type env struct {
 // newEnv starts a simulator and a manager for one test, polling the platform every 2 s.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvPolling(t, 2*time.Second)
+	return newEnvWith(t, 2*time.Second, sim.Options{})
 }
 
-// newEnvPolling starts a simulator and a manager that polls the platform at the given interval, for tests
-// that need a shared platform read to stay cached.
-func newEnvPolling(t *testing.T, poll time.Duration) *env {
+// newEnvWith starts a simulator with the given options (its clock and ticket push are the suite's) and a
+// manager that polls the platform at the given interval, for tests that need a platform read to stay
+// cached, or tokens that expire quickly.
+func newEnvWith(t *testing.T, poll time.Duration, simOpts sim.Options) *env {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "wx-"}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.Start(sim.Options{Clock: clock.Now, TicketInterval: -1})
+	simOpts.Clock, simOpts.TicketInterval = clock.Now, -1
+	s, err := sim.Start(simOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

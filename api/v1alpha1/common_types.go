@@ -143,7 +143,9 @@ type AccountCredentials struct {
 // TokenPublication asks wxlink's central token refresher (中控) to publish the account's current
 // access_token into a Secret, so that the user's own workloads read it instead of refreshing it themselves.
 type TokenPublication struct {
-	// secretName is the Secret, in the same namespace, that wxlink writes with keys accessToken and expiresAt.
+	// secretName is the Secret, in the same namespace, that wxlink writes with keys accessToken, expiresAt
+	// and refreshAt (RFC 3339). wxlink replaces the token from refreshAt on, minutes before expiresAt:
+	// readers should re-read the Secret after refreshAt.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253

@@ -479,7 +479,7 @@ func newEnv(t *testing.T, route wechat.RouteKind, opts ...envOption) *env {
 		Logger:     clientLog.WithName("wechat"),
 		Registerer: e.reg,
 		HTTPClient: &http.Client{Transport: transport},
-		OnToken: func(appID string, token platform.Secret, expiresAt time.Time) {
+		OnToken: func(appID string, token platform.Secret, expiresAt, _ time.Time) {
 			e.watch.addSecret("access token of "+appID+" (OnToken)", token.Reveal())
 			e.tokens.mu.Lock()
 			defer e.tokens.mu.Unlock()

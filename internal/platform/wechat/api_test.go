@@ -282,7 +282,7 @@ func TestComponentRoute(t *testing.T) {
 			defer mu.Unlock()
 			rotations = append(rotations, appID+"="+tok.Reveal())
 		}
-		c.OnToken = func(appID string, tok platform.Secret, _ time.Time) {
+		c.OnToken = func(appID string, tok platform.Secret, _, _ time.Time) {
 			mu.Lock()
 			defer mu.Unlock()
 			published = append(published, appID+"="+tok.Reveal())

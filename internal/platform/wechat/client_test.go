@@ -39,15 +39,16 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestTokenRefreshAheadOfExpiry(t *testing.T) {
-	var published []time.Time
+	var published, refreshes []time.Time
 	var mu sync.Mutex
 	env := newEnv(t, func(c *Config) {
-		c.OnToken = func(appID string, tok platform.Secret, exp time.Time) {
+		c.OnToken = func(appID string, tok platform.Secret, exp, refreshAt time.Time) {
 			if appID != ownMP.AppID {
 				t.Errorf("OnToken appID = %q", appID)
 			}
 			mu.Lock()
 			published = append(published, exp)
+			refreshes = append(refreshes, refreshAt)
 			mu.Unlock()
 		}
 	})
@@ -90,6 +91,10 @@ func TestTokenRefreshAheadOfExpiry(t *testing.T) {
 	defer mu.Unlock()
 	if len(published) != 2 || !published[0].Equal(start.Add(7200*time.Second)) {
 		t.Fatalf("OnToken expiries = %v", published)
+	}
+	// The refresh instant OnToken reports is the one the client acts on: 5 min before expiry.
+	if len(refreshes) != 2 || !refreshes[0].Equal(start.Add(7200*time.Second-5*time.Minute)) {
+		t.Fatalf("OnToken refresh instants = %v", refreshes)
 	}
 }
 

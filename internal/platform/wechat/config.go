@@ -105,9 +105,11 @@ type Config struct {
 	HTTPClient *http.Client
 
 	// OnToken is called after each access token the client obtains for an account (own or authorizer),
-	// so that a controller can publish it to a Secret the user names. Called outside the client's locks;
-	// it must not block for long.
-	OnToken func(appID string, token platform.Secret, expiresAt time.Time)
+	// so that a controller can publish it to a Secret the user names. refreshAt is when the client will
+	// refresh it, on the first call for that account from then on: whoever publishes the token must make
+	// a call then, or the published token expires. Called outside the client's locks; it must not block
+	// for long.
+	OnToken func(appID string, token platform.Secret, expiresAt, refreshAt time.Time)
 	// OnAuthorizerRefreshToken is called when api_authorizer_token (or api_get_authorizer_info) returns a
 	// refresh token different from the one the client used: the controller must persist it. The client
 	// keeps using the new one for that account until the caller passes it as the Credential.

@@ -183,7 +183,7 @@ func (b *broker) store(s source, g tokenGrant) {
 	b.cache[s.key] = e
 	b.mu.Unlock()
 	if s.publish && b.c.cfg.OnToken != nil {
-		b.c.cfg.OnToken(s.appID, platform.Secret(g.token), e.expiresAt)
+		b.c.cfg.OnToken(s.appID, platform.Secret(g.token), e.expiresAt, e.refreshAt)
 	}
 }
 
