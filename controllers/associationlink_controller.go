@@ -54,7 +54,7 @@ type AssociationLinkReconciler struct {
 	// APIReader reads the owners' monthly counters uncached, for their optimistic-lock increments.
 	APIReader client.Reader
 	Platforms PlatformProvider
-	Observer  *LinkObserver
+	Observer  *Observer
 	Recorder  events.EventRecorder
 	Metrics   *Metrics
 	Options
@@ -253,7 +253,7 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		if maxAge == 0 {
 			r.Observer.Invalidate(e.p, string(e.oa.Spec.AppID))
 		}
-		if platLinks, err = r.Observer.List(ctx, e.p, e.oaAcct, maxAge); err != nil {
+		if platLinks, _, err = r.Observer.List(ctx, e.p, e.oaAcct, maxAge); err != nil {
 			return ctrl.Result{}, err
 		}
 		entry, found = Find(platLinks, string(e.mp.Spec.AppID), e.mp.Status.Username)
@@ -389,7 +389,7 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		RequestedGeneration: link.Generation}
 
 	// Read the state the request produced (12, 2, or 1 at once for the instant same-subject path).
-	platLinks, err = r.Observer.List(ctx, e.p, e.oaAcct, 0)
+	platLinks, _, err = r.Observer.List(ctx, e.p, e.oaAcct, 0)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -727,7 +727,7 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.Associa
 	}
 	unlock := r.owners.lock(string(oa.Spec.AppID))
 	defer unlock()
-	links, err := r.Observer.List(ctx, p, acct, 0)
+	links, _, err := r.Observer.List(ctx, p, acct, 0)
 	if err != nil {
 		return err
 	}

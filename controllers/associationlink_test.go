@@ -19,7 +19,10 @@ import (
 	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
-const wxamplink = "/cgi-bin/wxopen/wxamplink"
+const (
+	wxamplink           = "/cgi-bin/wxopen/wxamplink"
+	getaccountbasicinfo = "/cgi-bin/account/getaccountbasicinfo"
+)
 
 // onPlatform returns the simulator's status of the association, or 0 when there is none.
 func (e *env) onPlatform(oa, mp string) int {
@@ -168,6 +171,39 @@ func TestConsoleLinksTakeSlotsAndAreAdoptedNotDuplicated(t *testing.T) {
 	e.linkReason("link11", wx.ReasonQuotaExceeded)
 	if n := e.sim.Calls()[wxamplink]; n != 8 {
 		t.Errorf("wxamplink was called %d times, want 8 (adoption makes no call, a queued link makes none)", n)
+	}
+}
+
+func TestLinkChangesReuseTheirAccountsDescriptions(t *testing.T) {
+	// Every change of a link's state reconciles both its accounts (their quota and linked-by counts). With a
+	// 10 min poll, the descriptions read when the accounts turned Ready are fresh for the whole test: linking
+	// must not describe the accounts again, however many links change.
+	e := newEnvWith(t, 10*time.Minute, sim.Options{})
+	e.platformConfig()
+	oa := e.officialAccount("news", companyA)
+	mps := []string{"mall", "member", "video"}
+	for _, mp := range mps {
+		e.waitReason(mp, e.miniProgram(mp, companyA, sim.Verified), wx.ReasonAvailable)
+	}
+	e.waitReason("news", oa, wx.ReasonAvailable)
+	described := e.sim.Calls()[getaccountbasicinfo]
+	for _, mp := range mps {
+		e.link("news-"+mp, "news", mp)
+	}
+	for _, mp := range mps {
+		e.linkReason("news-"+mp, wx.ReasonAvailable)
+		e.waitFor("the linked-by count of "+mp, func() (bool, string) {
+			m := &wx.MiniProgram{}
+			e.get(mp, m)
+			return m.Status.LinkedBy == "1/500", m.Status.LinkedBy
+		})
+	}
+	e.waitFor("the quota of news", func() (bool, string) {
+		e.get("news", oa)
+		return oa.Status.Quota.SameSubject == "3/10", oa.Status.Quota.SameSubject
+	})
+	if n := e.sim.Calls()[getaccountbasicinfo] - described; n != 0 {
+		t.Errorf("linking 3 Mini Programs described their accounts %d more times, want 0", n)
 	}
 }
 

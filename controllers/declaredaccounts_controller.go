@@ -101,6 +101,7 @@ func declared(ctx context.Context, c client.Client, obj, orig conditioned, ref w
 type WeChatStoreReconciler struct {
 	client.Client
 	Platforms PlatformProvider
+	Observer  *Observer
 	Recorder  events.EventRecorder
 	Options
 }
@@ -126,7 +127,7 @@ func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	info, err := p.DescribeAccount(ctx, acct)
+	info, at, err := r.Observer.Describe(ctx, p, acct, r.describeMaxAge(st))
 	if err != nil {
 		if reason, terminal := platformErrorReason(err); terminal {
 			ready(st, metav1.ConditionFalse, reason, fmt.Sprintf("the platform refused to describe the store: %v", err))
@@ -134,8 +135,7 @@ func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore)
 		}
 		return ctrl.Result{}, err
 	}
-	now := metav1.NewTime(r.now())
-	st.Status.ObservedAccount = observedAccount(info, &now)
+	st.Status.ObservedAccount = observedAccount(info, at)
 	if reason, msg, ok := accountHealth(st, st.Spec.Subject, st.Status.Subject, info, r.Recorder); !ok {
 		ready(st, metav1.ConditionFalse, reason, msg)
 		return ctrl.Result{RequeueAfter: r.poll()}, nil

@@ -30,7 +30,7 @@ const indexMerchantID = "spec.merchantID"
 type MerchantBindingReconciler struct {
 	client.Client
 	Platforms PlatformProvider
-	Observer  *LinkObserver
+	Observer  *Observer
 	Recorder  events.EventRecorder
 	Options
 }
@@ -111,7 +111,7 @@ func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.Merchant
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	info, err := p.DescribeAccount(ctx, acct)
+	info, _, err := r.Observer.Describe(ctx, p, acct, r.describeMaxAge(mb))
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -173,7 +173,7 @@ func (r *MerchantBindingReconciler) paymentFromLinks(ctx context.Context, ns, mp
 		if err != nil {
 			continue
 		}
-		links, err := r.Observer.List(ctx, p, acct, r.PollInterval/2)
+		links, _, err := r.Observer.List(ctx, p, acct, r.PollInterval/2)
 		if err != nil {
 			return nil, err
 		}

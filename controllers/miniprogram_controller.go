@@ -31,6 +31,7 @@ type MiniProgramReconciler struct {
 	// tester twice or forget whom to unbind.
 	APIReader client.Reader
 	Platforms PlatformProvider
+	Observer  *Observer
 	Recorder  events.EventRecorder
 	Options
 }
@@ -64,7 +65,7 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	info, err := p.DescribeAccount(ctx, acct)
+	info, at, err := r.Observer.Describe(ctx, p, acct, r.describeMaxAge(mp))
 	if err != nil {
 		if reason, terminal := platformErrorReason(err); terminal {
 			ready(mp, metav1.ConditionFalse, reason, fmt.Sprintf("the platform refused to describe the account: %v", err))
@@ -72,8 +73,7 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 		}
 		return ctrl.Result{}, err
 	}
-	now := metav1.NewTime(r.now())
-	mp.Status.ObservedAccount = observedAccount(info, &now)
+	mp.Status.ObservedAccount = observedAccount(info, at)
 	mp.Status.Released = info.Released
 	mp.Status.Username = truncate(info.Username, 64)
 	if err := r.linkedBy(ctx, mp); err != nil {
@@ -122,7 +122,7 @@ func (r *MiniProgramReconciler) members(ctx context.Context, mp *wx.MiniProgram,
 		mp.Status.Members.Testers = ""
 		return "", "", true
 	}
-	observed, err := p.ListTesters(ctx, acct)
+	observed, err := r.Observer.Testers(ctx, p, acct, r.describeMaxAge(mp))
 	if err != nil {
 		return wx.ReasonReconcileError, fmt.Sprintf("listing testers: %v", err), false
 	}
@@ -154,6 +154,7 @@ func (r *MiniProgramReconciler) members(ctx context.Context, mp *wx.MiniProgram,
 			continue
 		}
 		userStr, err := p.BindTester(ctx, acct, string(id))
+		r.Observer.InvalidateTesters(p, acct.AppID)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("binding %s: %v", id, err))
 			continue
@@ -173,7 +174,9 @@ func (r *MiniProgramReconciler) members(ctx context.Context, mp *wx.MiniProgram,
 			continue
 		}
 		if userStr != "" && onPlatform[userStr] {
-			if err := p.UnbindTester(ctx, acct, userStr); err != nil {
+			err := p.UnbindTester(ctx, acct, userStr)
+			r.Observer.InvalidateTesters(p, acct.AppID)
+			if err != nil {
 				problems = append(problems, fmt.Sprintf("unbinding %s: %v", id, err))
 				continue
 			}

@@ -21,73 +21,129 @@ type PlatformProvider interface {
 	For(ctx context.Context, pc *wx.PlatformConfig) (platform.Platform, error)
 }
 
-// LinkObserver reads an Official Account's Mini Program links once and shares the answer among every
-// reconcile that needs it (the Official Account's own and each of its links), so that API use grows with
-// owners, not with links. Concurrent readers of one owner share one call; a mutation invalidates the entry.
+// Observer shares reads of the platform among every reconcile that needs them, so that API use grows with
+// accounts, not with links:
+//   - an Official Account's Mini Program links (wxamplinkget), read by the Official Account's own reconcile and
+//     by each of its links;
+//   - an account's description (getaccountbasicinfo), read by the account's own reconcile, which each change
+//     of one of its links triggers, and by the MerchantBinding of a Mini Program;
+//   - a Mini Program's testers (memberauth), read by the Mini Program's reconcile.
 //
-// Entries are keyed by the platform client (one per PlatformConfig) and the AppID, so a PlatformConfig in
-// another namespace, pointing elsewhere, can never answer for this one. Each key has an epoch that
-// Invalidate bumps: a read that started before an invalidation is neither shared with later readers nor
-// stored.
-type LinkObserver struct {
-	mu      sync.Mutex
-	entries map[string]linkEntry
-	epochs  map[string]uint64
-	group   singleflight.Group
-	now     func() time.Time
+// Concurrent readers of one key share one call; a mutation invalidates the entry. Entries are keyed by the
+// platform client (one per PlatformConfig) and the AppID, so a PlatformConfig in another namespace, pointing
+// elsewhere, can never answer for this one.
+type Observer struct {
+	links    sharedReads[[]platform.MiniProgramLink]
+	accounts sharedReads[*platform.AccountInfo]
+	testers  sharedReads[[]platform.Tester]
 }
 
-type linkEntry struct {
-	links []platform.MiniProgramLink
-	at    time.Time
-}
-
-// NewLinkObserver returns an empty observer using the given clock (nil for time.Now).
-func NewLinkObserver(now func() time.Time) *LinkObserver {
+// NewObserver returns an empty observer using the given clock (nil for time.Now).
+func NewObserver(now func() time.Time) *Observer {
 	if now == nil {
 		now = time.Now
 	}
-	return &LinkObserver{entries: map[string]linkEntry{}, epochs: map[string]uint64{}, now: now}
+	return &Observer{links: newSharedReads[[]platform.MiniProgramLink](now), accounts: newSharedReads[*platform.AccountInfo](now),
+		testers: newSharedReads[[]platform.Tester](now)}
 }
 
 func observerKey(p platform.Platform, appID string) string { return fmt.Sprintf("%p|%s", p, appID) }
 
-// List returns the Official Account's links, from a read no older than maxAge when there is one.
-func (o *LinkObserver) List(ctx context.Context, p platform.Platform, oa platform.Account,
-	maxAge time.Duration) ([]platform.MiniProgramLink, error) {
-	key := observerKey(p, oa.AppID)
-	o.mu.Lock()
-	e, ok := o.entries[key]
-	epoch := o.epochs[key]
-	o.mu.Unlock()
-	if ok && o.now().Sub(e.at) <= maxAge {
-		return e.links, nil
-	}
-	v, err, _ := o.group.Do(fmt.Sprintf("%s#%d", key, epoch), func() (any, error) {
-		links, err := p.ListMiniProgramLinks(ctx, oa)
-		if err != nil {
-			return nil, err
-		}
-		o.mu.Lock()
-		if o.epochs[key] == epoch {
-			o.entries[key] = linkEntry{links: links, at: o.now()}
-		}
-		o.mu.Unlock()
-		return links, nil
+// List returns the Official Account's links, from a read no older than maxAge when there is one, and the
+// time that read started. The list is shared: callers must not modify it.
+func (o *Observer) List(ctx context.Context, p platform.Platform, oa platform.Account,
+	maxAge time.Duration) ([]platform.MiniProgramLink, time.Time, error) {
+	return o.links.get(observerKey(p, oa.AppID), maxAge, func() ([]platform.MiniProgramLink, error) {
+		return p.ListMiniProgramLinks(ctx, oa)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]platform.MiniProgramLink), nil
 }
 
 // Invalidate forgets an Official Account's links, after wxlink changed them.
-func (o *LinkObserver) Invalidate(p platform.Platform, officialAccountAppID string) {
-	key := observerKey(p, officialAccountAppID)
-	o.mu.Lock()
-	delete(o.entries, key)
-	o.epochs[key]++
-	o.mu.Unlock()
+func (o *Observer) Invalidate(p platform.Platform, officialAccountAppID string) {
+	o.links.invalidate(observerKey(p, officialAccountAppID))
+}
+
+// Describe returns the account's description, from a read no older than maxAge when there is one, and the
+// time that read started. The description is shared: callers must not modify it.
+func (o *Observer) Describe(ctx context.Context, p platform.Platform, acct platform.Account,
+	maxAge time.Duration) (*platform.AccountInfo, time.Time, error) {
+	return o.accounts.get(observerKey(p, acct.AppID), maxAge, func() (*platform.AccountInfo, error) {
+		return p.DescribeAccount(ctx, acct)
+	})
+}
+
+// Testers returns the Mini Program's testers, from a read no older than maxAge when there is one. The list is
+// shared: callers must not modify it.
+func (o *Observer) Testers(ctx context.Context, p platform.Platform, miniProgram platform.Account,
+	maxAge time.Duration) ([]platform.Tester, error) {
+	testers, _, err := o.testers.get(observerKey(p, miniProgram.AppID), maxAge, func() ([]platform.Tester, error) {
+		return p.ListTesters(ctx, miniProgram)
+	})
+	return testers, err
+}
+
+// InvalidateTesters forgets a Mini Program's testers, after wxlink bound or unbound one.
+func (o *Observer) InvalidateTesters(p platform.Platform, miniProgramAppID string) {
+	o.testers.invalidate(observerKey(p, miniProgramAppID))
+}
+
+// sharedReads is a cache of reads by key, with single flight. Each key has an epoch that invalidate bumps: a
+// read that started before an invalidation is neither shared with later readers nor stored.
+type sharedReads[T any] struct {
+	mu      sync.Mutex
+	entries map[string]sharedEntry[T]
+	epochs  map[string]uint64
+	group   *singleflight.Group
+	now     func() time.Time
+}
+
+type sharedEntry[T any] struct {
+	value T
+	at    time.Time
+}
+
+func newSharedReads[T any](now func() time.Time) sharedReads[T] {
+	return sharedReads[T]{entries: map[string]sharedEntry[T]{}, epochs: map[string]uint64{}, group: &singleflight.Group{}, now: now}
+}
+
+// get returns the entry of key when it is no older than maxAge, and otherwise read's answer (shared with
+// the concurrent readers of the same key and epoch), with the time the read started: an entry is as old as
+// the moment its read began, since the platform may have changed while the answer travelled.
+func (s *sharedReads[T]) get(key string, maxAge time.Duration, read func() (T, error)) (T, time.Time, error) {
+	s.mu.Lock()
+	e, ok := s.entries[key]
+	epoch := s.epochs[key]
+	s.mu.Unlock()
+	if ok && s.now().Sub(e.at) <= maxAge {
+		return e.value, e.at, nil
+	}
+	v, err, _ := s.group.Do(fmt.Sprintf("%s#%d", key, epoch), func() (any, error) {
+		at := s.now()
+		value, err := read()
+		if err != nil {
+			return nil, err
+		}
+		e := sharedEntry[T]{value: value, at: at}
+		s.mu.Lock()
+		if s.epochs[key] == epoch {
+			s.entries[key] = e
+		}
+		s.mu.Unlock()
+		return e, nil
+	})
+	if err != nil {
+		var zero T
+		return zero, time.Time{}, err
+	}
+	e = v.(sharedEntry[T])
+	return e.value, e.at, nil
+}
+
+func (s *sharedReads[T]) invalidate(key string) {
+	s.mu.Lock()
+	delete(s.entries, key)
+	s.epochs[key]++
+	s.mu.Unlock()
 }
 
 // Find returns the link to a Mini Program by AppID, or by original ID (username) for older responses that

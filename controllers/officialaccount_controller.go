@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -31,7 +32,7 @@ import (
 type OfficialAccountReconciler struct {
 	client.Client
 	Platforms PlatformProvider
-	Observer  *LinkObserver
+	Observer  *Observer
 	Recorder  events.EventRecorder
 	Metrics   *Metrics
 	Options
@@ -66,28 +67,39 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.protect(ctx, oa); err != nil {
 		return r.finish(ctx, oa, orig, ctrl.Result{}, err)
 	}
-	res, err := r.observe(ctx, oa)
+	// A published token due for replacement needs a call to the platform now, not a shared description.
+	maxAge := r.describeMaxAge(oa)
+	if refreshAt, ok := r.publishedRefreshAt(ctx, oa); ok && !r.now().Before(refreshAt) {
+		maxAge = 0
+	}
+	res, err := r.observe(ctx, oa, maxAge)
 	if err == nil {
 		res = r.untilTokenRefresh(ctx, oa, res)
 	}
 	return r.finish(ctx, oa, orig, res, err)
 }
 
-// untilTokenRefresh brings the next reconcile forward to the published token's refresh instant. The token
-// broker refreshes a token only when a call needs it; for an account whose token is published, wxlink makes
-// that call on time (this reconcile describes the account), or the user's workloads would read an expired
-// token until the next poll.
-func (r *OfficialAccountReconciler) untilTokenRefresh(ctx context.Context, oa *wx.OfficialAccount, res ctrl.Result) ctrl.Result {
+// publishedRefreshAt reads the refresh instant of the account's published token, if it publishes one.
+func (r *OfficialAccountReconciler) publishedRefreshAt(ctx context.Context, oa *wx.OfficialAccount) (time.Time, bool) {
 	tp := oa.Spec.TokenPublication
 	if tp == nil {
-		return res
+		return time.Time{}, false
 	}
 	s := &corev1.Secret{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: oa.Namespace, Name: tp.SecretName}, s); err != nil {
-		return res
+		return time.Time{}, false
 	}
 	refreshAt, err := time.Parse(time.RFC3339, string(s.Data[PublishedRefreshAtKey]))
-	if err != nil {
+	return refreshAt, err == nil
+}
+
+// untilTokenRefresh brings the next reconcile forward to the published token's refresh instant. The token
+// broker refreshes a token only when a call needs it; for an account whose token is published, wxlink makes
+// that call on time (the reconcile at that instant describes the account afresh), or the user's workloads
+// would read an expired token until the next poll.
+func (r *OfficialAccountReconciler) untilTokenRefresh(ctx context.Context, oa *wx.OfficialAccount, res ctrl.Result) ctrl.Result {
+	refreshAt, ok := r.publishedRefreshAt(ctx, oa)
+	if !ok {
 		return res
 	}
 	// A refresh instant that has passed is a Secret this read saw before the new token's write (made during
@@ -175,12 +187,13 @@ func (r *OfficialAccountReconciler) finish(ctx context.Context, oa, orig *wx.Off
 	return finishReconcile(ctx, r.Client, oa, orig, res, err, r.pending())
 }
 
-func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.OfficialAccount) (ctrl.Result, error) {
+// observe describes the account (from a shared description no older than maxAge) and counts its quota use.
+func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.OfficialAccount, maxAge time.Duration) (ctrl.Result, error) {
 	p, acct, err := accountFor(ctx, r.Client, r.Platforms, oa.Namespace, oa.Spec.AppID, &oa.Spec.AccountSpec)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	info, err := p.DescribeAccount(ctx, acct)
+	info, at, err := r.Observer.Describe(ctx, p, acct, maxAge)
 	if err != nil {
 		if reason, terminal := platformErrorReason(err); terminal {
 			msg := fmt.Sprintf("the platform refused to describe the account: %v", err)
@@ -189,8 +202,7 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 		}
 		return ctrl.Result{}, err
 	}
-	now := metav1.NewTime(r.now())
-	oa.Status.ObservedAccount = observedAccount(info, &now)
+	oa.Status.ObservedAccount = observedAccount(info, at)
 	oa.Status.Username = info.Username
 	switch info.Type {
 	case platform.AccountSubscription:
@@ -199,7 +211,7 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 		oa.Status.AccountType = wx.OfficialAccountService
 	}
 
-	links, err := r.Observer.List(ctx, p, acct, r.PollInterval/2)
+	links, _, err := r.Observer.List(ctx, p, acct, r.PollInterval/2)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -318,9 +330,9 @@ func (r *OfficialAccountReconciler) byPlatformConfig(ctx context.Context, o clie
 	return reqs
 }
 
-// observedAccount converts the platform's description into status.
-func observedAccount(info *platform.AccountInfo, now *metav1.Time) wx.ObservedAccount {
-	o := wx.ObservedAccount{Nickname: truncate(info.Nickname, 128), LastObservedTime: now,
+// observedAccount converts the platform's description, read at the given time, into status.
+func observedAccount(info *platform.AccountInfo, at time.Time) wx.ObservedAccount {
+	o := wx.ObservedAccount{Nickname: truncate(info.Nickname, 128), LastObservedTime: ptr.To(metav1.NewTime(at)),
 		Verification: wx.VerificationState(info.Verification)}
 	if info.Subject.Name != "" || info.Subject.Type != "" {
 		o.Subject = &wx.Subject{Name: truncate(info.Subject.Name, 128), Type: wx.SubjectType(info.Subject.Type)}

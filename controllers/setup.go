@@ -11,11 +11,11 @@ import (
 )
 
 // Setup registers every wxlink reconciler with the manager. They share one PlatformProvider (one token broker
-// and rate limiter per PlatformConfig), one LinkObserver (one wxamplinkget per Official Account per poll) and
-// one set of metrics.
+// and rate limiter per PlatformConfig), one Observer (about one wxamplinkget and one getaccountbasicinfo per
+// account per poll) and one set of metrics.
 func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, metrics *Metrics, opts Options) error {
 	c := mgr.GetClient()
-	observer := NewLinkObserver(opts.Now)
+	observer := NewObserver(opts.Now)
 	links := &AssociationLinkReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Observer: observer, Metrics: metrics, Options: opts,
 		Recorder: mgr.GetEventRecorder("wxlink-associationlink")}
 	if err := links.SetupWithManager(ctx, mgr); err != nil {
@@ -29,11 +29,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 	for name, r := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{
 		"officialaccount": &OfficialAccountReconciler{Client: c, Platforms: platforms, Observer: observer, Metrics: metrics,
 			Options: opts, Recorder: mgr.GetEventRecorder("wxlink-officialaccount")},
-		"miniprogram": &MiniProgramReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Options: opts,
+		"miniprogram": &MiniProgramReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Observer: observer, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-miniprogram")},
 		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-openplatformaccount")},
-		"wechatstore": &WeChatStoreReconciler{Client: c, Platforms: platforms, Options: opts,
+		"wechatstore": &WeChatStoreReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-wechatstore")},
 		"platformconfig":  &PlatformConfigReconciler{Client: c, Options: opts},
 		"channelsaccount": &ChannelsAccountReconciler{Client: c, Options: opts},

@@ -58,6 +58,18 @@ func (o Options) poll() time.Duration { return wait.Jitter(o.PollInterval, 0.1) 
 // pending is the jittered interval for objects waiting on a person or a dependency.
 func (o Options) pending() time.Duration { return wait.Jitter(o.PendingPollInterval, 0.1) }
 
+// describeMaxAge is how old a shared description of an account (Observer.Describe) may be for obj's
+// reconcile: half a poll interval while obj is Ready and its status is current, so that the resyncs which its
+// links' changes trigger cost no API call; none for an object that is new, changed, or waiting for something
+// on the platform (a verification, a fix in the console).
+func (o Options) describeMaxAge(obj conditioned) time.Duration {
+	c := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != obj.GetGeneration() {
+		return 0
+	}
+	return o.PollInterval / 2
+}
+
 // conditioned is a wxlink object: every kind embeds StatusBase.
 type conditioned interface {
 	client.Object
