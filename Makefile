@@ -106,6 +106,11 @@ fuzz: ## Run each fuzz test for FUZZTIME (default 30s each).
 	for f in FuzzDecodeLinks FuzzDecodeAccountInfo FuzzDecodeTokens FuzzDecodeEnvelope FuzzDecryptMessage; do \
 		go test ./internal/platform/wechat/ -run '^$$' -fuzz $$f -fuzztime $(or $(FUZZTIME),30s) || exit 1; done
 
+.PHONY: bench
+bench: controlplane ## Run the benchmarks and print their figures: admission, the simulator, and fleets of links converging on a real apiserver (API calls per link and per poll).
+	go test ./internal/rules/ ./internal/platform/sim/ -run '^$$' -bench . -benchmem
+	go test ./controllers/ -run '^$$' -bench . -benchtime 1x -timeout 20m
+
 ##@ Demo
 
 .PHONY: demo

@@ -110,7 +110,7 @@ func run(m *testing.M) int {
 
 // env is one test's world: a namespace, a simulator and a running manager.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ns      string
 	sim     *sim.Server
 	stop    func()
@@ -119,7 +119,7 @@ type env struct {
 }
 
 // newEnv starts a simulator and a manager for one test, polling the platform every 2 s.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, 2*time.Second, sim.Options{})
 }
@@ -127,7 +127,7 @@ func newEnv(t *testing.T) *env {
 // newEnvWith starts a simulator with the given options (its clock and ticket push are the suite's) and a
 // manager that polls the platform at the given interval, for tests that need a platform read to stay
 // cached, or tokens that expire quickly.
-func newEnvWith(t *testing.T, poll time.Duration, simOpts sim.Options) *env {
+func newEnvWith(t testing.TB, poll time.Duration, simOpts sim.Options) *env {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "wx-"}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
