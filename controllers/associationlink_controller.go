@@ -275,6 +275,14 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 			break
 		}
 	}
+	// Admission counted the owners' monthly use from the cache. Before a new link is admitted and asked for,
+	// check that count on the API server: a stale one could admit a link over the monthly limit, or report an
+	// admission (and its Event) that the next reconcile takes back. A conflict leaves the status as it was.
+	if decision.New() && link.Spec.ManagementPolicy != wx.ManagementPolicyObserveOnly {
+		if err := r.countersCurrent(ctx, e); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	prevAdmission := link.Status.Admission
 	if !decision.Admitted {
 		state := wx.AdmissionQueued
@@ -349,9 +357,6 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonProgressing, msg)
 		ready(link, metav1.ConditionFalse, wx.ReasonProgressing, msg)
 		return ctrl.Result{RequeueAfter: r.pending()}, nil
-	}
-	if err := r.countersCurrent(ctx, e); err != nil {
-		return ctrl.Result{}, err
 	}
 	opts := platform.LinkOptions{}
 	if o := link.Spec.OfficialAccount; o != nil {
