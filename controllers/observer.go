@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
@@ -19,6 +20,8 @@ import (
 // so one token broker and one rate limiter) per PlatformConfig across every reconciler.
 type PlatformProvider interface {
 	For(ctx context.Context, pc *wx.PlatformConfig) (platform.Platform, error)
+	// Renewals names the OfficialAccounts whose published access token was renewed.
+	Renewals() <-chan event.GenericEvent
 }
 
 // Observer shares reads of the platform among every reconcile that needs them, so that API use grows with

@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,8 +20,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
@@ -32,9 +35,11 @@ import (
 type OfficialAccountReconciler struct {
 	client.Client
 	Platforms PlatformProvider
-	Observer  *Observer
-	Recorder  events.EventRecorder
-	Metrics   *Metrics
+	// Renewals names OfficialAccounts whose access token was renewed outside their reconcile (nil: none).
+	Renewals <-chan event.GenericEvent
+	Observer *Observer
+	Recorder events.EventRecorder
+	Metrics  *Metrics
 	Options
 }
 
@@ -67,48 +72,53 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.protect(ctx, oa); err != nil {
 		return r.finish(ctx, oa, orig, ctrl.Result{}, err)
 	}
-	// A published token due for replacement needs a call to the platform now, not a shared description.
-	maxAge := r.describeMaxAge(oa)
-	if refreshAt, ok := r.publishedRefreshAt(ctx, oa); ok && !r.now().Before(refreshAt) {
-		maxAge = 0
-	}
-	res, err := r.observe(ctx, oa, maxAge)
+	res, err := r.observe(ctx, oa, r.describeMaxAge(oa))
 	if err == nil {
-		res = r.untilTokenRefresh(ctx, oa, res)
+		res, err = r.publishToken(ctx, oa, res)
 	}
 	return r.finish(ctx, oa, orig, res, err)
 }
 
-// publishedRefreshAt reads the refresh instant of the account's published token, if it publishes one.
-func (r *OfficialAccountReconciler) publishedRefreshAt(ctx context.Context, oa *wx.OfficialAccount) (time.Time, bool) {
+// publishToken keeps the Secret named by spec.tokenPublication holding the account's current access token,
+// and brings the next reconcile forward to the token's refresh instant, so that the user's workloads never
+// read an expired token, whatever the poll interval. A token renewed outside this reconcile (by another
+// reconciler's call, or after the platform rejected it) reaches it through the provider's Renewals. A
+// failed write is returned (Synced=False, retried with backoff), never only logged.
+func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.OfficialAccount, res ctrl.Result) (ctrl.Result, error) {
 	tp := oa.Spec.TokenPublication
 	if tp == nil {
-		return time.Time{}, false
+		return res, nil
 	}
-	s := &corev1.Secret{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: oa.Namespace, Name: tp.SecretName}, s); err != nil {
-		return time.Time{}, false
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, oa.Namespace, oa.Spec.AppID, &oa.Spec.AccountSpec)
+	if err != nil {
+		return res, err
 	}
-	refreshAt, err := time.Parse(time.RFC3339, string(s.Data[PublishedRefreshAtKey]))
-	return refreshAt, err == nil
-}
-
-// untilTokenRefresh brings the next reconcile forward to the published token's refresh instant. The token
-// broker refreshes a token only when a call needs it; for an account whose token is published, wxlink makes
-// that call on time (the reconcile at that instant describes the account afresh), or the user's workloads
-// would read an expired token until the next poll.
-func (r *OfficialAccountReconciler) untilTokenRefresh(ctx context.Context, oa *wx.OfficialAccount, res ctrl.Result) ctrl.Result {
-	refreshAt, ok := r.publishedRefreshAt(ctx, oa)
-	if !ok {
-		return res
+	tok, err := p.AccessToken(ctx, acct)
+	if err != nil {
+		if reason, terminal := platformErrorReason(err); terminal {
+			ready(oa, metav1.ConditionFalse, reason, fmt.Sprintf("the platform refused an access token to publish: %v", err))
+			return ctrl.Result{RequeueAfter: r.poll()}, nil
+		}
+		return res, err
 	}
-	// A refresh instant that has passed is a Secret this read saw before the new token's write (made during
-	// this reconcile) reached the cache: look again shortly rather than spin.
-	until := max(refreshAt.Sub(r.now()), time.Second)
+	err = writeManagedSecret(ctx, r.Client, oa, tp.SecretName, map[string][]byte{
+		PublishedTokenKey:     []byte(tok.Value.Reveal()),
+		PublishedExpiresAtKey: []byte(tok.ExpiresAt.UTC().Format(time.RFC3339)),
+		// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
+		PublishedRefreshAtKey: []byte(ceilSecond(tok.RefreshAt).UTC().Format(time.RFC3339)),
+	})
+	if errors.Is(err, errForeignSecret) {
+		ready(oa, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, err.Error())
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("publishing the access token into Secret %s/%s: %w", oa.Namespace, tp.SecretName, err)
+	}
+	until := max(ceilSecond(tok.RefreshAt).Sub(r.now()), time.Second)
 	if res.RequeueAfter == 0 || until < res.RequeueAfter {
 		res.RequeueAfter = until
 	}
-	return res
+	return res, nil
 }
 
 // inUse lists what an OfficialAccount's links need in order to unlink: its credentials Secret and its
@@ -300,7 +310,7 @@ func (r *OfficialAccountReconciler) finalize(ctx context.Context, oa, orig *wx.O
 
 // SetupWithManager registers the reconciler and its watches.
 func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&wx.OfficialAccount{}).
 		Named("officialaccount").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
@@ -313,7 +323,12 @@ func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.From.Name}}}
 		}), builder.WithPredicates(linkStateChanged())).
 		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
-		Complete(r)
+		// A published token Secret that is deleted or edited is written again at once.
+		Owns(&corev1.Secret{}, builder.MatchEveryOwner)
+	if r.Renewals != nil {
+		b = b.WatchesRawSource(source.Channel(r.Renewals, &handler.EnqueueRequestForObject{}))
+	}
+	return b.Complete(r)
 }
 
 func (r *OfficialAccountReconciler) byPlatformConfig(ctx context.Context, o client.Object) []reconcile.Request {

@@ -4,7 +4,9 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
@@ -42,6 +45,9 @@ type WeChatPlatforms struct {
 
 	mu      sync.Mutex
 	clients map[string]cachedClient
+
+	renewalsOnce sync.Once
+	renewals     chan event.GenericEvent
 }
 
 type cachedClient struct {
@@ -75,8 +81,8 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		Registerer: w.Registerer,
 		// Publish only to OfficialAccounts that use this PlatformConfig: an AppID is public, and a token fetched
 		// with one namespace's credentials must never reach another namespace.
-		OnToken: func(appID string, token platform.Secret, expiresAt, refreshAt time.Time) {
-			w.publishToken(pc.Namespace, pc.Name, appID, token, expiresAt, refreshAt)
+		OnToken: func(appID string, _ platform.Secret, _, _ time.Time) {
+			w.tokenRenewed(pc.Namespace, pc.Name, appID)
 		},
 		Route: wechat.Route{Kind: wechat.RouteOwnSecret},
 		// The platform may rotate an authorizer's refresh token: keep the new one where the account's
@@ -129,8 +135,8 @@ func readSecretKey(ctx context.Context, c client.Client, ns string, sel wx.Secre
 const (
 	PublishedTokenKey     = "accessToken"
 	PublishedExpiresAtKey = "expiresAt"
-	// PublishedRefreshAtKey holds when wxlink replaces the token. The OfficialAccount reconciler calls the
-	// platform then, so that the token broker refreshes it: a published token never runs out.
+	// PublishedRefreshAtKey holds when wxlink replaces the token, before expiresAt: the OfficialAccount
+	// reconciler asks the token broker then, and publishes what it gets. Readers re-read the Secret after it.
 	PublishedRefreshAtKey = "refreshAt"
 )
 
@@ -185,33 +191,44 @@ const ManagedByLabel = "app.kubernetes.io/managed-by"
 // ManagedByValue is the value of ManagedByLabel on Secrets wxlink creates.
 const ManagedByValue = "wxlink"
 
-// publishToken writes a fresh access token into the Secret named by spec.tokenPublication of every
-// OfficialAccount of that AppID that uses this PlatformConfig (same namespace), so that the user's own
-// workloads read it instead of refreshing (and so invalidating) it themselves.
-func (w *WeChatPlatforms) publishToken(ns, pcName, appID string, token platform.Secret, expiresAt, refreshAt time.Time) {
+// Renewals reports the OfficialAccounts whose published access token the token broker renewed: their
+// reconciler then writes the new token at once, even when the renewal happened in another reconcile.
+func (w *WeChatPlatforms) Renewals() <-chan event.GenericEvent {
+	w.renewalsOnce.Do(func() { w.renewals = make(chan event.GenericEvent, renewalsBuffer) })
+	return w.renewals
+}
+
+// renewalsBuffer holds renewals while the OfficialAccount controller is busy or not started. A renewal that
+// does not fit is dropped: the account's reconcile at the token's refresh instant publishes it anyway.
+const renewalsBuffer = 1024
+
+// tokenRenewed names, on Renewals, every OfficialAccount of that AppID that uses this PlatformConfig (same
+// namespace) and publishes its token. Only those: an AppID is public, and a token fetched with one
+// namespace's credentials must never reach another namespace.
+func (w *WeChatPlatforms) tokenRenewed(ns, pcName, appID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	list := &wx.OfficialAccountList{}
 	if err := w.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
-		w.Logger.Error(err, "listing OfficialAccounts to publish a token", "appID", appID)
+		w.Logger.Error(err, "listing OfficialAccounts to publish a renewed token", "appID", appID)
 		return
 	}
+	w.Renewals() // makes the channel
 	for i := range list.Items {
 		oa := &list.Items[i]
 		if string(oa.Spec.AppID) != appID || oa.Spec.TokenPublication == nil || oa.Spec.PlatformConfigRef.Name != pcName {
 			continue
 		}
-		err := writeManagedSecret(ctx, w.Client, oa, oa.Spec.TokenPublication.SecretName, map[string][]byte{
-			PublishedTokenKey:     []byte(token.Reveal()),
-			PublishedExpiresAtKey: []byte(expiresAt.UTC().Format(time.RFC3339)),
-			// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
-			PublishedRefreshAtKey: []byte(ceilSecond(refreshAt).UTC().Format(time.RFC3339)),
-		})
-		if err != nil {
-			w.Logger.Error(err, "publishing the access token", "secret", oa.Namespace+"/"+oa.Spec.TokenPublication.SecretName)
+		select {
+		case w.renewals <- event.GenericEvent{Object: &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Name}}}:
+		default:
+			w.Logger.Info("renewal queue full; the token is published at its refresh instant", "officialAccount", oa.Namespace+"/"+oa.Name)
 		}
 	}
 }
+
+// errForeignSecret is writeManagedSecret's refusal to write into a Secret that wxlink did not create.
+var errForeignSecret = errors.New("exists and was not created by wxlink: choose another name")
 
 // writeManagedSecret creates or updates a Secret that wxlink owns (labelled, owned by owner). It refuses a
 // Secret that exists without wxlink's label, instead of overwriting someone else's data.
@@ -230,14 +247,20 @@ func writeManagedSecret(ctx context.Context, c client.Client, owner client.Objec
 	case err != nil:
 		return err
 	case s.Labels[ManagedByLabel] != ManagedByValue:
-		return fmt.Errorf("the Secret %s/%s exists and was not created by wxlink: choose another name", s.Namespace, s.Name)
+		return fmt.Errorf("the Secret %s/%s %w", s.Namespace, s.Name, errForeignSecret)
 	}
 	orig := s.DeepCopy()
 	if s.Data == nil {
 		s.Data = map[string][]byte{}
 	}
+	changed := false
 	for k, v := range data {
-		s.Data[k] = v
+		if !bytes.Equal(s.Data[k], v) {
+			s.Data[k], changed = v, true
+		}
+	}
+	if !changed {
+		return nil
 	}
 	return c.Patch(ctx, s, client.MergeFrom(orig))
 }

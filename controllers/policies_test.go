@@ -261,7 +261,8 @@ func TestOpenPlatformAccountIsCreatedAndBindsSameSubjectAccounts(t *testing.T) {
 }
 
 func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
-	e := newEnv(t)
+	// A 10 min poll: only the watch on the published Secret can bring it back at once when it is deleted.
+	e := newEnvWith(t, 10*time.Minute, sim.Options{})
 	e.platformConfig()
 	e.create(&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "other"}})
 	appID := e.account("news", sim.OfficialAccount, companyA, sim.Verified)
@@ -279,8 +280,9 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 		StringData: map[string]string{"appSecret": "a-guess"}})
 	news := publish("news", "wechat", "news", "news-token")
 	publish("copycat", "other", "copycat", "copycat-token")
-	publish("clobber", "wechat", "news", "mine")
+	clobber := publish("clobber", "wechat", "news", "mine")
 	e.waitReason("news", news, wx.ReasonAvailable)
+	e.waitReason("clobber", clobber, wx.ReasonTokenPublicationFailed)
 
 	s := &corev1.Secret{}
 	e.waitFor("the published token", func() (bool, string) {
@@ -298,6 +300,17 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 	if len(mine.Data) != 1 || string(mine.Data["keep"]) != "me" {
 		t.Errorf("a Secret wxlink did not create was overwritten: %v", mine.Data)
 	}
+
+	// A published Secret deleted by someone is written again, with the same (still valid) token.
+	token := string(s.Data[controllers.PublishedTokenKey])
+	if err := k8s.Delete(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the published token written again", func() (bool, string) {
+		again := &corev1.Secret{}
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: e.ns, Name: "news-token"}, again)
+		return err == nil && again.UID != s.UID && string(again.Data[controllers.PublishedTokenKey]) == token, fmt.Sprint(err)
+	})
 }
 
 func TestPublishedTokenIsReplacedBeforeItExpires(t *testing.T) {

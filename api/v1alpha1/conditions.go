@@ -93,6 +93,9 @@ const (
 	ReasonVerifyTicketMissing = "VerifyTicketMissing"
 	// ReasonVerifyTicketExpired: the latest component_verify_ticket is older than its 12-hour validity.
 	ReasonVerifyTicketExpired = "VerifyTicketExpired"
+	// ReasonTokenPublicationFailed: the Secret named by spec.tokenPublication exists and was not created by
+	// wxlink, which never overwrites it: name another Secret.
+	ReasonTokenPublicationFailed = "TokenPublicationFailed"
 )
 
 // Event reasons, emitted for every platform mutation and every terminal decision.

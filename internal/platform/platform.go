@@ -13,6 +13,7 @@ package platform
 
 import (
 	"context"
+	"time"
 
 	"github.com/wxlink/wxlink-operator/internal/rules"
 )
@@ -167,4 +168,18 @@ type Platform interface {
 	BindTester(ctx context.Context, miniProgram Account, wechatID string) (string, error)
 	// UnbindTester unbinds a tester by userstr.
 	UnbindTester(ctx context.Context, miniProgram Account, userStr string) error
+
+	// AccessToken returns the account's current access token from the client's central refresher (中控),
+	// renewed when it is due, so that wxlink can publish it to the user's own workloads.
+	AccessToken(ctx context.Context, acct Account) (AccessToken, error)
+}
+
+// AccessToken is an account's access token and its schedule.
+type AccessToken struct {
+	Value Secret
+	// ExpiresAt is when the platform stops accepting the token.
+	ExpiresAt time.Time
+	// RefreshAt is when the refresher next renews it, ahead of ExpiresAt. After a failed renewal it is the
+	// time of the next attempt (the token stays in use until ExpiresAt).
+	RefreshAt time.Time
 }

@@ -694,6 +694,12 @@ func (o observed) UnbindOpenAccount(ctx context.Context, a platform.Account, ope
 	return err
 }
 
+func (o observed) AccessToken(ctx context.Context, a platform.Account) (platform.AccessToken, error) {
+	r, err := o.p.AccessToken(ctx, a)
+	o.w.recordErr(err)
+	return r, err
+}
+
 func (o observed) ListTesters(ctx context.Context, a platform.Account) ([]platform.Tester, error) {
 	r, err := o.p.ListTesters(ctx, a)
 	o.w.recordErr(err)

@@ -6,6 +6,7 @@ package wechat
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,6 +96,77 @@ func TestTokenRefreshAheadOfExpiry(t *testing.T) {
 	// The refresh instant OnToken reports is the one the client acts on: 5 min before expiry.
 	if len(refreshes) != 2 || !refreshes[0].Equal(start.Add(7200*time.Second-5*time.Minute)) {
 		t.Fatalf("OnToken refresh instants = %v", refreshes)
+	}
+}
+
+// A refresh ahead of expiry that fails keeps the cached token and waits before asking again, so a failing
+// token endpoint is not asked by every call (nor by a publisher that comes back at RefreshAt).
+func TestAccessTokenSpacesRetriesOfAFailedRefresh(t *testing.T) {
+	env := newEnv(t, nil)
+	var mu sync.Mutex
+	failing, issued := false, 0
+	env.srv.handle(apiStableToken, func(w http.ResponseWriter, c call) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failing {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		issued++
+		writeJSON(w, map[string]any{"access_token": "tok-" + strconv.Itoa(issued), "expires_in": 7200})
+	})
+	setFailing := func(v bool) { mu.Lock(); failing = v; mu.Unlock() }
+	ctx := context.Background()
+	start := env.clock.Now()
+
+	first, err := env.client.AccessToken(ctx, ownMP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.ExpiresAt.Equal(start.Add(7200*time.Second)) || !first.RefreshAt.Equal(start.Add(7200*time.Second-5*time.Minute)) {
+		t.Fatalf("first token: expires %v, refresh %v", first.ExpiresAt, first.RefreshAt)
+	}
+	if again, err := env.client.AccessToken(ctx, ownMP); err != nil || again.Value != first.Value {
+		t.Fatalf("second call before RefreshAt: %v, %v; want the cached token", again.Value == first.Value, err)
+	}
+
+	setFailing(true)
+	env.clock.Advance(first.RefreshAt.Sub(env.clock.Now()))
+	before := env.srv.count(apiStableToken, nil)
+	got, err := env.client.AccessToken(ctx, ownMP)
+	if err != nil {
+		t.Fatalf("a failed refresh with a valid cached token must not fail: %v", err)
+	}
+	failedAt := env.srv.count(apiStableToken, nil)
+	if failedAt == before {
+		t.Fatal("the refresh at RefreshAt did not ask the platform")
+	}
+	if got.Value != first.Value || !got.ExpiresAt.Equal(first.ExpiresAt) {
+		t.Fatalf("after a failed refresh: same token %v, expires %v; want the cached token", got.Value == first.Value, got.ExpiresAt)
+	}
+	now := env.clock.Now()
+	if want := now.Add(refreshRetryMax); !got.RefreshAt.Equal(want) {
+		t.Fatalf("next attempt at %v, want %v (%v after the failure)", got.RefreshAt, want, refreshRetryMax)
+	}
+	// Calls before the next attempt use the cached token without asking the token endpoint.
+	env.clock.Advance(refreshRetryMax - time.Second)
+	for range 5 {
+		if _, err := env.client.AccessToken(ctx, ownMP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := env.srv.count(apiStableToken, nil); n != failedAt {
+		t.Fatalf("token requests while waiting to retry = %d, want %d", n-failedAt, 0)
+	}
+
+	setFailing(false)
+	env.clock.Advance(time.Second)
+	renewed, err := env.client.AccessToken(ctx, ownMP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renewed.Value == first.Value || !renewed.ExpiresAt.Equal(env.clock.Now().Add(7200*time.Second)) {
+		t.Fatalf("after the endpoint recovered: new token %v, expires %v", renewed.Value != first.Value, renewed.ExpiresAt)
 	}
 }
 

@@ -22,7 +22,8 @@ import (
 //   - Tokens are cached by (kind, AppID, hash of the credential), so a rotated AppSecret or refresh token
 //     gets a token of its own and the old entry simply ages out.
 //   - A token is refreshed ahead of expiry, when less than min(5 min, 10% of its TTL) remains. When a
-//     refresh fails while the cached token is still valid, the cached token is used.
+//     refresh fails while the cached token is still valid, the cached token is used and the next attempt
+//     waits min(30 s, half the time left), so a failing token endpoint is not asked on every call.
 //   - Refreshes are single-flight: N concurrent callers cause one token request.
 //   - The own-secret route uses POST /cgi-bin/stable_token with force_refresh false, so refreshing never
 //     invalidates the token other systems hold for the same AppID.
@@ -33,6 +34,8 @@ import (
 const (
 	refreshAheadMax = 5 * time.Minute
 	forceSpacing    = 30 * time.Second
+	// refreshRetryMax spaces the attempts to refresh a token ahead of expiry after one failed.
+	refreshRetryMax = 30 * time.Second
 	// flightTimeout bounds a shared token fetch, which runs detached from the first caller's context so
 	// that one caller giving up does not fail the others.
 	flightTimeout = 2 * time.Minute
@@ -107,53 +110,59 @@ func (b *broker) lookup(k cacheKey) (cachedToken, bool) {
 }
 
 // get returns a token of s, from the cache or fetched (single flight).
-func (b *broker) get(ctx context.Context, s source) (string, error) {
+func (b *broker) get(ctx context.Context, s source) (cachedToken, error) {
 	now := b.c.now()
 	if e, ok := b.lookup(s.key); ok && now.Before(e.refreshAt) {
-		return e.token, nil
+		return e, nil
 	}
-	return b.flight(ctx, s.api, "get|"+s.key.String(), func(fctx context.Context) (string, error) {
+	return b.flight(ctx, s.api, "get|"+s.key.String(), func(fctx context.Context) (cachedToken, error) {
 		now := b.c.now()
 		e, ok := b.lookup(s.key)
 		if ok && now.Before(e.refreshAt) {
-			return e.token, nil // another flight refreshed it meanwhile
+			return e, nil // another flight refreshed it meanwhile
 		}
 		g, err := s.fetch(fctx, false)
 		if err != nil {
+			now = b.c.now() // the fetch may have waited out retries
 			if ok && now.Before(e.expiresAt) {
+				e.refreshAt = now.Add(min(refreshRetryMax, e.expiresAt.Sub(now)/2))
+				b.mu.Lock()
+				if cur, still := b.cache[s.key]; still && cur.token == e.token {
+					b.cache[s.key] = e
+				}
+				b.mu.Unlock()
 				b.c.log.V(1).Info("token refresh ahead of expiry failed; using the cached token",
-					"kind", string(s.key.kind), "error", err.Error())
-				return e.token, nil
+					"kind", string(s.key.kind), "retryAt", e.refreshAt, "error", err.Error())
+				return e, nil
 			}
-			return "", err
+			return cachedToken{}, err
 		}
-		b.store(s, g)
-		return g.token, nil
+		return b.store(s, g), nil
 	})
 }
 
 // renew is called after the token failed with an auth errcode: it fetches once more (single flight per
 // failed token) and, on a route that can, forces a new token when the platform hands back the same one.
 func (b *broker) renew(ctx context.Context, s source, failed string) (string, error) {
-	return b.flight(ctx, s.api, "renew|"+s.key.String()+"|"+credHash("", platform.Secret(failed)),
-		func(fctx context.Context) (string, error) {
+	e, err := b.flight(ctx, s.api, "renew|"+s.key.String()+"|"+credHash("", platform.Secret(failed)),
+		func(fctx context.Context) (cachedToken, error) {
 			now := b.c.now()
 			b.mu.Lock()
 			if e, ok := b.cache[s.key]; ok {
 				if e.token != failed && now.Before(e.expiresAt) {
 					b.mu.Unlock()
-					return e.token, nil // renewed already
+					return e, nil // renewed already
 				}
 				delete(b.cache, s.key)
 			}
 			b.mu.Unlock()
 			g, err := s.fetch(fctx, false)
 			if err != nil {
-				return "", err
+				return cachedToken{}, err
 			}
-			b.store(s, g)
+			e := b.store(s, g)
 			if g.token != failed || !s.canForce {
-				return g.token, nil
+				return e, nil
 			}
 			b.mu.Lock()
 			last, forced := b.lastForce[s.key]
@@ -163,20 +172,20 @@ func (b *broker) renew(ctx context.Context, s source, failed string) (string, er
 			}
 			b.mu.Unlock()
 			if !allowed {
-				return g.token, nil // the retry will fail and the caller gets the Auth error
+				return e, nil // the retry will fail and the caller gets the Auth error
 			}
 			b.c.log.Info("the platform returned the token that just failed; asking stable_token with force_refresh",
 				"kind", string(s.key.kind))
 			g, err = s.fetch(fctx, true)
 			if err != nil {
-				return "", err
+				return cachedToken{}, err
 			}
-			b.store(s, g)
-			return g.token, nil
+			return b.store(s, g), nil
 		})
+	return e.token, err
 }
 
-func (b *broker) store(s source, g tokenGrant) {
+func (b *broker) store(s source, g tokenGrant) cachedToken {
 	now := b.c.now()
 	e := cachedToken{token: g.token, expiresAt: now.Add(g.ttl), refreshAt: now.Add(g.ttl - refreshMargin(g.ttl))}
 	b.mu.Lock()
@@ -185,11 +194,12 @@ func (b *broker) store(s source, g tokenGrant) {
 	if s.publish && b.c.cfg.OnToken != nil {
 		b.c.cfg.OnToken(s.appID, platform.Secret(g.token), e.expiresAt, e.refreshAt)
 	}
+	return e
 }
 
 // flight runs fn once for all concurrent callers with the same key. fn runs detached from the caller's
 // cancellation (bounded by flightTimeout); each caller still stops waiting when its own context ends.
-func (b *broker) flight(ctx context.Context, api, key string, fn func(context.Context) (string, error)) (string, error) {
+func (b *broker) flight(ctx context.Context, api, key string, fn func(context.Context) (cachedToken, error)) (cachedToken, error) {
 	if b.testHookFlight != nil {
 		b.testHookFlight(key)
 	}
@@ -200,27 +210,27 @@ func (b *broker) flight(ctx context.Context, api, key string, fn func(context.Co
 	})
 	select {
 	case <-ctx.Done():
-		return "", platform.NetworkError(api, "waiting for a token: "+ctx.Err().Error())
+		return cachedToken{}, platform.NetworkError(api, "waiting for a token: "+ctx.Err().Error())
 	case r := <-ch:
 		if r.Err != nil {
-			return "", r.Err
+			return cachedToken{}, r.Err
 		}
-		return r.Val.(string), nil
+		return r.Val.(cachedToken), nil
 	}
 }
 
 // withToken runs call with a token of s; after an auth errcode it renews the token once and retries once.
 func (c *Client) withToken(ctx context.Context, s source, call func(token string) error) error {
-	tok, err := c.tokens.get(ctx, s)
+	e, err := c.tokens.get(ctx, s)
 	if err != nil {
 		return err
 	}
-	err = call(tok)
+	err = call(e.token)
 	if !platform.IsClass(err, platform.ClassAuth) {
 		return err
 	}
 	c.log.V(1).Info("access token rejected; renewing it once", "kind", string(s.key.kind))
-	tok2, rerr := c.tokens.renew(ctx, s, tok)
+	tok2, rerr := c.tokens.renew(ctx, s, e.token)
 	if rerr != nil {
 		return rerr
 	}
@@ -377,6 +387,15 @@ func (c *Client) noteRefreshToken(key cacheKey, appID string, used platform.Secr
 	if c.cfg.OnAuthorizerRefreshToken != nil {
 		c.cfg.OnAuthorizerRefreshToken(appID, platform.Secret(returned))
 	}
+}
+
+// AccessToken implements platform.Platform: the account's token from the broker, renewed when due.
+func (c *Client) AccessToken(ctx context.Context, acct platform.Account) (platform.AccessToken, error) {
+	e, err := c.tokens.get(ctx, c.accountSource(acct))
+	if err != nil {
+		return platform.AccessToken{}, err
+	}
+	return platform.AccessToken{Value: platform.Secret(e.token), ExpiresAt: e.expiresAt, RefreshAt: e.refreshAt}, nil
 }
 
 // accountSource is the token source of acct on the configured route.
