@@ -732,6 +732,9 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.Associa
 	}
 	unlock := r.owners.lock(string(oa.Spec.AppID))
 	defer unlock()
+	// A read that began before this moment could miss a link made meanwhile (in the console), and leave it
+	// on the platform after its object is gone.
+	r.Observer.Invalidate(p, string(oa.Spec.AppID))
 	links, _, err := r.Observer.List(ctx, p, acct, 0)
 	if err != nil {
 		return err

@@ -111,13 +111,15 @@ func newSharedReads[T any](now func() time.Time) sharedReads[T] {
 
 // get returns the entry of key when it is no older than maxAge, and otherwise read's answer (shared with
 // the concurrent readers of the same key and epoch), with the time the read started: an entry is as old as
-// the moment its read began, since the platform may have changed while the answer travelled.
+// the moment its read began, since the platform may have changed while the answer travelled. maxAge 0 never
+// uses a stored entry (even one stamped now by a frozen clock) but may join a read in flight; a caller that
+// must see the platform after a given moment (before a mutation) invalidates first.
 func (s *sharedReads[T]) get(key string, maxAge time.Duration, read func() (T, error)) (T, time.Time, error) {
 	s.mu.Lock()
 	e, ok := s.entries[key]
 	epoch := s.epochs[key]
 	s.mu.Unlock()
-	if ok && s.now().Sub(e.at) <= maxAge {
+	if ok && maxAge > 0 && s.now().Sub(e.at) <= maxAge {
 		return e.value, e.at, nil
 	}
 	v, err, _ := s.group.Do(fmt.Sprintf("%s#%d", key, epoch), func() (any, error) {
