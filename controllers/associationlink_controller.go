@@ -62,7 +62,8 @@ type AssociationLinkReconciler struct {
 	owners keyedMutex
 }
 
-// keyedMutex serialises admission decisions per owner within the (leader-elected, single) manager.
+// keyedMutex serialises admission decisions per owner (by AppID) within the (leader-elected, single)
+// manager. A reconcile locks the Official Account, then the Mini Program.
 type keyedMutex struct{ m sync.Map }
 
 func (k *keyedMutex) lock(key string) func() {
@@ -222,6 +223,11 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 
 	unlock := r.owners.lock(string(e.oa.Spec.AppID))
 	defer unlock()
+	// A Mini Program's monthly allowance is shared by the links of every Official Account: hold it too, so
+	// that two links to it cannot both pass countersCurrent on its last slot. Always taken after the
+	// Official Account's, so no two reconciles wait for each other.
+	unlockMP := r.owners.lock(string(e.mp.Spec.AppID))
+	defer unlockMP()
 
 	oaSiblings, err := r.siblings(ctx, link.Namespace, indexLinkFrom, refKey(link.Spec.From))
 	if err != nil {
