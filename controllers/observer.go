@@ -5,6 +5,8 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -34,7 +36,7 @@ type PlatformProvider interface {
 //
 // Concurrent readers of one key share one call; a mutation invalidates the entry. Entries are keyed by the
 // platform client (one per PlatformConfig) and the AppID, so a PlatformConfig in another namespace, pointing
-// elsewhere, can never answer for this one.
+// elsewhere, can never answer for this one, and are shared only by callers with the same credential.
 type Observer struct {
 	links    sharedReads[[]platform.MiniProgramLink]
 	accounts sharedReads[*platform.AccountInfo]
@@ -52,11 +54,19 @@ func NewObserver(now func() time.Time) *Observer {
 
 func observerKey(p platform.Platform, appID string) string { return fmt.Sprintf("%p|%s", p, appID) }
 
+// readerOf names who reads: the platform client (kept alive by its entries, so that its address, part of the
+// key, is never reused for another client while they exist) and a fingerprint of the credential, so that an
+// object whose credentials are wrong is never answered by a read made with another object's good ones.
+func readerOf(p platform.Platform, acct platform.Account) reader {
+	h := sha256.Sum256([]byte(acct.AppID + "\x00" + acct.Credential.Reveal()))
+	return reader{client: p, credential: hex.EncodeToString(h[:8])}
+}
+
 // List returns the Official Account's links, from a read no older than maxAge when there is one, and the
 // time that read started. The list is shared: callers must not modify it.
 func (o *Observer) List(ctx context.Context, p platform.Platform, oa platform.Account,
 	maxAge time.Duration) ([]platform.MiniProgramLink, time.Time, error) {
-	return o.links.get(observerKey(p, oa.AppID), maxAge, func() ([]platform.MiniProgramLink, error) {
+	return o.links.get(ctx, observerKey(p, oa.AppID), readerOf(p, oa), maxAge, func(ctx context.Context) ([]platform.MiniProgramLink, error) {
 		return p.ListMiniProgramLinks(ctx, oa)
 	})
 }
@@ -70,7 +80,7 @@ func (o *Observer) Invalidate(p platform.Platform, officialAccountAppID string) 
 // time that read started. The description is shared: callers must not modify it.
 func (o *Observer) Describe(ctx context.Context, p platform.Platform, acct platform.Account,
 	maxAge time.Duration) (*platform.AccountInfo, time.Time, error) {
-	return o.accounts.get(observerKey(p, acct.AppID), maxAge, func() (*platform.AccountInfo, error) {
+	return o.accounts.get(ctx, observerKey(p, acct.AppID), readerOf(p, acct), maxAge, func(ctx context.Context) (*platform.AccountInfo, error) {
 		return p.DescribeAccount(ctx, acct)
 	})
 }
@@ -79,15 +89,26 @@ func (o *Observer) Describe(ctx context.Context, p platform.Platform, acct platf
 // shared: callers must not modify it.
 func (o *Observer) Testers(ctx context.Context, p platform.Platform, miniProgram platform.Account,
 	maxAge time.Duration) ([]platform.Tester, error) {
-	testers, _, err := o.testers.get(observerKey(p, miniProgram.AppID), maxAge, func() ([]platform.Tester, error) {
-		return p.ListTesters(ctx, miniProgram)
-	})
+	testers, _, err := o.testers.get(ctx, observerKey(p, miniProgram.AppID), readerOf(p, miniProgram), maxAge,
+		func(ctx context.Context) ([]platform.Tester, error) {
+			return p.ListTesters(ctx, miniProgram)
+		})
 	return testers, err
 }
 
 // InvalidateTesters forgets a Mini Program's testers, after wxlink bound or unbound one.
 func (o *Observer) InvalidateTesters(p platform.Platform, miniProgramAppID string) {
 	o.testers.invalidate(observerKey(p, miniProgramAppID))
+}
+
+// sharedReadTimeout bounds a shared read, which runs detached from the first caller's cancellation so that
+// one reconcile giving up does not fail the others that joined it.
+const sharedReadTimeout = 2 * time.Minute
+
+// reader is who made a read: entries are shared only with callers that would have made the same read.
+type reader struct {
+	client     any
+	credential string
 }
 
 // sharedReads is a cache of reads by key, with single flight. Each key has an epoch that invalidate bumps: a
@@ -98,37 +119,46 @@ type sharedReads[T any] struct {
 	epochs  map[string]uint64
 	group   *singleflight.Group
 	now     func() time.Time
+	// testHookWaiting, when set, is called as a caller starts waiting for a read (tests sequence joiners).
+	testHookWaiting func()
 }
 
 type sharedEntry[T any] struct {
 	value T
 	at    time.Time
+	by    reader
 }
 
 func newSharedReads[T any](now func() time.Time) sharedReads[T] {
 	return sharedReads[T]{entries: map[string]sharedEntry[T]{}, epochs: map[string]uint64{}, group: &singleflight.Group{}, now: now}
 }
 
-// get returns the entry of key when it is no older than maxAge, and otherwise read's answer (shared with
-// the concurrent readers of the same key and epoch), with the time the read started: an entry is as old as
-// the moment its read began, since the platform may have changed while the answer travelled. maxAge 0 never
-// uses a stored entry (even one stamped now by a frozen clock) but may join a read in flight; a caller that
-// must see the platform after a given moment (before a mutation) invalidates first.
-func (s *sharedReads[T]) get(key string, maxAge time.Duration, read func() (T, error)) (T, time.Time, error) {
+// get returns the entry of key when by made it no longer than maxAge ago, and otherwise read's answer
+// (shared with the concurrent readers of the same key, reader and epoch), with the time the read started: an
+// entry is as old as the moment its read began, since the platform may have changed while the answer
+// travelled. maxAge 0 never uses a stored entry (even one stamped now by a frozen clock) but may join a read
+// in flight; a caller that must see the platform after a given moment (before a mutation) invalidates
+// first. The read runs detached from ctx (bounded by sharedReadTimeout); the caller stops waiting when ctx
+// ends.
+func (s *sharedReads[T]) get(ctx context.Context, key string, by reader, maxAge time.Duration,
+	read func(context.Context) (T, error)) (T, time.Time, error) {
+	var zero T
 	s.mu.Lock()
 	e, ok := s.entries[key]
 	epoch := s.epochs[key]
 	s.mu.Unlock()
-	if ok && maxAge > 0 && s.now().Sub(e.at) <= maxAge {
+	if ok && e.by == by && maxAge > 0 && s.now().Sub(e.at) <= maxAge {
 		return e.value, e.at, nil
 	}
-	v, err, _ := s.group.Do(fmt.Sprintf("%s#%d", key, epoch), func() (any, error) {
+	ch := s.group.DoChan(fmt.Sprintf("%s#%d#%s", key, epoch, by.credential), func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
+		defer cancel()
 		at := s.now()
-		value, err := read()
+		value, err := read(rctx)
 		if err != nil {
 			return nil, err
 		}
-		e := sharedEntry[T]{value: value, at: at}
+		e := sharedEntry[T]{value: value, at: at, by: by}
 		s.mu.Lock()
 		if s.epochs[key] == epoch {
 			s.entries[key] = e
@@ -136,12 +166,19 @@ func (s *sharedReads[T]) get(key string, maxAge time.Duration, read func() (T, e
 		s.mu.Unlock()
 		return e, nil
 	})
-	if err != nil {
-		var zero T
-		return zero, time.Time{}, err
+	if s.testHookWaiting != nil {
+		s.testHookWaiting()
 	}
-	e = v.(sharedEntry[T])
-	return e.value, e.at, nil
+	select {
+	case <-ctx.Done():
+		return zero, time.Time{}, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return zero, time.Time{}, r.Err
+		}
+		e = r.Val.(sharedEntry[T])
+		return e.value, e.at, nil
+	}
 }
 
 func (s *sharedReads[T]) invalidate(key string) {

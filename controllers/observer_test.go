@@ -4,6 +4,9 @@
 package controllers
 
 import (
+	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -12,24 +15,25 @@ func TestSharedReadsAgeAndInvalidation(t *testing.T) {
 	now := time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC) // a frozen clock, as in tests that set the month
 	s := newSharedReads[int](func() time.Time { return now })
 	reads := 0
-	read := func() (int, error) { reads++; return reads, nil }
+	read := func(context.Context) (int, error) { reads++; return reads, nil }
+	ctx, me := context.Background(), reader{client: "p", credential: "good"}
 
-	if v, at, err := s.get("k", time.Minute, read); err != nil || v != 1 || !at.Equal(now) {
+	if v, at, err := s.get(ctx, "k", me, time.Minute, read); err != nil || v != 1 || !at.Equal(now) {
 		t.Fatalf("first get = %d, %v, %v", v, at, err)
 	}
-	if v, _, _ := s.get("k", time.Minute, read); v != 1 || reads != 1 {
+	if v, _, _ := s.get(ctx, "k", me, time.Minute, read); v != 1 || reads != 1 {
 		t.Fatalf("a get within maxAge read again: value %d after %d reads", v, reads)
 	}
 	// maxAge 0 asks for a new read even when the stored entry carries the current (frozen) time.
-	if v, _, _ := s.get("k", 0, read); v != 2 || reads != 2 {
+	if v, _, _ := s.get(ctx, "k", me, 0, read); v != 2 || reads != 2 {
 		t.Fatalf("maxAge 0 served the stored entry: value %d after %d reads", v, reads)
 	}
 	now = now.Add(2 * time.Minute)
-	if v, _, _ := s.get("k", time.Minute, read); v != 3 {
+	if v, _, _ := s.get(ctx, "k", me, time.Minute, read); v != 3 {
 		t.Fatalf("an entry older than maxAge was served: %d", v)
 	}
 	s.invalidate("k")
-	if v, _, _ := s.get("k", time.Hour, read); v != 4 {
+	if v, _, _ := s.get(ctx, "k", me, time.Hour, read); v != 4 {
 		t.Fatalf("an invalidated entry was served: %d", v)
 	}
 
@@ -37,19 +41,67 @@ func TestSharedReadsAgeAndInvalidation(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	done := make(chan int)
 	go func() {
-		v, _, _ := s.get("slow", time.Hour, func() (int, error) { close(started); <-release; return 100, nil })
+		v, _, _ := s.get(ctx, "slow", me, time.Hour, func(context.Context) (int, error) { close(started); <-release; return 100, nil })
 		done <- v
 	}()
 	<-started
 	s.invalidate("slow")
-	if v, _, _ := s.get("slow", time.Hour, func() (int, error) { return 200, nil }); v != 200 {
+	if v, _, _ := s.get(ctx, "slow", me, time.Hour, func(context.Context) (int, error) { return 200, nil }); v != 200 {
 		t.Fatalf("a get after the invalidation joined the older read: %d", v)
 	}
 	close(release)
 	if v := <-done; v != 100 {
 		t.Fatalf("the older read's caller got %d", v)
 	}
-	if v, _, _ := s.get("slow", time.Hour, func() (int, error) { return 300, nil }); v != 200 {
+	if v, _, _ := s.get(ctx, "slow", me, time.Hour, func(context.Context) (int, error) { return 300, nil }); v != 200 {
 		t.Fatalf("the older read replaced the newer entry: %d", v)
+	}
+
+	// Another credential for the same AppID is never answered by this one's entry.
+	if v, _, _ := s.get(ctx, "slow", reader{client: "p", credential: "wrong"}, time.Hour, func(context.Context) (int, error) {
+		return 0, errors.New("invalid credential")
+	}); v != 0 {
+		t.Fatalf("a caller with another credential got the entry read with a good one: %d", v)
+	}
+}
+
+// The first caller of a shared read giving up does not fail the callers that joined it.
+func TestSharedReadOutlivesItsFirstCaller(t *testing.T) {
+	s := newSharedReads[int](time.Now)
+	me := reader{client: "p", credential: "c"}
+	waiting, callers := make(chan struct{}), atomic.Int32{}
+	s.testHookWaiting = func() {
+		if callers.Add(1) == 2 {
+			close(waiting)
+		}
+	}
+	first, cancel := context.WithCancel(context.Background())
+	started, release := make(chan struct{}), make(chan struct{})
+	firstErr := make(chan error)
+	go func() {
+		_, _, err := s.get(first, "k", me, 0, func(ctx context.Context) (int, error) {
+			close(started)
+			<-release
+			return 7, ctx.Err()
+		})
+		firstErr <- err
+	}()
+	<-started
+	joined := make(chan int)
+	go func() {
+		v, _, err := s.get(context.Background(), "k", me, 0, func(context.Context) (int, error) { return -1, nil })
+		if err != nil {
+			t.Errorf("the joined caller failed: %v", err)
+		}
+		joined <- v
+	}()
+	<-waiting // the second caller has joined the read in flight
+	cancel()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the cancelled first caller got %v, want context.Canceled", err)
+	}
+	close(release)
+	if v := <-joined; v != 7 {
+		t.Fatalf("the joined caller got %d, want the shared read's 7", v)
 	}
 }
