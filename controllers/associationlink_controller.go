@@ -523,10 +523,13 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 		}
 		cands = append(cands, rules.Candidate{Key: "platform/" + pl.AppID + pl.Username, SameSubject: same, OnPlatform: true})
 	}
-	oaDecision := decisionFor(rules.Admit(rules.AdmissionInput{
+	oaDecision, err := decisionFor(rules.Admit(rules.AdmissionInput{
 		Policy: rules.OfficialAccountPolicy(), Candidates: cands, Now: now,
 		UsedThisMonth: monthlyUsage(e.oa.Status.MonthlyLinks).UsedIn(now),
 	}), self)
+	if err != nil {
+		return rules.Decision{}, err
+	}
 	if !oaDecision.Admitted {
 		return oaDecision, nil
 	}
@@ -551,10 +554,13 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 		cands = append(cands, rules.Candidate{Key: key, Created: s.CreationTimestamp.Time, InCluster: true,
 			SameSubject: true, OnPlatform: on})
 	}
-	mpDecision := decisionFor(rules.Admit(rules.AdmissionInput{
+	mpDecision, err := decisionFor(rules.Admit(rules.AdmissionInput{
 		Policy: rules.MiniProgramPolicy(), Candidates: cands, Now: now,
 		UsedThisMonth: monthlyUsage(e.mp.Status.MonthlyLinks).UsedIn(now),
 	}), self)
+	if err != nil {
+		return rules.Decision{}, err
+	}
 	if !mpDecision.Admitted {
 		return mpDecision, nil
 	}
@@ -589,13 +595,17 @@ func platformOnlySameSubject(ctx context.Context, c client.Reader, ns string, oa
 	return false, nil
 }
 
-func decisionFor(ds []rules.Decision, key string) rules.Decision {
+// decisionFor picks the link's own decision out of admission's.
+func decisionFor(ds []rules.Decision, key string) (rules.Decision, error) {
 	for _, d := range ds {
 		if d.Key == key {
-			return d
+			return d, nil
 		}
 	}
-	return rules.Decision{Key: key, Reason: rules.ReasonWithinQuota}
+	// The link was read from the API server, its siblings from the cache, which does not hold it yet: decide
+	// again shortly (a Conflict is requeued, not reported as a failure).
+	return rules.Decision{}, apierrors.NewConflict(wx.GroupVersion.WithResource("associationlinks").GroupResource(), key,
+		errors.New("the informer cache does not hold this AssociationLink yet"))
 }
 
 func monthlyUsage(c *wx.MonthlyCount) rules.MonthlyUsage {
