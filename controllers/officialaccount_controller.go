@@ -53,7 +53,10 @@ type OfficialAccountReconciler struct {
 func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	oa := &wx.OfficialAccount{}
 	if err := r.Get(ctx, req.NamespacedName, oa); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, r.sweepInUse(ctx, req.Namespace)
+		}
+		return ctrl.Result{}, err
 	}
 	orig := oa.DeepCopy()
 	if isPaused(oa) {
@@ -181,6 +184,49 @@ func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.Official
 			return err
 		}
 		if !controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) {
+			continue
+		}
+		orig := obj.DeepCopyObject().(client.Object)
+		controllerutil.RemoveFinalizer(obj, wx.InUseFinalizer)
+		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweepInUse runs when an OfficialAccount is gone: it removes the in-use finalizer from every Secret and
+// PlatformConfig of the namespace that no remaining OfficialAccount names. release
+// alone is not enough: accounts deleted together, sharing a PlatformConfig, may each see the other still
+// present and leave the finalizer to it. The cache already lacks the account whose deletion brought this
+// reconcile, so the last one's sweep always sees that nothing needs them.
+func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) error {
+	oas := &wx.OfficialAccountList{}
+	if err := r.List(ctx, oas, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	needed := map[string]bool{}
+	for i := range oas.Items {
+		for _, o := range inUse(&oas.Items[i]) {
+			needed[fmt.Sprintf("%T/%s", o, o.GetName())] = true
+		}
+	}
+	pcs, secrets := &wx.PlatformConfigList{}, &corev1.SecretList{}
+	if err := r.List(ctx, pcs, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	if err := r.List(ctx, secrets, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	var held []client.Object
+	for i := range pcs.Items {
+		held = append(held, &pcs.Items[i])
+	}
+	for i := range secrets.Items {
+		held = append(held, &secrets.Items[i])
+	}
+	for _, obj := range held {
+		if !controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) || needed[fmt.Sprintf("%T/%s", obj, obj.GetName())] {
 			continue
 		}
 		orig := obj.DeepCopyObject().(client.Object)

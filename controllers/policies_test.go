@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/controllers"
@@ -360,4 +361,58 @@ func TestPublishedTokenIsReplacedBeforeItExpires(t *testing.T) {
 		t.Errorf("the new token was issued at %s; the first one was to be replaced at %s and expired at %s",
 			issued, firstRef, firstExp)
 	}
+}
+
+// Accounts deleted together with the PlatformConfig and the Secret they share (a GitOps prune) must not
+// each leave the in-use finalizers to the other: everything goes.
+func TestAccountsDeletedTogetherReleaseWhatTheyShare(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	shared := map[string]string{}
+	var oas []*wx.OfficialAccount
+	for _, name := range []string{"news", "shop", "video", "music"} {
+		appID := e.account(name, sim.OfficialAccount, companyA, sim.Verified)
+		shared[name] = "secret-" + appID
+		spec := accountSpec(name, companyA)
+		spec.Credentials = &wx.AccountCredentials{SecretName: "shared-credentials", AppSecretKey: name}
+		oas = append(oas, &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: wx.OfficialAccountSpec{AppID: wx.AppID(appID), AccountSpec: spec}})
+	}
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "shared-credentials"}, StringData: shared})
+	for _, oa := range oas {
+		e.create(oa)
+	}
+	for _, oa := range oas {
+		e.waitReason(oa.Name, oa, wx.ReasonAvailable)
+	}
+	pc, secret := &wx.PlatformConfig{}, &corev1.Secret{}
+	e.get("wechat", pc)
+	e.get("shared-credentials", secret)
+	if !controllerutil.ContainsFinalizer(pc, wx.InUseFinalizer) || !controllerutil.ContainsFinalizer(secret, wx.InUseFinalizer) {
+		t.Fatalf("the shared PlatformConfig and Secret should be held while in use: %v, %v", pc.Finalizers, secret.Finalizers)
+	}
+
+	for _, obj := range []client.Object{pc, secret, oas[0], oas[1], oas[2], oas[3]} {
+		if err := k8s.Delete(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitFor("the accounts, their PlatformConfig and their Secret to be gone", func() (bool, string) {
+		var left []string
+		for _, obj := range []client.Object{&wx.PlatformConfig{}, &corev1.Secret{}} {
+			key := client.ObjectKeyFromObject(pc)
+			if _, isSecret := obj.(*corev1.Secret); isSecret {
+				key = client.ObjectKeyFromObject(secret)
+			}
+			if err := k8s.Get(context.Background(), key, obj); err == nil {
+				left = append(left, fmt.Sprintf("%s %v", key.Name, obj.GetFinalizers()))
+			}
+		}
+		for _, oa := range oas {
+			if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(oa), &wx.OfficialAccount{}); err == nil {
+				left = append(left, oa.Name)
+			}
+		}
+		return len(left) == 0, strings.Join(left, ", ")
+	})
 }
