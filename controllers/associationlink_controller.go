@@ -62,9 +62,12 @@ type AssociationLinkReconciler struct {
 	owners keyedMutex
 }
 
-// keyedMutex serialises admission decisions per owner (by AppID) within the (leader-elected, single)
-// manager. A reconcile locks the Official Account, then the Mini Program.
+// keyedMutex serialises admission decisions per owner within the (leader-elected, single) manager. A
+// reconcile locks the Official Account, then the Mini Program, each in its own key space.
 type keyedMutex struct{ m sync.Map }
+
+func officialAccountLock(appID string) string { return "oa/" + appID }
+func miniProgramLock(appID string) string     { return "mp/" + appID }
 
 func (k *keyedMutex) lock(key string) func() {
 	v, _ := k.m.LoadOrStore(key, &sync.Mutex{})
@@ -215,18 +218,27 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 		return ctrl.Result{}, err
 	}
 	link.Status.FromAppID, link.Status.ToAppID = string(e.oa.Spec.AppID), string(e.mp.Spec.AppID)
+	if e.oa.Spec.AppID == e.mp.Spec.AppID {
+		msg := fmt.Sprintf("OfficialAccount %s and MiniProgram %s both declare AppID %s: an account cannot be associated "+
+			"with itself; fix the AppID of the one that is wrong", e.oa.Name, e.mp.Name, e.oa.Spec.AppID)
+		setCondition(link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonRuleViolation, msg)
+		ready(link, metav1.ConditionFalse, wx.ReasonRuleViolation, msg)
+		r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Admit", "%s", msg)
+		return ctrl.Result{}, nil
+	}
 	same := rules.SameSubject(e.oaSubj, e.mpSubj)
 	link.Status.SubjectRelation = wx.SubjectRelationOther
 	if same {
 		link.Status.SubjectRelation = wx.SubjectRelationSame
 	}
 
-	unlock := r.owners.lock(string(e.oa.Spec.AppID))
+	unlock := r.owners.lock(officialAccountLock(string(e.oa.Spec.AppID)))
 	defer unlock()
 	// A Mini Program's monthly allowance is shared by the links of every Official Account: hold it too, so
-	// that two links to it cannot both pass countersCurrent on its last slot. Always taken after the
-	// Official Account's, so no two reconciles wait for each other.
-	unlockMP := r.owners.lock(string(e.mp.Spec.AppID))
+	// that two links to it cannot both pass countersCurrent on its last slot. Mini Program keys are their own
+	// key space, always taken after the Official Account's, so no two reconciles wait for each other (even for
+	// a link whose two ends wrongly name one AppID, or two links that name the same pair crossed).
+	unlockMP := r.owners.lock(miniProgramLock(string(e.mp.Spec.AppID)))
 	defer unlockMP()
 
 	oaSiblings, err := r.siblings(ctx, link.Namespace, indexLinkFrom, refKey(link.Spec.From))
@@ -746,7 +758,7 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, link *wx.Associa
 	if err != nil {
 		return err
 	}
-	unlock := r.owners.lock(string(oa.Spec.AppID))
+	unlock := r.owners.lock(officialAccountLock(string(oa.Spec.AppID)))
 	defer unlock()
 	// A read that began before this moment could miss a link made meanwhile (in the console), and leave it
 	// on the platform after its object is gone.

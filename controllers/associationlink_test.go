@@ -319,3 +319,26 @@ func TestMiniProgramLinkedBy500IsRefusedByThePlatformAndReported(t *testing.T) {
 		t.Errorf("platform state = %s, want Refused", l.Status.Platform.State)
 	}
 }
+
+// A link whose two ends declare one AppID is refused before any platform call, and its reconcile never
+// waits for itself (the Official Account's and the Mini Program's locks are separate key spaces).
+func TestLinkToItselfIsARuleViolation(t *testing.T) {
+	e := newEnv(t)
+	e.platformConfig()
+	oa := e.officialAccount("news", companyA)
+	mp := &wx.MiniProgram{ObjectMeta: metav1.ObjectMeta{Name: "news-as-mp"}, Spec: wx.MiniProgramSpec{
+		AppID: oa.Spec.AppID, AccountSpec: accountSpec("news", companyA)}}
+	e.create(mp)
+	e.waitReason("news", oa, wx.ReasonAvailable)
+	e.waitReason("news-as-mp", mp, wx.ReasonAvailable)
+	before := e.sim.Calls()[wxamplink]
+	link := e.link("self", "news", "news-as-mp")
+	e.waitReason("self", link, wx.ReasonRuleViolation)
+	e.waitEvent("self", wx.EventRuleViolation)
+	// The Official Account's other links still get their turn: nothing holds its lock.
+	e.miniProgram("mall", companyA, sim.Verified)
+	e.waitReason("news-mall", e.link("news-mall", "news", "mall"), wx.ReasonAvailable)
+	if n := e.sim.Calls()[wxamplink] - before; n != 1 {
+		t.Errorf("wxamplink calls = %d, want 1 (news-mall only)", n)
+	}
+}
