@@ -52,21 +52,27 @@ func NewObserver(now func() time.Time) *Observer {
 		testers: newSharedReads[[]platform.Tester](now)}
 }
 
-func observerKey(p platform.Platform, appID string) string { return fmt.Sprintf("%p|%s", p, appID) }
+// observerKey names an account's entries: the client that reads (one per PlatformConfig) and the AppID. A
+// wechat.Client has an Instance that is never reused; another implementation is named by its address.
+func observerKey(p platform.Platform, appID string) string {
+	if c, ok := p.(interface{ Instance() uint64 }); ok {
+		return fmt.Sprintf("client-%d|%s", c.Instance(), appID)
+	}
+	return fmt.Sprintf("%p|%s", p, appID)
+}
 
-// readerOf names who reads: the platform client (kept alive by its entries, so that its address, part of the
-// key, is never reused for another client while they exist) and a fingerprint of the credential, so that an
-// object whose credentials are wrong is never answered by a read made with another object's good ones.
-func readerOf(p platform.Platform, acct platform.Account) reader {
+// readerOf fingerprints the credential a read is made with, so that an object whose credentials are wrong
+// is never answered by a read made with another object's good ones for the same AppID.
+func readerOf(acct platform.Account) reader {
 	h := sha256.Sum256([]byte(acct.AppID + "\x00" + acct.Credential.Reveal()))
-	return reader{client: p, credential: hex.EncodeToString(h[:8])}
+	return reader(hex.EncodeToString(h[:8]))
 }
 
 // List returns the Official Account's links, from a read no older than maxAge when there is one, and the
 // time that read started. The list is shared: callers must not modify it.
 func (o *Observer) List(ctx context.Context, p platform.Platform, oa platform.Account,
 	maxAge time.Duration) ([]platform.MiniProgramLink, time.Time, error) {
-	return o.links.get(ctx, observerKey(p, oa.AppID), readerOf(p, oa), maxAge, func(ctx context.Context) ([]platform.MiniProgramLink, error) {
+	return o.links.get(ctx, observerKey(p, oa.AppID), readerOf(oa), maxAge, func(ctx context.Context) ([]platform.MiniProgramLink, error) {
 		return p.ListMiniProgramLinks(ctx, oa)
 	})
 }
@@ -80,7 +86,7 @@ func (o *Observer) Invalidate(p platform.Platform, officialAccountAppID string) 
 // time that read started. The description is shared: callers must not modify it.
 func (o *Observer) Describe(ctx context.Context, p platform.Platform, acct platform.Account,
 	maxAge time.Duration) (*platform.AccountInfo, time.Time, error) {
-	return o.accounts.get(ctx, observerKey(p, acct.AppID), readerOf(p, acct), maxAge, func(ctx context.Context) (*platform.AccountInfo, error) {
+	return o.accounts.get(ctx, observerKey(p, acct.AppID), readerOf(acct), maxAge, func(ctx context.Context) (*platform.AccountInfo, error) {
 		return p.DescribeAccount(ctx, acct)
 	})
 }
@@ -89,7 +95,7 @@ func (o *Observer) Describe(ctx context.Context, p platform.Platform, acct platf
 // shared: callers must not modify it.
 func (o *Observer) Testers(ctx context.Context, p platform.Platform, miniProgram platform.Account,
 	maxAge time.Duration) ([]platform.Tester, error) {
-	testers, _, err := o.testers.get(ctx, observerKey(p, miniProgram.AppID), readerOf(p, miniProgram), maxAge,
+	testers, _, err := o.testers.get(ctx, observerKey(p, miniProgram.AppID), readerOf(miniProgram), maxAge,
 		func(ctx context.Context) ([]platform.Tester, error) {
 			return p.ListTesters(ctx, miniProgram)
 		})
@@ -105,11 +111,9 @@ func (o *Observer) InvalidateTesters(p platform.Platform, miniProgramAppID strin
 // one reconcile giving up does not fail the others that joined it.
 const sharedReadTimeout = 2 * time.Minute
 
-// reader is who made a read: entries are shared only with callers that would have made the same read.
-type reader struct {
-	client     any
-	credential string
-}
+// reader is a fingerprint of the credential a read was made with: entries are shared only with callers
+// that would have made the same read.
+type reader string
 
 // sharedReads is a cache of reads by key, with single flight. Each key has an epoch that invalidate bumps: a
 // read that started before an invalidation is neither shared with later readers nor stored.
@@ -150,7 +154,7 @@ func (s *sharedReads[T]) get(ctx context.Context, key string, by reader, maxAge 
 	if ok && e.by == by && maxAge > 0 && s.now().Sub(e.at) <= maxAge {
 		return e.value, e.at, nil
 	}
-	ch := s.group.DoChan(fmt.Sprintf("%s#%d#%s", key, epoch, by.credential), func() (any, error) {
+	ch := s.group.DoChan(fmt.Sprintf("%s#%d#%s", key, epoch, by), func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
 		defer cancel()
 		at := s.now()

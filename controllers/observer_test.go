@@ -16,7 +16,7 @@ func TestSharedReadsAgeAndInvalidation(t *testing.T) {
 	s := newSharedReads[int](func() time.Time { return now })
 	reads := 0
 	read := func(context.Context) (int, error) { reads++; return reads, nil }
-	ctx, me := context.Background(), reader{client: "p", credential: "good"}
+	ctx, me := context.Background(), reader("good")
 
 	if v, at, err := s.get(ctx, "k", me, time.Minute, read); err != nil || v != 1 || !at.Equal(now) {
 		t.Fatalf("first get = %d, %v, %v", v, at, err)
@@ -58,7 +58,7 @@ func TestSharedReadsAgeAndInvalidation(t *testing.T) {
 	}
 
 	// Another credential for the same AppID is never answered by this one's entry.
-	if v, _, _ := s.get(ctx, "slow", reader{client: "p", credential: "wrong"}, time.Hour, func(context.Context) (int, error) {
+	if v, _, _ := s.get(ctx, "slow", reader("wrong"), time.Hour, func(context.Context) (int, error) {
 		return 0, errors.New("invalid credential")
 	}); v != 0 {
 		t.Fatalf("a caller with another credential got the entry read with a good one: %d", v)
@@ -68,7 +68,7 @@ func TestSharedReadsAgeAndInvalidation(t *testing.T) {
 // The first caller of a shared read giving up does not fail the callers that joined it.
 func TestSharedReadOutlivesItsFirstCaller(t *testing.T) {
 	s := newSharedReads[int](time.Now)
-	me := reader{client: "p", credential: "c"}
+	me := reader("c")
 	waiting, callers := make(chan struct{}), atomic.Int32{}
 	s.testHookWaiting = func() {
 		if callers.Add(1) == 2 {

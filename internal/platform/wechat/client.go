@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -39,9 +40,17 @@ type Client struct {
 	tokens  *broker
 	// jitter returns a number in [0, 1); tests replace it.
 	jitter func() float64
+	// instance is unique among the Clients of the process.
+	instance uint64
 }
 
 var _ platform.Platform = (*Client)(nil)
+
+var instances atomic.Uint64
+
+// Instance is unique among the Clients of the process and never reused, unlike the Client's address:
+// callers that cache what a Client read key the cache by it.
+func (c *Client) Instance() uint64 { return c.instance }
 
 // New builds a Client.
 func New(cfg Config) (*Client, error) {
@@ -65,7 +74,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	// A redirect would carry access_token to wherever it points: never follow one.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{
+	c := &Client{instance: instances.Add(1),
 		cfg:     cfg,
 		base:    base,
 		http:    hc,
