@@ -34,6 +34,8 @@ import (
 // association quotas, counting links made by hand in the console.
 type OfficialAccountReconciler struct {
 	client.Client
+	// APIReader reads from the API server, bypassing the cache (the in-use sweep).
+	APIReader client.Reader
 	Platforms PlatformProvider
 	// Renewals names OfficialAccounts whose access token was renewed outside their reconcile (nil: none).
 	Renewals <-chan event.GenericEvent
@@ -54,7 +56,7 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	oa := &wx.OfficialAccount{}
 	if err := r.Get(ctx, req.NamespacedName, oa); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, r.sweepInUse(ctx, req.Namespace)
+			return requeueOnConflict(r.sweepInUse(ctx, req.Namespace))
 		}
 		return ctrl.Result{}, err
 	}
@@ -76,10 +78,22 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return r.finish(ctx, oa, orig, ctrl.Result{}, err)
 	}
 	res, err := r.observe(ctx, oa, r.describeMaxAge(oa))
-	if err == nil {
-		res, err = r.publishToken(ctx, oa, res)
+	if _, missing := asDependency(err); missing || oa.Spec.TokenPublication == nil {
+		return r.finish(ctx, oa, orig, res, err)
 	}
-	return r.finish(ctx, oa, orig, res, err)
+	// The published token does not depend on the observation: publish it even when observing failed, or a
+	// failing list call would let it expire.
+	pres, perr := r.publishToken(ctx, oa, res)
+	switch {
+	case err == nil:
+		return r.finish(ctx, oa, orig, pres, perr)
+	case perr != nil:
+		return r.finish(ctx, oa, orig, res, errors.Join(err, perr))
+	}
+	// Observing failed but the token is published: report the failure, and come back by the token's refresh
+	// instant at the latest, not after an exponential backoff that could outlast the token.
+	syncFailed(oa, err)
+	return r.finish(ctx, oa, orig, ctrl.Result{RequeueAfter: min(pres.RequeueAfter, r.pending())}, nil)
 }
 
 // publishToken keeps the Secret named by spec.tokenPublication holding the account's current access token,
@@ -110,7 +124,7 @@ func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.Off
 		// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
 		PublishedRefreshAtKey: []byte(ceilSecond(tok.RefreshAt).UTC().Format(time.RFC3339)),
 	})
-	if errors.Is(err, errForeignSecret) {
+	if errors.Is(err, errForeignSecret) || errors.Is(err, errSecretTaken) {
 		ready(oa, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, err.Error())
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
@@ -201,8 +215,9 @@ func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.Official
 // present and leave the finalizer to it. The cache already lacks the account whose deletion brought this
 // reconcile, so the last one's sweep always sees that nothing needs them.
 func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) error {
+	// From the API server: an account created moments ago may not be in the cache yet.
 	oas := &wx.OfficialAccountList{}
-	if err := r.List(ctx, oas, client.InNamespace(ns)); err != nil {
+	if err := r.APIReader.List(ctx, oas, client.InNamespace(ns)); err != nil {
 		return err
 	}
 	needed := map[string]bool{}
@@ -231,7 +246,10 @@ func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) e
 		}
 		orig := obj.DeepCopyObject().(client.Object)
 		controllerutil.RemoveFinalizer(obj, wx.InUseFinalizer)
-		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil && !apierrors.IsNotFound(err) {
+		// With an optimistic lock: the patch replaces the whole list of finalizers, which may have changed
+		// since the cache read (a Conflict is requeued).
+		if err := r.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil &&
+			!apierrors.IsNotFound(err) {
 			return err
 		}
 	}

@@ -16,9 +16,11 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
@@ -227,11 +229,16 @@ func (w *WeChatPlatforms) tokenRenewed(ns, pcName, appID string) {
 	}
 }
 
-// errForeignSecret is writeManagedSecret's refusal to write into a Secret that wxlink did not create.
-var errForeignSecret = errors.New("exists and was not created by wxlink: choose another name")
+// errForeignSecret and errSecretTaken are writeManagedSecret's refusals: it never writes into a Secret that
+// wxlink did not create, nor into one that another wxlink object writes.
+var (
+	errForeignSecret = errors.New("exists and was not created by wxlink: choose another name")
+	errSecretTaken   = errors.New("choose another name")
+)
 
 // writeManagedSecret creates or updates a Secret that wxlink owns (labelled, owned by owner). It refuses a
-// Secret that exists without wxlink's label, instead of overwriting someone else's data.
+// Secret that exists without wxlink's label, or that another object owns, instead of overwriting someone
+// else's data; it writes only what changed.
 func writeManagedSecret(ctx context.Context, c client.Client, owner client.Object, name string, data map[string][]byte) error {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: owner.GetNamespace(), Name: name}}
 	err := c.Get(ctx, client.ObjectKeyFromObject(s), s)
@@ -249,11 +256,24 @@ func writeManagedSecret(ctx context.Context, c client.Client, owner client.Objec
 	case s.Labels[ManagedByLabel] != ManagedByValue:
 		return fmt.Errorf("the Secret %s/%s %w", s.Namespace, s.Name, errForeignSecret)
 	}
+	gvk, err := apiutil.GVKForObject(owner, c.Scheme())
+	if err != nil {
+		return err
+	}
+	for _, ref := range s.OwnerReferences {
+		if ref.UID != owner.GetUID() && (ref.Kind != gvk.Kind || ref.Name != owner.GetName()) {
+			return fmt.Errorf("the Secret %s/%s is written by %s %s: %w", s.Namespace, s.Name, ref.Kind, ref.Name, errSecretTaken)
+		}
+	}
 	orig := s.DeepCopy()
+	// An owner deleted and created again under the same name takes its Secret back.
+	if err := controllerutil.SetOwnerReference(owner, s, c.Scheme()); err != nil {
+		return err
+	}
 	if s.Data == nil {
 		s.Data = map[string][]byte{}
 	}
-	changed := false
+	changed := !equality.Semantic.DeepEqual(orig.OwnerReferences, s.OwnerReferences)
 	for k, v := range data {
 		if !bytes.Equal(s.Data[k], v) {
 			s.Data[k], changed = v, true

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -302,8 +303,21 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 		t.Errorf("a Secret wxlink did not create was overwritten: %v", mine.Data)
 	}
 
-	// A published Secret deleted by someone is written again, with the same (still valid) token.
+	// Another account naming the same Secret is refused; the Secret keeps its owner's token.
 	token := string(s.Data[controllers.PublishedTokenKey])
+	rivalID := e.account("rival", sim.OfficialAccount, companyA, sim.Verified)
+	rival := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "rival"}, Spec: wx.OfficialAccountSpec{
+		AppID: wx.AppID(rivalID), AccountSpec: accountSpec("rival", companyA),
+		TokenPublication: &wx.TokenPublication{SecretName: "news-token"}}}
+	e.create(rival)
+	e.waitReason("rival", rival, wx.ReasonTokenPublicationFailed)
+	e.get("news-token", s)
+	if string(s.Data[controllers.PublishedTokenKey]) != token || len(s.OwnerReferences) != 1 || s.OwnerReferences[0].Name != "news" {
+		t.Errorf("another account's publication reached news-token: owners %v, same token %v", s.OwnerReferences,
+			string(s.Data[controllers.PublishedTokenKey]) == token)
+	}
+
+	// A published Secret deleted by someone is written again, with the same (still valid) token.
 	if err := k8s.Delete(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -315,11 +329,22 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 }
 
 func TestPublishedTokenIsReplacedBeforeItExpires(t *testing.T) {
+	t.Run("healthy", func(t *testing.T) { publishedTokenIsReplaced(t, false) })
+	// A link list that keeps failing makes the account's observation fail; the token is published anyway.
+	t.Run("observation failing", func(t *testing.T) { publishedTokenIsReplaced(t, true) })
+}
+
+func publishedTokenIsReplaced(t *testing.T, failList bool) {
 	// 20 s tokens: the broker replaces one when less than a tenth of its life (2 s) remains, and the
 	// simulator's stable_token issues a new one in its last 10 s. The 10 min poll interval means only the
 	// published refresh instant can bring the reconcile that replaces it.
 	const ttl = 20 * time.Second
 	e := newEnvWith(t, 10*time.Minute, sim.Options{TokenTTL: ttl, StableRenewBefore: 10 * time.Second})
+	if failList {
+		if _, err := e.sim.InjectFault(sim.Fault{Path: "/cgi-bin/wxopen/wxamplinkget", ErrCode: 48001, ErrMsg: "api unauthorized"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.platformConfig()
 	appID := e.account("news", sim.OfficialAccount, companyA, sim.Verified)
 	e.create(&wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "news"}, Spec: wx.OfficialAccountSpec{
@@ -360,6 +385,14 @@ func TestPublishedTokenIsReplacedBeforeItExpires(t *testing.T) {
 	if issued.Before(firstRef.Add(-time.Second)) || !issued.Before(firstExp) {
 		t.Errorf("the new token was issued at %s; the first one was to be replaced at %s and expired at %s",
 			issued, firstRef, firstExp)
+	}
+	if failList {
+		oa := &wx.OfficialAccount{}
+		e.get("news", oa)
+		if c := meta.FindStatusCondition(oa.Status.Conditions, wx.ConditionSynced); c == nil || c.Status != metav1.ConditionFalse ||
+			!strings.Contains(c.Message, "48001") {
+			t.Errorf("the failing observation should show in Synced: %+v", c)
+		}
 	}
 }
 

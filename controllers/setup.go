@@ -27,7 +27,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 		return fmt.Errorf("merchantbinding: %w", err)
 	}
 	for name, r := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{
-		"officialaccount": &OfficialAccountReconciler{Client: c, Platforms: platforms, Renewals: platforms.Renewals(), Observer: observer, Metrics: metrics,
+		"officialaccount": &OfficialAccountReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Renewals: platforms.Renewals(), Observer: observer, Metrics: metrics,
 			Options: opts, Recorder: mgr.GetEventRecorder("wxlink-officialaccount")},
 		"miniprogram": &MiniProgramReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Observer: observer, Options: opts,
 			Recorder: mgr.GetEventRecorder("wxlink-miniprogram")},

@@ -94,7 +94,7 @@ const (
 	// ReasonVerifyTicketExpired: the latest component_verify_ticket is older than its 12-hour validity.
 	ReasonVerifyTicketExpired = "VerifyTicketExpired"
 	// ReasonTokenPublicationFailed: the Secret named by spec.tokenPublication exists and was not created by
-	// wxlink, which never overwrites it: name another Secret.
+	// wxlink, or another object publishes into it; wxlink never overwrites it: name another Secret.
 	ReasonTokenPublicationFailed = "TokenPublicationFailed"
 )
 

@@ -159,6 +159,15 @@ func TestAccessTokenSpacesRetriesOfAFailedRefresh(t *testing.T) {
 		t.Fatalf("token requests while waiting to retry = %d, want %d", n-failedAt, 0)
 	}
 
+	// Near expiry the attempts come no faster than refreshRetryMin apart, and never after expiry.
+	env.clock.Advance(first.ExpiresAt.Add(-6 * time.Second).Sub(env.clock.Now()))
+	if got, err := env.client.AccessToken(ctx, ownMP); err != nil || !got.RefreshAt.Equal(env.clock.Now().Add(refreshRetryMin)) {
+		t.Fatalf("6 s before expiry: next attempt at %v (err %v), want %v", got.RefreshAt, err, env.clock.Now().Add(refreshRetryMin))
+	}
+	env.clock.Advance(refreshRetryMin) // 1 s before expiry
+	if got, err := env.client.AccessToken(ctx, ownMP); err != nil || !got.RefreshAt.Equal(first.ExpiresAt) {
+		t.Fatalf("1 s before expiry: next attempt at %v (err %v), want the expiry %v", got.RefreshAt, err, first.ExpiresAt)
+	}
 	setFailing(false)
 	env.clock.Advance(time.Second)
 	renewed, err := env.client.AccessToken(ctx, ownMP)

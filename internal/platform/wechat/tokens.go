@@ -23,7 +23,7 @@ import (
 //     gets a token of its own and the old entry simply ages out.
 //   - A token is refreshed ahead of expiry, when less than min(5 min, 10% of its TTL) remains. When a
 //     refresh fails while the cached token is still valid, the cached token is used and the next attempt
-//     waits min(30 s, half the time left), so a failing token endpoint is not asked on every call.
+//     waits half the time left, between 5 s and 30 s, so a failing token endpoint is not asked on every call.
 //   - Refreshes are single-flight: N concurrent callers cause one token request.
 //   - The own-secret route uses POST /cgi-bin/stable_token with force_refresh false, so refreshing never
 //     invalidates the token other systems hold for the same AppID.
@@ -34,8 +34,10 @@ import (
 const (
 	refreshAheadMax = 5 * time.Minute
 	forceSpacing    = 30 * time.Second
-	// refreshRetryMax spaces the attempts to refresh a token ahead of expiry after one failed.
+	// refreshRetryMax and refreshRetryMin space the attempts to refresh a token ahead of expiry after one
+	// failed: half the time left, within these bounds (and never past expiry).
 	refreshRetryMax = 30 * time.Second
+	refreshRetryMin = 5 * time.Second
 	// flightTimeout bounds a shared token fetch, which runs detached from the first caller's context so
 	// that one caller giving up does not fail the others.
 	flightTimeout = 2 * time.Minute
@@ -125,7 +127,8 @@ func (b *broker) get(ctx context.Context, s source) (cachedToken, error) {
 		if err != nil {
 			now = b.c.now() // the fetch may have waited out retries
 			if ok && now.Before(e.expiresAt) {
-				e.refreshAt = now.Add(min(refreshRetryMax, e.expiresAt.Sub(now)/2))
+				left := e.expiresAt.Sub(now)
+				e.refreshAt = now.Add(min(left, max(refreshRetryMin, min(refreshRetryMax, left/2))))
 				b.mu.Lock()
 				if cur, still := b.cache[s.key]; still && cur.token == e.token {
 					b.cache[s.key] = e
