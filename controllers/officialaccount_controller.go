@@ -209,7 +209,7 @@ func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.Official
 	return nil
 }
 
-// sweepInUse runs when an OfficialAccount is gone: it removes the in-use finalizer from every Secret and
+// sweepInUse runs when an OfficialAccount is gone (or for sweepName): it removes the in-use finalizer from every Secret and
 // PlatformConfig of the namespace that no remaining OfficialAccount names. release
 // alone is not enough: accounts deleted together, sharing a PlatformConfig, may each see the other still
 // present and leave the finalizer to it. The cache already lacks the account whose deletion brought this
@@ -388,11 +388,25 @@ func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}), builder.WithPredicates(linkStateChanged())).
 		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
 		// A published token Secret that is deleted or edited is written again at once.
-		Owns(&corev1.Secret{}, builder.MatchEveryOwner)
+		Owns(&corev1.Secret{}, builder.MatchEveryOwner).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(sweepIfHeld))
 	if r.Renewals != nil {
 		b = b.WatchesRawSource(source.Channel(r.Renewals, &handler.EnqueueRequestForObject{}))
 	}
 	return b.Complete(r)
+}
+
+// sweepName names the reconcile request that sweeps a namespace's in-use finalizers. It is not a valid
+// object name, so no OfficialAccount has it: its reconcile finds no account and sweeps.
+const sweepName = "~in-use-sweep"
+
+// sweepIfHeld asks for a sweep when a PlatformConfig or Secret is being deleted and still carries the in-use
+// finalizer: after a manager restart, no account's deletion event may be left to bring one.
+func sweepIfHeld(_ context.Context, o client.Object) []reconcile.Request {
+	if o.GetDeletionTimestamp().IsZero() || !controllerutil.ContainsFinalizer(o, wx.InUseFinalizer) {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: sweepName}}}
 }
 
 func (r *OfficialAccountReconciler) byPlatformConfig(ctx context.Context, o client.Object) []reconcile.Request {
@@ -400,7 +414,7 @@ func (r *OfficialAccountReconciler) byPlatformConfig(ctx context.Context, o clie
 	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
 		return nil
 	}
-	var reqs []reconcile.Request
+	reqs := sweepIfHeld(ctx, o)
 	for _, a := range list.Items {
 		if a.Spec.PlatformConfigRef.Name == o.GetName() {
 			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&a)})

@@ -449,3 +449,29 @@ func TestAccountsDeletedTogetherReleaseWhatTheyShare(t *testing.T) {
 		return len(left) == 0, strings.Join(left, ", ")
 	})
 }
+
+// A PlatformConfig or Secret left holding the in-use finalizer with no account to release it (as after a
+// manager restart during a mass deletion) is released when it is deleted.
+func TestLeftoverInUseFinalizersAreSweptOnDelete(t *testing.T) {
+	e := newEnv(t)
+	pc := &wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "leftover", Finalizers: []string{wx.InUseFinalizer}}}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "leftover-credentials", Finalizers: []string{wx.InUseFinalizer}},
+		StringData: map[string]string{"appSecret": "unused"}}
+	e.create(pc)
+	e.create(secret)
+	for _, obj := range []client.Object{pc, secret} {
+		if err := k8s.Delete(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitFor("the leftover PlatformConfig and Secret to be gone", func() (bool, string) {
+		var left []string
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(pc), &wx.PlatformConfig{}); err == nil {
+			left = append(left, pc.Name)
+		}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(secret), &corev1.Secret{}); err == nil {
+			left = append(left, secret.Name)
+		}
+		return len(left) == 0, strings.Join(left, ", ")
+	})
+}
