@@ -221,6 +221,7 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 	if e.oa.Spec.AppID == e.mp.Spec.AppID {
 		msg := fmt.Sprintf("OfficialAccount %s and MiniProgram %s both declare AppID %s: an account cannot be associated "+
 			"with itself; fix the AppID of the one that is wrong", e.oa.Name, e.mp.Name, e.oa.Spec.AppID)
+		link.Status.Admission = nil
 		setCondition(link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonRuleViolation, msg)
 		ready(link, metav1.ConditionFalse, wx.ReasonRuleViolation, msg)
 		r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Admit", "%s", msg)
@@ -506,6 +507,9 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 			}
 			return rules.Decision{}, err
 		}
+		if mp.Spec.AppID == e.oa.Spec.AppID {
+			continue // links the account to itself: refused as a RuleViolation, it takes no slot
+		}
 		entry, found := Find(platLinks, string(mp.Spec.AppID), mp.Status.Username)
 		if found {
 			claimed[string(mp.Spec.AppID)] = true
@@ -556,11 +560,14 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, link *wx.Associat
 		s := &mpSiblings[i]
 		key := s.Namespace + "/" + s.Name
 		on := holdsSlot(platformState(s))
-		if key == self {
+		switch {
+		case key == self:
 			on = oaDecision.OnPlatform
-		} else if !on && (!s.DeletionTimestamp.IsZero() || s.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly ||
+		case s.Status.FromAppID == string(e.mp.Spec.AppID):
+			continue // links the account to itself: refused as a RuleViolation, it takes no slot
+		case !on && (!s.DeletionTimestamp.IsZero() || s.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly ||
 			platformState(s) == wx.LinkStateRefused || platformState(s) == wx.LinkStateRejected ||
-			admissionState(s) == wx.AdmissionQueued) {
+			admissionState(s) == wx.AdmissionQueued):
 			continue
 		}
 		cands = append(cands, rules.Candidate{Key: key, Created: s.CreationTimestamp.Time, InCluster: true,

@@ -332,13 +332,26 @@ func TestLinkToItselfIsARuleViolation(t *testing.T) {
 	e.waitReason("news", oa, wx.ReasonAvailable)
 	e.waitReason("news-as-mp", mp, wx.ReasonAvailable)
 	before := e.sim.Calls()[wxamplink]
-	link := e.link("self", "news", "news-as-mp")
-	e.waitReason("self", link, wx.ReasonRuleViolation)
-	e.waitEvent("self", wx.EventRuleViolation)
-	// The Official Account's other links still get their turn: nothing holds its lock.
-	e.miniProgram("mall", companyA, sim.Verified)
-	e.waitReason("news-mall", e.link("news-mall", "news", "mall"), wx.ReasonAvailable)
-	if n := e.sim.Calls()[wxamplink] - before; n != 1 {
-		t.Errorf("wxamplink calls = %d, want 1 (news-mall only)", n)
+	// Named to sort first among links created in the same second, so that, counted, it would take a slot.
+	link := e.link("a-self", "news", "news-as-mp")
+	e.waitReason("a-self", link, wx.ReasonRuleViolation)
+	e.waitEvent("a-self", wx.EventRuleViolation)
+	// The refused link takes no slot, and nothing holds the account's lock: all ten same-subject slots go to
+	// the account's other links, created after it.
+	var links []*wx.AssociationLink
+	for i := range 10 {
+		name := fmt.Sprintf("mall%02d", i)
+		e.miniProgram(name, companyA, sim.Verified)
+		links = append(links, e.link("news-"+name, "news", name))
+	}
+	for _, l := range links {
+		e.waitReason(l.Name, l, wx.ReasonAvailable)
+	}
+	if n := e.sim.Calls()[wxamplink] - before; n != 10 {
+		t.Errorf("wxamplink calls = %d, want 10 (the ten mall links only)", n)
+	}
+	e.get("a-self", link)
+	if link.Status.Admission != nil {
+		t.Errorf("the refused link reports an admission: %+v", link.Status.Admission)
 	}
 }
