@@ -171,8 +171,9 @@ func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.Official
 
 // release removes the in-use finalizer from what no other OfficialAccount of the namespace still names.
 func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.OfficialAccount) error {
+	// From the API server: an account created moments ago may not be in the cache yet.
 	list := &wx.OfficialAccountList{}
-	if err := r.List(ctx, list, client.InNamespace(oa.Namespace)); err != nil {
+	if err := r.APIReader.List(ctx, list, client.InNamespace(oa.Namespace)); err != nil {
 		return err
 	}
 	for _, obj := range inUse(oa) {
@@ -202,7 +203,8 @@ func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.Official
 		}
 		orig := obj.DeepCopyObject().(client.Object)
 		controllerutil.RemoveFinalizer(obj, wx.InUseFinalizer)
-		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil && !apierrors.IsNotFound(err) {
+		if err := r.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil &&
+			!apierrors.IsNotFound(err) {
 			return err
 		}
 	}
@@ -367,7 +369,7 @@ func (r *OfficialAccountReconciler) finalize(ctx context.Context, oa, orig *wx.O
 		return r.finish(ctx, oa, orig, ctrl.Result{RequeueAfter: r.pending()}, nil)
 	}
 	if err := r.release(ctx, oa); err != nil {
-		return ctrl.Result{}, err
+		return requeueOnConflict(err)
 	}
 	return requeueOnConflict(removeFinalizer(ctx, r.Client, oa))
 }
@@ -389,7 +391,7 @@ func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
 		// A published token Secret that is deleted or edited is written again at once.
 		Owns(&corev1.Secret{}, builder.MatchEveryOwner).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(sweepIfHeld))
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.bySecret))
 	if r.Renewals != nil {
 		b = b.WatchesRawSource(source.Channel(r.Renewals, &handler.EnqueueRequestForObject{}))
 	}
@@ -407,6 +409,22 @@ func sweepIfHeld(_ context.Context, o client.Object) []reconcile.Request {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: sweepName}}}
+}
+
+// bySecret names the accounts whose credentials a Secret holds (a rotated AppSecret is used at once, and a
+// lost in-use finalizer is put back), and asks for a sweep when it is being deleted while held.
+func (r *OfficialAccountReconciler) bySecret(ctx context.Context, o client.Object) []reconcile.Request {
+	reqs := sweepIfHeld(ctx, o)
+	list := &wx.OfficialAccountList{}
+	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+		return reqs
+	}
+	for _, a := range list.Items {
+		if c := a.Spec.Credentials; c != nil && c.SecretName == o.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&a)})
+		}
+	}
+	return reqs
 }
 
 func (r *OfficialAccountReconciler) byPlatformConfig(ctx context.Context, o client.Object) []reconcile.Request {

@@ -475,3 +475,22 @@ func TestLeftoverInUseFinalizersAreSweptOnDelete(t *testing.T) {
 		return len(left) == 0, strings.Join(left, ", ")
 	})
 }
+
+// A credentials Secret that changes is used at once, not at the next poll, and a description read with the
+// old credentials does not answer for the new ones.
+func TestChangedCredentialsAreUsedAtOnce(t *testing.T) {
+	e := newEnvWith(t, 10*time.Minute, sim.Options{})
+	e.platformConfig()
+	oa := e.officialAccount("news", companyA)
+	e.waitReason("news", oa, wx.ReasonAvailable)
+	s := &corev1.Secret{}
+	e.get("news-credentials", s)
+	s.Data["appSecret"] = []byte("a-wrong-secret")
+	if err := k8s.Update(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReason("news", oa, platform.ReasonInvalidCredentials)
+	if strings.Contains(fmt.Sprint(oa.Status.Conditions), "a-wrong-secret") {
+		t.Error("the wrong secret appears in a condition")
+	}
+}
