@@ -27,6 +27,8 @@ KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(KUBEBUILDER_ASSETS)/ku
 
 # Packages tested by `test-unit` (pure and envtest tests); test/e2e needs the built binaries and a control plane.
 UNIT_PACKAGES = $(shell go list ./... | grep -v /test/e2e)
+# The pure rules package must stay almost fully covered by its table tests.
+RULES_MIN_COVERAGE ?= 95
 # Generated files: `verify-generated` fails when regenerating them changes anything.
 GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md
 
@@ -91,6 +93,10 @@ test: verify-generated vet test-unit test-e2e ## Run everything: generated-file 
 .PHONY: test-unit
 test-unit: controlplane ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).
 	go test $(UNIT_PACKAGES) -coverprofile cover.out
+	@go test ./internal/rules/ -coverprofile $(LOCALBIN)/rules.cover >/dev/null
+	@go tool cover -func $(LOCALBIN)/rules.cover | awk -v min=$(RULES_MIN_COVERAGE) '/^total:/ { sub("%", "", $$3); \
+		if ($$3 + 0 < min) { printf "internal/rules coverage %s%% is below %s%%\n", $$3, min; exit 1 } \
+		printf "internal/rules coverage %s%% (at least %s%%)\n", $$3, min }'
 
 .PHONY: test-e2e
 test-e2e: controlplane $(KUSTOMIZE) ## Run the end-to-end tests: the built manager and wechatsim against a local control plane.
