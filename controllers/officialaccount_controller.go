@@ -169,53 +169,11 @@ func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.Official
 	return nil
 }
 
-// release removes the in-use finalizer from what no other OfficialAccount of the namespace still names.
-func (r *OfficialAccountReconciler) release(ctx context.Context, oa *wx.OfficialAccount) error {
-	// From the API server: an account created moments ago may not be in the cache yet.
-	list := &wx.OfficialAccountList{}
-	if err := r.APIReader.List(ctx, list, client.InNamespace(oa.Namespace)); err != nil {
-		return err
-	}
-	for _, obj := range inUse(oa) {
-		needed := false
-		for i := range list.Items {
-			other := &list.Items[i]
-			if other.UID == oa.UID {
-				continue
-			}
-			for _, o := range inUse(other) {
-				if o.GetName() == obj.GetName() && fmt.Sprintf("%T", o) == fmt.Sprintf("%T", obj) {
-					needed = true
-				}
-			}
-		}
-		if needed {
-			continue
-		}
-		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-			if apierrors.IsNotFound(err) {
-				continue
-			}
-			return err
-		}
-		if !controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) {
-			continue
-		}
-		orig := obj.DeepCopyObject().(client.Object)
-		controllerutil.RemoveFinalizer(obj, wx.InUseFinalizer)
-		if err := r.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil &&
-			!apierrors.IsNotFound(err) {
-			return err
-		}
-	}
-	return nil
-}
-
-// sweepInUse runs when an OfficialAccount is gone (or for sweepName): it removes the in-use finalizer from every Secret and
-// PlatformConfig of the namespace that no remaining OfficialAccount names. release
-// alone is not enough: accounts deleted together, sharing a PlatformConfig, may each see the other still
-// present and leave the finalizer to it. The cache already lacks the account whose deletion brought this
-// reconcile, so the last one's sweep always sees that nothing needs them.
+// sweepInUse runs when an OfficialAccount is gone (or for sweepName): it removes the in-use finalizer from
+// every Secret and PlatformConfig of the namespace that no remaining OfficialAccount names. It runs after the
+// account is gone, not in its finalizer: accounts deleted together, sharing a PlatformConfig, would each see
+// the other still present there and leave the finalizer to it; the last one's sweep sees that nothing
+// needs them.
 func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) error {
 	// From the API server: an account created moments ago may not be in the cache yet.
 	oas := &wx.OfficialAccountList{}
@@ -368,9 +326,7 @@ func (r *OfficialAccountReconciler) finalize(ctx context.Context, oa, orig *wx.O
 			n, list.Items[0].Name))
 		return r.finish(ctx, oa, orig, ctrl.Result{RequeueAfter: r.pending()}, nil)
 	}
-	if err := r.release(ctx, oa); err != nil {
-		return requeueOnConflict(err)
-	}
+	// Its Secret and PlatformConfig are released by the sweep that its deletion brings (sweepInUse).
 	return requeueOnConflict(removeFinalizer(ctx, r.Client, oa))
 }
 
