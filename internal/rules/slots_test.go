@@ -1,0 +1,59 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package rules
+
+import "testing"
+
+// Every state a link can be in, seen from either owner (both owners ask TakesSlot of the same facts).
+func TestTakesSlot(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		facts SlotFacts
+		want  bool
+	}{
+		{"a new link", SlotFacts{}, true},
+		{"the deciding link", SlotFacts{Deciding: true}, true},
+		{"linked or pending on the platform", SlotFacts{OnPlatform: true}, true},
+		{"on the platform while being deleted: the platform still counts it", SlotFacts{OnPlatform: true, Deleting: true}, true},
+		{"on the platform and only observed", SlotFacts{OnPlatform: true, ObserveOnly: true}, true},
+		{"on the platform and a younger duplicate", SlotFacts{OnPlatform: true, YoungerDuplicate: true}, true},
+		{"on the platform while queued elsewhere", SlotFacts{OnPlatform: true, QueuedElsewhere: true}, true},
+		{"being deleted", SlotFacts{Deleting: true}, false},
+		{"only observed", SlotFacts{ObserveOnly: true}, false},
+		{"refused by the platform", SlotFacts{Refused: true}, false},
+		{"rejected by an admin", SlotFacts{Rejected: true}, false},
+		{"a younger duplicate", SlotFacts{YoungerDuplicate: true}, false},
+		{"queued by its other owner", SlotFacts{QueuedElsewhere: true}, false},
+		{"joins an account to itself", SlotFacts{SelfLink: true}, false},
+		{"joins an account to itself, deciding", SlotFacts{SelfLink: true, Deciding: true}, false},
+		{"its other end is missing", SlotFacts{EndMissing: true}, false},
+		{"its other end is missing, deciding", SlotFacts{EndMissing: true, Deciding: true}, false},
+		{"deciding while refused: it asks again", SlotFacts{Deciding: true, Refused: true}, true},
+		{"deciding while queued elsewhere: it gets its own decision", SlotFacts{Deciding: true, QueuedElsewhere: true}, true},
+		{"deciding while only observed", SlotFacts{Deciding: true, ObserveOnly: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := TakesSlot(tc.facts); got != tc.want {
+				t.Errorf("TakesSlot(%+v) = %v, want %v", tc.facts, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTakesSlotEveryCombination checks all 1,024 combinations of facts against the rule stated in words:
+// a platform entry always holds its slot; a link that cannot be made never does; the deciding link does;
+// any other link does unless something keeps it from being made now.
+func TestTakesSlotEveryCombination(t *testing.T) {
+	for bits := range 1 << 10 {
+		b := func(i int) bool { return bits&(1<<i) != 0 }
+		f := SlotFacts{Deciding: b(0), OnPlatform: b(1), SelfLink: b(2), EndMissing: b(3), Deleting: b(4),
+			ObserveOnly: b(5), Refused: b(6), Rejected: b(7), YoungerDuplicate: b(8), QueuedElsewhere: b(9)}
+		cannotBeMade := f.SelfLink || f.EndMissing
+		heldBack := f.Deleting || f.ObserveOnly || f.Refused || f.Rejected || f.YoungerDuplicate || f.QueuedElsewhere
+		want := f.OnPlatform || (!cannotBeMade && (f.Deciding || !heldBack))
+		if got := TakesSlot(f); got != want {
+			t.Fatalf("TakesSlot(%+v) = %v, want %v", f, got, want)
+		}
+	}
+}
