@@ -192,6 +192,10 @@ type AdmissionStatus struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	QueuePosition int32 `json:"queuePosition,omitempty"`
+	// queuedBy names the owner whose quota holds the link while Queued: OfficialAccount (its same-subject,
+	// other-subject or monthly quota) or MiniProgram (its 500 linked or monthly quota).
+	// +optional
+	QueuedBy AccountKind `json:"queuedBy,omitempty"`
 	// message says which quota decided, with the numbers.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
