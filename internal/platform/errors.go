@@ -144,13 +144,11 @@ var taxonomy = map[int]struct {
 
 // Errcodes that callers treat as success or as a state rather than as a failure.
 const (
-	CodeAlreadyLinked       = 89015 // wxamplink: the Mini Program is already linked: adopt it
-	CodeInvitationPending   = 89010 // wxamplink: an invitation is already pending: keep polling
-	CodeOpenNotBound        = 89002 // open/get: the account is bound to no Open Platform account
-	CodeAlreadyBoundOpen    = 89000 // open/bind, open/create: already bound (to this or another account)
-	CodeTesterAlreadyBound  = 85004 // bind_tester: already a tester
-	CodeSystemBusy          = -1
-	CodeDailyQuotaExhausted = 45009
+	CodeAlreadyLinked      = 89015 // wxamplink: the Mini Program is already linked: adopt it
+	CodeInvitationPending  = 89010 // wxamplink: an invitation is already pending: keep polling
+	CodeOpenNotBound       = 89002 // open/get: the account is bound to no Open Platform account
+	CodeAlreadyBoundOpen   = 89000 // open/bind, open/create: already bound (to this or another account)
+	CodeTesterAlreadyBound = 85004 // bind_tester: already a tester
 )
 
 // Classify builds the Error for an errcode returned by api. now gives the wait for 45009 (the next day in

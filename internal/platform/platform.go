@@ -3,12 +3,13 @@
 
 // Package platform is the narrow interface between wxlink's controllers and the WeChat platform. Controllers
 // never speak HTTP: they call Platform, get typed results and typed errors (errors.go), and turn them into
-// status conditions. Two real things sit behind it: internal/platform/wechat, the HTTP client for
-// https://api.weixin.qq.com (and any server that speaks its API, such as wechatsim), and nothing else:
-// tests run that same client against the simulator in internal/platform/sim.
+// status conditions. One real thing sits behind it: internal/platform/wechat, the HTTP client for
+// https://api.weixin.qq.com (and any server that speaks its API, such as wechatsim); the integration tests
+// run that same client against the simulator in internal/platform/sim. internal/platform/fake, an
+// in-process fake that records calls, serves the unit tests of one reconcile phase.
 //
-// Where the platform has no API and a step happens in a console, the interface says so with an Action (who
-// must act, where, and the exact steps), never with a pretended success.
+// Where the platform has no API and a step happens in a console, nothing here pretends otherwise: the
+// controllers say who must act, where, and the exact steps, in a status condition.
 package platform
 
 import (
@@ -127,16 +128,6 @@ type LinkOptions struct {
 // The platform never returns WeChat IDs, so the caller keeps the WeChat ID → userstr map BindTester returns.
 type Tester struct {
 	UserStr string
-}
-
-// Action is a step only a person can take: who, where, and exactly what to do.
-type Action struct {
-	// Who must act, for example "the Mini Program's administrator".
-	Who string
-	// Where, for example "Mini Program console (mp.weixin.qq.com)".
-	Where string
-	// Steps, in order.
-	Steps []string
 }
 
 // Platform is everything wxlink's controllers ask of the WeChat platform.

@@ -120,13 +120,6 @@ func (s *Simulator) Close() error {
 	return s.closeErr
 }
 
-// Now is the simulator's current time (the clock plus the admin offset).
-func (s *Simulator) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now()
-}
-
 func (s *Simulator) now() time.Time { return s.clock().Add(s.st.clockOffset) }
 
 // SetNow replaces the clock (nil restores time.Now). The clock offset still applies.
