@@ -27,8 +27,8 @@ KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(KUBEBUILDER_ASSETS)/ku
 
 # Packages tested by `test-unit` (pure and envtest tests); test/e2e needs the built binaries and a control plane.
 UNIT_PACKAGES = $(shell go list ./... | grep -v /test/e2e)
-# The pure rules package must stay almost fully covered by its table tests.
-RULES_MIN_COVERAGE ?= 95
+# The pure rules package stays fully covered by its table tests.
+RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
 GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md
 
@@ -115,7 +115,7 @@ fuzz: ## Run each fuzz test for FUZZTIME (default 30s each).
 .PHONY: bench
 bench: controlplane ## Run the benchmarks and print their figures: admission, the simulator, and fleets of links converging on a real apiserver (API calls per link and per poll).
 	go test ./internal/rules/ ./internal/platform/sim/ -run '^$$' -bench . -benchmem
-	go test ./controllers/ -run '^$$' -bench . -benchtime 1x -timeout 20m
+	go test ./test/envtest/ -run '^$$' -bench . -benchtime 1x -timeout 20m
 
 ##@ Demo
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,13 +27,15 @@ type ChannelsAccountReconciler struct {
 
 // Reconcile reports one Channels account.
 func (r *ChannelsAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	o := &wx.ChannelsAccount{}
-	if err := r.Get(ctx, req.NamespacedName, o); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	return declared(ctx, r.Client, o, o.DeepCopy(), o.Spec.PlatformConfigRef, fmt.Sprintf(
-		"declared: wxlink cannot observe Channels accounts through the WeChat API; the declared subject %q is used to "+
-			"decide which associations are eligible", o.Spec.Subject.Name), r.Options)
+	return lifecycle[*wx.ChannelsAccount]{
+		client: r.Client, reader: r.Client, newObj: func() *wx.ChannelsAccount { return &wx.ChannelsAccount{} },
+		pending: r.pending,
+		reconcile: func(ctx context.Context, o *wx.ChannelsAccount) (ctrl.Result, error) {
+			return declared(ctx, r.Client, o, o.Spec.PlatformConfigRef, fmt.Sprintf(
+				"declared: wxlink cannot observe Channels accounts through the WeChat API; the declared subject %q is used to "+
+					"decide which associations are eligible", o.Spec.Subject.Name), r.Options)
+		},
+	}.run(ctx, req)
 }
 
 // SetupWithManager registers the reconciler.
@@ -51,13 +52,15 @@ type WeComCorpReconciler struct {
 
 // Reconcile reports one WeCom corp.
 func (r *WeComCorpReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	o := &wx.WeComCorp{}
-	if err := r.Get(ctx, req.NamespacedName, o); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	return declared(ctx, r.Client, o, o.DeepCopy(), o.Spec.PlatformConfigRef, fmt.Sprintf(
-		"declared: wxlink does not call WeCom's own API (qyapi.weixin.qq.com) yet; the declared subject %q is used",
-		o.Spec.Subject.Name), r.Options)
+	return lifecycle[*wx.WeComCorp]{
+		client: r.Client, reader: r.Client, newObj: func() *wx.WeComCorp { return &wx.WeComCorp{} },
+		pending: r.pending,
+		reconcile: func(ctx context.Context, o *wx.WeComCorp) (ctrl.Result, error) {
+			return declared(ctx, r.Client, o, o.Spec.PlatformConfigRef, fmt.Sprintf(
+				"declared: wxlink does not call WeCom's own API (qyapi.weixin.qq.com) yet; the declared subject %q is used",
+				o.Spec.Subject.Name), r.Options)
+		},
+	}.run(ctx, req)
 }
 
 // SetupWithManager registers the reconciler.
@@ -67,34 +70,13 @@ func (r *WeComCorpReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // declared reports an account kind that cannot be observed: its PlatformConfig must exist, and Ready says
 // plainly that the facts are declared, not observed.
-func declared(ctx context.Context, c client.Client, obj, orig conditioned, ref wx.LocalObjectReference, msg string,
+func declared(ctx context.Context, c client.Client, obj conditioned, ref wx.LocalObjectReference, msg string,
 	o Options) (ctrl.Result, error) {
-	if !obj.GetDeletionTimestamp().IsZero() {
-		return ctrl.Result{}, nil
-	}
-	res := ctrl.Result{RequeueAfter: o.poll()}
-	switch {
-	case isPaused(obj):
-		ready(obj, metav1.ConditionFalse, wx.ReasonPaused, "reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
-	default:
-		if err := getRef(ctx, c, obj.GetNamespace(), ref.Name, "PlatformConfig", &wx.PlatformConfig{}); err != nil {
-			d, ok := asDependency(err)
-			if !ok {
-				return ctrl.Result{}, err
-			}
-			ready(obj, metav1.ConditionFalse, d.reason, d.message)
-			res = ctrl.Result{RequeueAfter: o.pending()}
-			break
-		}
-		ready(obj, metav1.ConditionTrue, wx.ReasonDeclared, msg)
-	}
-	if err := patchStatus(ctx, c, obj, orig); err != nil {
-		if apierrors.IsConflict(err) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
+	if err := getRef(ctx, c, obj.GetNamespace(), ref.Name, "PlatformConfig", &wx.PlatformConfig{}); err != nil {
 		return ctrl.Result{}, err
 	}
-	return res, nil
+	ready(obj, metav1.ConditionTrue, wx.ReasonDeclared, msg)
+	return ctrl.Result{RequeueAfter: o.poll()}, nil
 }
 
 // WeChatStoreReconciler observes a WeChat Store through its AppID: subject and verification.
@@ -108,18 +90,10 @@ type WeChatStoreReconciler struct {
 
 // Reconcile observes one WeChat Store.
 func (r *WeChatStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	st := &wx.WeChatStore{}
-	if err := r.Get(ctx, req.NamespacedName, st); err != nil || !st.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	orig := st.DeepCopy()
-	res, err := ctrl.Result{RequeueAfter: r.poll()}, error(nil)
-	if isPaused(st) {
-		ready(st, metav1.ConditionFalse, wx.ReasonPaused, "reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
-	} else {
-		res, err = r.observe(ctx, st)
-	}
-	return finishReconcile(ctx, r.Client, st, orig, res, err, r.pending())
+	return lifecycle[*wx.WeChatStore]{
+		client: r.Client, reader: r.Client, newObj: func() *wx.WeChatStore { return &wx.WeChatStore{} },
+		pending: r.pending, reconcile: r.observe,
+	}.run(ctx, req)
 }
 
 func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore) (ctrl.Result, error) {

@@ -21,9 +21,6 @@ import (
 	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
-// indexMerchantID indexes MerchantBindings by merchant ID, across namespaces, for the 50-AppID limit.
-const indexMerchantID = "spec.merchantID"
-
 // MerchantBindingReconciler checks a WeChat Pay merchant binding's prerequisites, says who must act and
 // where (the binding is made by people on the merchant platform and in the account's console), and observes
 // the result: WeChat Pay open on the account.
@@ -39,75 +36,34 @@ type MerchantBindingReconciler struct {
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=merchantbindings/status,verbs=get;update;patch
 
 // Reconcile observes one MerchantBinding. It never writes to the platform: WeChat Pay has no binding API
-// for direct merchants, and no unbinding at all.
+// for direct merchants, and no unbinding at all (so deletionPolicy is always Orphan, and there is nothing to
+// finalize).
 func (r *MerchantBindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	mb := &wx.MerchantBinding{}
-	if err := r.Get(ctx, req.NamespacedName, mb); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !mb.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil // deletionPolicy is always Orphan: nothing to undo
-	}
-	orig := mb.DeepCopy()
-	var res ctrl.Result
-	var err error
-	if isPaused(mb) {
-		ready(mb, metav1.ConditionFalse, wx.ReasonPaused,
-			"reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
-	} else {
-		res, err = r.observe(ctx, mb)
-	}
-	return finishReconcile(ctx, r.Client, mb, orig, res, err, r.pending())
+	return lifecycle[*wx.MerchantBinding]{
+		client: r.Client, reader: r.Client, newObj: func() *wx.MerchantBinding { return &wx.MerchantBinding{} },
+		pending: r.pending, reconcile: r.observe,
+	}.run(ctx, req)
+}
+
+// bindingTarget is the account a MerchantBinding names, resolved.
+type bindingTarget struct {
+	kind   rules.AccountKind
+	spec   *wx.AccountSpec
+	appID  wx.AppID
+	status *wx.ObservedAccount
+	obj    conditioned
 }
 
 func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.MerchantBinding) (ctrl.Result, error) {
-	ns, ref := mb.Namespace, mb.Spec.Target
-	var spec *wx.AccountSpec
-	var appID wx.AppID
-	var status *wx.ObservedAccount
-	var target conditioned
-	kind := rules.KindMiniProgram
-	switch ref.Kind {
-	case wx.KindMiniProgram:
-		o := &wx.MiniProgram{}
-		if err := getRef(ctx, r.Client, ns, ref.Name, string(ref.Kind), o); err != nil {
-			return ctrl.Result{}, err
-		}
-		spec, appID, status, target = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o
-	default:
-		o := &wx.OfficialAccount{}
-		if err := getRef(ctx, r.Client, ns, ref.Name, string(ref.Kind), o); err != nil {
-			return ctrl.Result{}, err
-		}
-		spec, appID, status, target, kind = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o, rules.KindOfficialAccount
-	}
-	if status.LastObservedTime == nil {
-		return ctrl.Result{}, notReady(string(ref.Kind), ns, ref.Name, meta.FindStatusCondition(target.GetStatusBase().Conditions, wx.ConditionReady))
-	}
-	mb.Status.AppID = string(appID)
-
-	// Prerequisites (pure rules): a verified account, and the merchant's 50-AppID limit.
-	others, err := r.boundElsewhere(ctx, mb)
+	t, err := r.target(ctx, mb)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	facts := rules.AccountFacts{AppID: string(appID), Kind: kind,
-		Subject: observedSubject(spec.Subject, status.Subject), Verification: rules.VerificationState(status.Verification)}
-	if v := rules.CheckMerchantBinding(facts, others); v != nil {
-		prev := meta.FindStatusCondition(mb.Status.Conditions, wx.ConditionPrerequisitesMet)
-		if prev == nil || prev.Reason != v.Reason {
-			r.Recorder.Eventf(mb, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Check", "%s", v.Message)
-		}
-		mb.Status.State = wx.MerchantBindingPrerequisitesMissing
-		setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionFalse, v.Reason, v.Message)
-		ready(mb, metav1.ConditionFalse, v.Reason, v.Message)
-		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	mb.Status.AppID = string(t.appID)
+	if met, err := r.prerequisites(ctx, mb, t); err != nil || !met {
+		return ctrl.Result{RequeueAfter: r.poll()}, err
 	}
-	setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionTrue, wx.ReasonPrerequisitesMet,
-		fmt.Sprintf("%s %s is verified and merchant %s is bound to %d other AppIDs (limit %d)",
-			ref.Kind, ref.Name, mb.Spec.MerchantID, others, rules.MerchantMaxAppIDs))
-
-	p, acct, err := accountFor(ctx, r.Client, r.Platforms, ns, appID, spec)
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, mb.Namespace, t.appID, t.spec)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -116,21 +72,82 @@ func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.Merchant
 		return ctrl.Result{}, err
 	}
 	enabled := info.PaymentEnabled
-	if enabled == nil && ref.Kind == wx.KindMiniProgram {
-		if enabled, err = r.paymentFromLinks(ctx, ns, ref.Name, string(appID)); err != nil {
+	if enabled == nil && mb.Spec.Target.Kind == wx.KindMiniProgram {
+		if enabled, err = r.paymentFromLinks(ctx, mb.Namespace, mb.Spec.Target.Name, string(t.appID)); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	now := metav1.NewTime(r.now())
 	if enabled != nil && *enabled {
-		if mb.Status.BoundTime == nil {
-			mb.Status.BoundTime = &now
-		}
-		mb.Status.State = wx.MerchantBindingBound
-		ready(mb, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf(
-			"WeChat Pay is open on %s (%s); the binding cannot be undone, so deleting this object leaves it in place", ref.Name, appID))
+		r.bound(mb, t.appID)
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
+	r.awaitingPeople(mb, t.appID, enabled == nil)
+	return ctrl.Result{RequeueAfter: r.pending()}, nil
+}
+
+// target resolves the account the binding names; it must have been observed.
+func (r *MerchantBindingReconciler) target(ctx context.Context, mb *wx.MerchantBinding) (*bindingTarget, error) {
+	ns, ref := mb.Namespace, mb.Spec.Target
+	t := &bindingTarget{kind: rules.KindMiniProgram}
+	switch ref.Kind {
+	case wx.KindMiniProgram:
+		o := &wx.MiniProgram{}
+		if err := getRef(ctx, r.Client, ns, ref.Name, string(ref.Kind), o); err != nil {
+			return nil, err
+		}
+		t.spec, t.appID, t.status, t.obj = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o
+	default:
+		o := &wx.OfficialAccount{}
+		if err := getRef(ctx, r.Client, ns, ref.Name, string(ref.Kind), o); err != nil {
+			return nil, err
+		}
+		t.spec, t.appID, t.status, t.obj, t.kind = &o.Spec.AccountSpec, o.Spec.AppID, &o.Status.ObservedAccount, o, rules.KindOfficialAccount
+	}
+	if t.status.LastObservedTime == nil {
+		return nil, notReady(string(ref.Kind), ns, ref.Name, meta.FindStatusCondition(t.obj.GetStatusBase().Conditions, wx.ConditionReady))
+	}
+	return t, nil
+}
+
+// prerequisites applies the pure rules (a verified account, the merchant's 50-AppID limit) and sets
+// PrerequisitesMet; when they fail, Ready says why.
+func (r *MerchantBindingReconciler) prerequisites(ctx context.Context, mb *wx.MerchantBinding, t *bindingTarget) (bool, error) {
+	others, err := r.boundElsewhere(ctx, mb)
+	if err != nil {
+		return false, err
+	}
+	facts := rules.AccountFacts{AppID: string(t.appID), Kind: t.kind,
+		Subject: observedSubject(t.spec.Subject, t.status.Subject), Verification: rules.VerificationState(t.status.Verification)}
+	if v := rules.CheckMerchantBinding(facts, others); v != nil {
+		prev := meta.FindStatusCondition(mb.Status.Conditions, wx.ConditionPrerequisitesMet)
+		if prev == nil || prev.Reason != v.Reason {
+			r.Recorder.Eventf(mb, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Check", "%s", v.Message)
+		}
+		mb.Status.State = wx.MerchantBindingPrerequisitesMissing
+		setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionFalse, v.Reason, v.Message)
+		ready(mb, metav1.ConditionFalse, v.Reason, v.Message)
+		return false, nil
+	}
+	setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionTrue, wx.ReasonPrerequisitesMet,
+		fmt.Sprintf("%s %s is verified and merchant %s is bound to %d other AppIDs (limit %d)",
+			mb.Spec.Target.Kind, mb.Spec.Target.Name, mb.Spec.MerchantID, others, rules.MerchantMaxAppIDs))
+	return true, nil
+}
+
+// bound reports WeChat Pay open on the account.
+func (r *MerchantBindingReconciler) bound(mb *wx.MerchantBinding, appID wx.AppID) {
+	if mb.Status.BoundTime == nil {
+		now := metav1.NewTime(r.now())
+		mb.Status.BoundTime = &now
+	}
+	mb.Status.State = wx.MerchantBindingBound
+	ready(mb, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf(
+		"WeChat Pay is open on %s (%s); the binding cannot be undone, so deleting this object leaves it in place", mb.Spec.Target.Name, appID))
+}
+
+// awaitingPeople says who must act, where, while WeChat Pay is not open on the account.
+func (r *MerchantBindingReconciler) awaitingPeople(mb *wx.MerchantBinding, appID wx.AppID, unobservable bool) {
+	now := metav1.NewTime(r.now())
 	if mb.Status.RequestedTime == nil {
 		mb.Status.RequestedTime = &now
 	}
@@ -139,8 +156,8 @@ func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.Merchant
 		"pay.weixin.qq.com with merchant %s → 产品中心 → AppID账号管理 → 关联AppID and enters %s; (2) the administrator of "+
 		"%s confirms at mp.weixin.qq.com → 微信支付 → 商户号管理 within 7 days. A merchant of another subject also needs a "+
 		"signed commitment letter and a 1-3 day review. wxlink turns Ready when WeChat Pay shows as open on the account",
-		mb.Spec.MerchantID, appID, ref.Name)
-	if enabled == nil {
+		mb.Spec.MerchantID, appID, mb.Spec.Target.Name)
+	if unobservable {
 		msg += ". Note: on the OwnSecret route the platform does not report WeChat Pay for this account; wxlink sees it " +
 			"through an Official Account linked to the Mini Program, or on the ThirdPartyPlatform route"
 	}
@@ -150,18 +167,16 @@ func (r *MerchantBindingReconciler) observe(ctx context.Context, mb *wx.Merchant
 			"unconfirmed. ", mb.Status.RequestedTime.Format("2006-01-02")) + msg
 	}
 	ready(mb, metav1.ConditionFalse, wx.ReasonActionRequired, msg)
-	return ctrl.Result{RequeueAfter: r.pending()}, nil
 }
 
 // paymentFromLinks reads WeChat Pay from an Official Account linked to the Mini Program: wxamplinkget lists
 // the payment capability (func_infos id 2) of each linked Mini Program. nil when no linked account can tell.
 func (r *MerchantBindingReconciler) paymentFromLinks(ctx context.Context, ns, mpName, appID string) (*bool, error) {
-	list := &wx.AssociationLinkList{}
-	if err := r.List(ctx, list, client.InNamespace(ns),
-		client.MatchingFields{indexLinkTo: string(wx.KindMiniProgram) + "/" + mpName}); err != nil {
+	links, err := linksByIndex(ctx, r.Client, ns, indexLinkTo, string(wx.KindMiniProgram)+"/"+mpName)
+	if err != nil {
 		return nil, err
 	}
-	for _, l := range list.Items {
+	for _, l := range links {
 		if l.Status.Platform == nil || l.Status.Platform.State != wx.LinkStateLinked {
 			continue
 		}
@@ -200,13 +215,8 @@ func (r *MerchantBindingReconciler) boundElsewhere(ctx context.Context, mb *wx.M
 	return n, nil
 }
 
-// SetupWithManager registers the reconciler, its index and its watches.
-func (r *MerchantBindingReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &wx.MerchantBinding{}, indexMerchantID, func(o client.Object) []string {
-		return []string{string(o.(*wx.MerchantBinding).Spec.MerchantID)}
-	}); err != nil {
-		return err
-	}
+// SetupWithManager registers the reconciler and its watches.
+func (r *MerchantBindingReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	byTarget := func(kind wx.AccountKind) handler.MapFunc {
 		return func(ctx context.Context, o client.Object) []reconcile.Request {
 			list := &wx.MerchantBindingList{}

@@ -39,25 +39,13 @@ type MiniProgramReconciler struct {
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=miniprograms,verbs=get;list;watch
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=miniprograms/status,verbs=get;update;patch
 
-// Reconcile observes one Mini Program and binds or unbinds testers.
+// Reconcile observes one Mini Program and binds or unbinds testers. Deleting the object does not unbind
+// people: testers stay as they are, so the kind holds no finalizer.
 func (r *MiniProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	mp := &wx.MiniProgram{}
-	if err := r.APIReader.Get(ctx, req.NamespacedName, mp); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	orig := mp.DeepCopy()
-	var res ctrl.Result
-	var err error
-	switch {
-	case !mp.DeletionTimestamp.IsZero():
-		return ctrl.Result{}, nil // testers stay as they are: deleting the object does not unbind people
-	case isPaused(mp):
-		ready(mp, metav1.ConditionFalse, wx.ReasonPaused,
-			"reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
-	default:
-		res, err = r.observe(ctx, mp)
-	}
-	return finishReconcile(ctx, r.Client, mp, orig, res, err, r.pending())
+	return lifecycle[*wx.MiniProgram]{
+		client: r.Client, reader: r.APIReader, newObj: func() *wx.MiniProgram { return &wx.MiniProgram{} },
+		pending: r.pending, reconcile: r.observe,
+	}.run(ctx, req)
 }
 
 func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram) (ctrl.Result, error) {
@@ -97,13 +85,12 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 // linkedBy counts the cluster's links to this Mini Program that hold a slot on the platform (the platform
 // offers no list from the Mini Program's side).
 func (r *MiniProgramReconciler) linkedBy(ctx context.Context, mp *wx.MiniProgram) error {
-	list := &wx.AssociationLinkList{}
-	if err := r.List(ctx, list, client.InNamespace(mp.Namespace),
-		client.MatchingFields{indexLinkTo: string(wx.KindMiniProgram) + "/" + mp.Name}); err != nil {
+	links, err := linksByIndex(ctx, r.Client, mp.Namespace, indexLinkTo, string(wx.KindMiniProgram)+"/"+mp.Name)
+	if err != nil {
 		return err
 	}
 	n := 0
-	for _, l := range list.Items {
+	for _, l := range links {
 		if l.Spec.Type == wx.OfficialAccountToMiniProgram && holdsSlot(platformState(&l)) {
 			n++
 		}
@@ -126,85 +113,115 @@ func (r *MiniProgramReconciler) members(ctx context.Context, mp *wx.MiniProgram,
 	if err != nil {
 		return wx.ReasonReconcileError, fmt.Sprintf("listing testers: %v", err), false
 	}
-	onPlatform := map[string]bool{}
+	ts := &testerSync{mp: mp, p: p, acct: acct, onPlatform: map[string]bool{}, desired: map[wx.WeChatID]bool{},
+		bound: map[wx.WeChatID]string{}}
 	for _, t := range observed {
-		onPlatform[t.UserStr] = true
+		ts.onPlatform[t.UserStr] = true
 	}
-	desired := map[wx.WeChatID]bool{}
 	for _, id := range mp.Spec.Members.Testers {
-		desired[id] = true
+		ts.desired[id] = true
 	}
-	if v := rules.CheckMembers(info.Subject.Type, info.Verification, 0, len(desired)); v != nil {
+	if v := rules.CheckMembers(info.Subject.Type, info.Verification, 0, len(ts.desired)); v != nil {
 		mp.Status.Members.Testers = rules.Ratio(len(observed), limits.Testers)
 		setCondition(mp, wx.ConditionMembersSynced, metav1.ConditionFalse, v.Reason, v.Message)
 		return v.Reason, v.Message, false
 	}
-
-	bound := map[wx.WeChatID]string{}
 	for _, b := range mp.Status.Members.BoundTesters {
-		bound[b.WeChatID] = b.UserStr
+		ts.bound[b.WeChatID] = b.UserStr
 	}
-	var problems, diffs []string
-	for _, id := range mp.Spec.Members.Testers {
-		if u, ok := bound[id]; ok && (u == "" || onPlatform[u]) {
+	r.bindMissing(ctx, ts)
+	r.unbindUndeclared(ctx, ts)
+	ts.record()
+	mp.Status.Members.Testers = rules.Ratio(len(ts.onPlatform), limits.Testers)
+	return ts.outcome()
+}
+
+// testerSync is one reconcile of a Mini Program's testers: what the platform lists (by userstr), what the
+// spec declares, and the WeChat ID -> userstr map of the testers wxlink bound.
+type testerSync struct {
+	mp              *wx.MiniProgram
+	p               platform.Platform
+	acct            platform.Account
+	onPlatform      map[string]bool
+	desired         map[wx.WeChatID]bool
+	bound           map[wx.WeChatID]string
+	problems, diffs []string
+}
+
+// bindMissing binds every declared tester that wxlink has not bound, or whose binding is gone.
+func (r *MiniProgramReconciler) bindMissing(ctx context.Context, ts *testerSync) {
+	for _, id := range ts.mp.Spec.Members.Testers {
+		if u, ok := ts.bound[id]; ok && (u == "" || ts.onPlatform[u]) {
 			continue
 		}
-		if mp.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly {
-			diffs = append(diffs, "missing "+string(id))
+		if ts.mp.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly {
+			ts.diffs = append(ts.diffs, "missing "+string(id))
 			continue
 		}
-		userStr, err := p.BindTester(ctx, acct, string(id))
-		r.Observer.InvalidateTesters(p, acct.AppID)
+		var userStr string
+		err := r.Observer.AfterWrite(ts.p, ts.acct.AppID, func() (err error) {
+			userStr, err = ts.p.BindTester(ctx, ts.acct, string(id))
+			return err
+		})
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("binding %s: %v", id, err))
+			ts.problems = append(ts.problems, fmt.Sprintf("binding %s: %v", id, err))
 			continue
 		}
-		if userStr != "" || bound[id] == "" { // 85004 (already a tester) may come without a userstr: keep the known one
-			bound[id] = userStr
+		if userStr != "" || ts.bound[id] == "" { // 85004 (already a tester) may come without a userstr: keep the known one
+			ts.bound[id] = userStr
 		}
-		onPlatform[userStr] = true
-		r.Recorder.Eventf(mp, nil, corev1.EventTypeNormal, wx.EventTesterBound, "BindTester", "bound tester %s", id)
+		ts.onPlatform[userStr] = true
+		r.Recorder.Eventf(ts.mp, nil, corev1.EventTypeNormal, wx.EventTesterBound, "BindTester", "bound tester %s", id)
 	}
-	for id, userStr := range bound {
-		if desired[id] {
+}
+
+// unbindUndeclared unbinds the testers wxlink bound that the spec no longer declares.
+func (r *MiniProgramReconciler) unbindUndeclared(ctx context.Context, ts *testerSync) {
+	for id, userStr := range ts.bound {
+		if ts.desired[id] {
 			continue
 		}
-		if mp.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly {
-			diffs = append(diffs, "undeclared "+string(id))
+		if ts.mp.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly {
+			ts.diffs = append(ts.diffs, "undeclared "+string(id))
 			continue
 		}
-		if userStr != "" && onPlatform[userStr] {
-			err := p.UnbindTester(ctx, acct, userStr)
-			r.Observer.InvalidateTesters(p, acct.AppID)
+		if userStr != "" && ts.onPlatform[userStr] {
+			err := r.Observer.AfterWrite(ts.p, ts.acct.AppID, func() error { return ts.p.UnbindTester(ctx, ts.acct, userStr) })
 			if err != nil {
-				problems = append(problems, fmt.Sprintf("unbinding %s: %v", id, err))
+				ts.problems = append(ts.problems, fmt.Sprintf("unbinding %s: %v", id, err))
 				continue
 			}
-			delete(onPlatform, userStr)
-			r.Recorder.Eventf(mp, nil, corev1.EventTypeNormal, wx.EventTesterUnbound, "UnbindTester", "unbound tester %s", id)
+			delete(ts.onPlatform, userStr)
+			r.Recorder.Eventf(ts.mp, nil, corev1.EventTypeNormal, wx.EventTesterUnbound, "UnbindTester", "unbound tester %s", id)
 		}
-		delete(bound, id)
+		delete(ts.bound, id)
 	}
-	mp.Status.Members.BoundTesters = mp.Status.Members.BoundTesters[:0]
-	for id, u := range bound {
-		mp.Status.Members.BoundTesters = append(mp.Status.Members.BoundTesters, wx.BoundTester{WeChatID: id, UserStr: u})
+}
+
+// record writes the WeChat ID -> userstr map into status, sorted.
+func (ts *testerSync) record() {
+	m := &ts.mp.Status.Members
+	m.BoundTesters = m.BoundTesters[:0]
+	for id, u := range ts.bound {
+		m.BoundTesters = append(m.BoundTesters, wx.BoundTester{WeChatID: id, UserStr: u})
 	}
-	sort.Slice(mp.Status.Members.BoundTesters, func(i, j int) bool {
-		return mp.Status.Members.BoundTesters[i].WeChatID < mp.Status.Members.BoundTesters[j].WeChatID
-	})
-	mp.Status.Members.Testers = rules.Ratio(len(onPlatform), limits.Testers)
+	sort.Slice(m.BoundTesters, func(i, j int) bool { return m.BoundTesters[i].WeChatID < m.BoundTesters[j].WeChatID })
+}
+
+// outcome sets MembersSynced and says whether the testers match the spec.
+func (ts *testerSync) outcome() (string, string, bool) {
 	switch {
-	case len(problems) > 0:
-		msg := strings.Join(problems, "; ")
-		setCondition(mp, wx.ConditionMembersSynced, metav1.ConditionFalse, wx.ReasonReconcileError, msg)
+	case len(ts.problems) > 0:
+		msg := strings.Join(ts.problems, "; ")
+		setCondition(ts.mp, wx.ConditionMembersSynced, metav1.ConditionFalse, wx.ReasonReconcileError, msg)
 		return wx.ReasonReconcileError, msg, false
-	case len(diffs) > 0:
-		msg := "testers differ from spec.members (" + strings.Join(diffs, ", ") + "); managementPolicy ObserveOnly does not change them"
-		setCondition(mp, wx.ConditionMembersSynced, metav1.ConditionFalse, wx.ReasonObserveOnly, msg)
+	case len(ts.diffs) > 0:
+		msg := "testers differ from spec.members (" + strings.Join(ts.diffs, ", ") + "); managementPolicy ObserveOnly does not change them"
+		setCondition(ts.mp, wx.ConditionMembersSynced, metav1.ConditionFalse, wx.ReasonObserveOnly, msg)
 		return wx.ReasonObserveOnly, msg, false
 	}
-	setCondition(mp, wx.ConditionMembersSynced, metav1.ConditionTrue, wx.ReasonAvailable,
-		fmt.Sprintf("%d declared testers are bound (%s of the limit)", len(desired), mp.Status.Members.Testers))
+	setCondition(ts.mp, wx.ConditionMembersSynced, metav1.ConditionTrue, wx.ReasonAvailable,
+		fmt.Sprintf("%d declared testers are bound (%s of the limit)", len(ts.desired), ts.mp.Status.Members.Testers))
 	return "", "", true
 }
 

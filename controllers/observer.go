@@ -8,23 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-
-	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
 )
-
-// PlatformProvider hands out the platform client of a PlatformConfig. Implementations share one client (and
-// so one token broker and one rate limiter) per PlatformConfig across every reconciler.
-type PlatformProvider interface {
-	For(ctx context.Context, pc *wx.PlatformConfig) (platform.Platform, error)
-	// Renewals names the OfficialAccounts whose published access token was renewed.
-	Renewals() <-chan event.GenericEvent
-}
 
 // Observer shares reads of the platform among every reconcile that needs them, so that API use grows with
 // accounts, not with links:
@@ -77,9 +64,34 @@ func (o *Observer) List(ctx context.Context, p platform.Platform, oa platform.Ac
 	})
 }
 
-// Invalidate forgets an Official Account's links, after wxlink changed them.
-func (o *Observer) Invalidate(p platform.Platform, officialAccountAppID string) {
-	o.links.invalidate(observerKey(p, officialAccountAppID))
+// ListFresh returns the Official Account's links as the platform shows them now: from a read that starts
+// after this call, never a stored one nor one already in flight. Callers read fresh before they act on the
+// platform or report a change, so that a link made meanwhile (in the console) is seen.
+func (o *Observer) ListFresh(ctx context.Context, p platform.Platform, oa platform.Account) ([]platform.MiniProgramLink, error) {
+	o.links.invalidate(observerKey(p, oa.AppID))
+	links, _, err := o.List(ctx, p, oa, 0)
+	return links, err
+}
+
+// AfterWrite runs write, a change wxlink makes to what the platform lists for appID (an Official Account's
+// links, a Mini Program's testers), and then forgets every read of it, whether write succeeded or not (a
+// failed call may still have changed the platform): no later read is answered from before the change.
+func (o *Observer) AfterWrite(p platform.Platform, appID string, write func() error) error {
+	defer func() {
+		key := observerKey(p, appID)
+		o.links.invalidate(key)
+		o.testers.invalidate(key)
+	}()
+	return write()
+}
+
+// ForgetClient drops every read made through p, a client that is no longer used (its PlatformConfig was
+// deleted or changed).
+func (o *Observer) ForgetClient(p platform.Platform) {
+	prefix := observerKey(p, "")
+	o.links.forget(prefix)
+	o.accounts.forget(prefix)
+	o.testers.forget(prefix)
 }
 
 // Describe returns the account's description, from a read no older than maxAge when there is one, and the
@@ -100,96 +112,6 @@ func (o *Observer) Testers(ctx context.Context, p platform.Platform, miniProgram
 			return p.ListTesters(ctx, miniProgram)
 		})
 	return testers, err
-}
-
-// InvalidateTesters forgets a Mini Program's testers, after wxlink bound or unbound one.
-func (o *Observer) InvalidateTesters(p platform.Platform, miniProgramAppID string) {
-	o.testers.invalidate(observerKey(p, miniProgramAppID))
-}
-
-// sharedReadTimeout bounds a shared read, which runs detached from the first caller's cancellation so that
-// one reconcile giving up does not fail the others that joined it.
-const sharedReadTimeout = 2 * time.Minute
-
-// reader is a fingerprint of the credential a read was made with: entries are shared only with callers
-// that would have made the same read.
-type reader string
-
-// sharedReads is a cache of reads by key, with single flight. Each key has an epoch that invalidate bumps: a
-// read that started before an invalidation is neither shared with later readers nor stored.
-type sharedReads[T any] struct {
-	mu      sync.Mutex
-	entries map[string]sharedEntry[T]
-	epochs  map[string]uint64
-	group   *singleflight.Group
-	now     func() time.Time
-	// testHookWaiting, when set, is called as a caller starts waiting for a read (tests sequence joiners).
-	testHookWaiting func()
-}
-
-type sharedEntry[T any] struct {
-	value T
-	at    time.Time
-	by    reader
-}
-
-func newSharedReads[T any](now func() time.Time) sharedReads[T] {
-	return sharedReads[T]{entries: map[string]sharedEntry[T]{}, epochs: map[string]uint64{}, group: &singleflight.Group{}, now: now}
-}
-
-// get returns the entry of key when by made it no longer than maxAge ago, and otherwise read's answer
-// (shared with the concurrent readers of the same key, reader and epoch), with the time the read started: an
-// entry is as old as the moment its read began, since the platform may have changed while the answer
-// travelled. maxAge 0 never uses a stored entry (even one stamped now by a frozen clock) but may join a read
-// in flight; a caller that must see the platform after a given moment (before a mutation) invalidates
-// first. The read runs detached from ctx (bounded by sharedReadTimeout); the caller stops waiting when ctx
-// ends.
-func (s *sharedReads[T]) get(ctx context.Context, key string, by reader, maxAge time.Duration,
-	read func(context.Context) (T, error)) (T, time.Time, error) {
-	var zero T
-	s.mu.Lock()
-	e, ok := s.entries[key]
-	epoch := s.epochs[key]
-	s.mu.Unlock()
-	if ok && e.by == by && maxAge > 0 && s.now().Sub(e.at) <= maxAge {
-		return e.value, e.at, nil
-	}
-	ch := s.group.DoChan(fmt.Sprintf("%s#%d#%s", key, epoch, by), func() (any, error) {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
-		defer cancel()
-		at := s.now()
-		value, err := read(rctx)
-		if err != nil {
-			return nil, err
-		}
-		e := sharedEntry[T]{value: value, at: at, by: by}
-		s.mu.Lock()
-		if s.epochs[key] == epoch {
-			s.entries[key] = e
-		}
-		s.mu.Unlock()
-		return e, nil
-	})
-	if s.testHookWaiting != nil {
-		s.testHookWaiting()
-	}
-	select {
-	case <-ctx.Done():
-		return zero, time.Time{}, ctx.Err()
-	case r := <-ch:
-		if r.Err != nil {
-			return zero, time.Time{}, r.Err
-		}
-		e = r.Val.(sharedEntry[T])
-		return e.value, e.at, nil
-	}
-}
-
-func (s *sharedReads[T]) invalidate(key string) {
-	s.mu.Lock()
-	delete(s.entries, key)
-	s.epochs[key]++
-	s.mu.Unlock()
 }
 
 // Find returns the link to a Mini Program by AppID, or by original ID (username) for older responses that

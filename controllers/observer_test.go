@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/platform/fake"
 )
 
 func TestSharedReadsAgeAndInvalidation(t *testing.T) {
@@ -103,5 +106,68 @@ func TestSharedReadOutlivesItsFirstCaller(t *testing.T) {
 	close(release)
 	if v := <-joined; v != 7 {
 		t.Fatalf("the joined caller got %d, want the shared read's 7", v)
+	}
+}
+
+// A write through AfterWrite forgets the Official Account's shared list, even when the write fails, and
+// ListFresh never answers from a read made before it was called.
+func TestObserverForgetsAfterAWriteAndReadsFresh(t *testing.T) {
+	plat := fake.New()
+	o := NewObserver(nil)
+	ctx, acct := context.Background(), platform.Account{AppID: "wx00000000000000a1", Credential: "s"}
+	list := func() {
+		t.Helper()
+		if _, _, err := o.List(ctx, plat, acct, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list()
+	list()
+	if n := plat.Count(fake.MethodListMiniProgramLinks); n != 1 {
+		t.Fatalf("two reads within maxAge made %d calls, want 1", n)
+	}
+	plat.Fail(fake.MethodLinkMiniProgram, fake.NetworkError(fake.MethodLinkMiniProgram))
+	err := o.AfterWrite(plat, acct.AppID, func() error {
+		return plat.LinkMiniProgram(ctx, acct, "wx00000000000000b1", platform.LinkOptions{})
+	})
+	if err == nil {
+		t.Fatal("the injected failure was lost")
+	}
+	list()
+	if n := plat.Count(fake.MethodListMiniProgramLinks); n != 2 {
+		t.Fatalf("a read after a (failed) write was served from before it: %d calls, want 2", n)
+	}
+	if _, err := o.ListFresh(ctx, plat, acct); err != nil {
+		t.Fatal(err)
+	}
+	if n := plat.Count(fake.MethodListMiniProgramLinks); n != 3 {
+		t.Fatalf("ListFresh answered from a stored read: %d calls, want 3", n)
+	}
+}
+
+// ForgetClient drops every entry read through a client, and nothing read through another.
+func TestObserverForgetsAClient(t *testing.T) {
+	kept, dropped := fake.New(), fake.New()
+	o := NewObserver(nil)
+	ctx := context.Background()
+	for _, p := range []*fake.Platform{kept, dropped} {
+		for _, app := range []string{"wx00000000000000a1", "wx00000000000000a2"} {
+			if _, _, err := o.List(ctx, p, platform.Account{AppID: app}, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := o.links.size(); n != 4 {
+		t.Fatalf("%d keys before forgetting, want 4", n)
+	}
+	o.ForgetClient(dropped)
+	if n := o.links.size(); n != 2 {
+		t.Fatalf("%d keys after forgetting one client, want the other client's 2", n)
+	}
+	if _, _, err := o.List(ctx, kept, platform.Account{AppID: "wx00000000000000a1"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := kept.Count(fake.MethodListMiniProgramLinks); n != 2 {
+		t.Errorf("the kept client's entries were dropped too (%d calls, want 2)", n)
 	}
 }

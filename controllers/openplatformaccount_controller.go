@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -44,36 +43,17 @@ type member struct {
 	facts rules.AccountFacts
 }
 
-// Reconcile brings one OpenPlatformAccount towards its declared bindings.
+// Reconcile brings one OpenPlatformAccount towards its declared bindings. It reads from the API server: a
+// cached copy without the previous reconcile's status could create a second Open Platform account.
 func (r *OpenPlatformAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	// Read from the API server: a cached copy without the previous reconcile's status could create a second
-	// Open Platform account.
-	op := &wx.OpenPlatformAccount{}
-	if err := r.APIReader.Get(ctx, req.NamespacedName, op); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	orig := op.DeepCopy()
-	var res ctrl.Result
-	var err error
-	switch {
-	case isPaused(op):
-		ready(op, metav1.ConditionFalse, wx.ReasonPaused,
-			"reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
-	case !op.DeletionTimestamp.IsZero():
-		if done, ferr := r.finalize(ctx, op); ferr != nil || !done {
-			err = ferr
-			res = ctrl.Result{RequeueAfter: r.pending()}
-			break
-		}
-		return requeueOnConflict(removeFinalizer(ctx, r.Client, op))
-	default:
-		if ferr := ensureFinalizer(ctx, r.Client, op); ferr != nil {
-			return requeueOnConflict(ferr)
-		}
-		orig = op.DeepCopy()
-		res, err = r.bind(ctx, op)
-	}
-	return finishReconcile(ctx, r.Client, op, orig, res, err, r.pending())
+	return lifecycle[*wx.OpenPlatformAccount]{
+		client: r.Client, reader: r.APIReader, newObj: func() *wx.OpenPlatformAccount { return &wx.OpenPlatformAccount{} },
+		finalizer: true, pending: r.pending, reconcile: r.bind,
+		finalize: func(ctx context.Context, op *wx.OpenPlatformAccount) (bool, ctrl.Result, error) {
+			done, err := r.finalize(ctx, op)
+			return done, ctrl.Result{RequeueAfter: r.pending()}, err
+		},
+	}.run(ctx, req)
 }
 
 func (r *OpenPlatformAccountReconciler) resolve(ctx context.Context, op *wx.OpenPlatformAccount, ref wx.OpenPlatformMember) (*member, error) {
@@ -111,35 +91,12 @@ func (r *OpenPlatformAccountReconciler) resolve(ctx context.Context, op *wx.Open
 }
 
 func (r *OpenPlatformAccountReconciler) bind(ctx context.Context, op *wx.OpenPlatformAccount) (ctrl.Result, error) {
-	members := make([]*member, 0, len(op.Spec.Accounts))
-	for _, ref := range op.Spec.Accounts {
-		m, err := r.resolve(ctx, op, ref)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		cur, err := m.p.GetOpenAccount(ctx, m.acct)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		m.facts.OpenAppID = cur
-		members = append(members, m)
+	members, err := r.members(ctx, op)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	full := op.Spec.ManagementPolicy != wx.ManagementPolicyObserveOnly
-
-	openAppID := string(op.Spec.OpenAppID)
-	if openAppID == "" {
-		openAppID = op.Status.OpenAppID
-	}
-	if openAppID == "" {
-		for _, m := range members {
-			if m.facts.OpenAppID != "" {
-				openAppID = m.facts.OpenAppID
-				r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventAdopted, "Observe",
-					"adopted Open Platform account %s, which %s is already bound to", openAppID, m.ref.Name)
-				break
-			}
-		}
-	}
+	openAppID := r.openAppID(op, members)
 	if openAppID == "" {
 		if !full || len(members) == 0 {
 			msg := "no Open Platform account exists yet, and managementPolicy ObserveOnly never creates one"
@@ -158,55 +115,19 @@ func (r *OpenPlatformAccountReconciler) bind(ctx context.Context, op *wx.OpenPla
 			"created Open Platform account %s through %s and bound it", created, members[0].ref.Name)
 	}
 	op.Status.OpenAppID = openAppID
-
-	// What wxlink knows of the Open Platform account: created by API (unverified, same subject, at most 5),
-	// or adopted (its verification is not observable through the API: the platform's answer decides).
-	opFacts := rules.OpenPlatformFacts{OpenAppID: openAppID, DeveloperVerified: true}
-	if op.Status.CreatedByAPI != nil && *op.Status.CreatedByAPI {
-		opFacts.CreatedByAPI = true
-		opFacts.DeveloperVerified = op.Status.DeveloperVerified != nil && *op.Status.DeveloperVerified
-	}
-	if len(members) > 0 {
-		opFacts.Subject = members[0].facts.Subject
-	}
-	for _, m := range members {
-		if m.facts.OpenAppID == openAppID {
-			opFacts.BoundCount++
-		}
-	}
+	opFacts := openPlatformFacts(op, openAppID, members)
 
 	op.Status.Accounts = op.Status.Accounts[:0]
 	var problems []string
 	firstReason := ""
 	for _, m := range members {
-		st := wx.OpenPlatformBoundAccount{Kind: m.ref.Kind, Name: m.ref.Name, AppID: m.facts.AppID}
-		switch {
-		case m.facts.OpenAppID == openAppID:
-			st.Bound = true
-		case !full:
-			st.Message = "not bound; managementPolicy ObserveOnly does not bind"
-		default:
-			if v := rules.CheckOpenPlatformBind(opFacts, m.facts); v != nil {
-				st.Message = v.Message
-				firstReason = firstNonEmpty(firstReason, v.Reason)
-				break
-			}
-			if err := m.p.BindOpenAccount(ctx, m.acct, openAppID); err != nil {
-				reason, terminal := platformErrorReason(err)
-				if !terminal {
-					return ctrl.Result{}, err
-				}
-				st.Message = fmt.Sprintf("the platform refused the binding: %v", err)
-				firstReason = firstNonEmpty(firstReason, reason)
-				break
-			}
-			st.Bound = true
-			opFacts.BoundCount++
-			r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventOpenPlatformBound, "Bind",
-				"bound %s %s (%s) to Open Platform account %s", m.ref.Kind, m.ref.Name, m.facts.AppID, openAppID)
+		st, reason, err := r.bindMember(ctx, op, m, &opFacts, full)
+		if err != nil {
+			return ctrl.Result{}, err
 		}
 		if st.Message != "" {
 			problems = append(problems, m.ref.Name+": "+st.Message)
+			firstReason = firstNonEmpty(firstReason, reason)
 		}
 		op.Status.Accounts = append(op.Status.Accounts, st)
 	}
@@ -224,6 +145,92 @@ func (r *OpenPlatformAccountReconciler) bind(ctx context.Context, op *wx.OpenPla
 	return ctrl.Result{RequeueAfter: r.poll()}, nil
 }
 
+// members resolves the declared accounts and reads the Open Platform account each is bound to.
+func (r *OpenPlatformAccountReconciler) members(ctx context.Context, op *wx.OpenPlatformAccount) ([]*member, error) {
+	members := make([]*member, 0, len(op.Spec.Accounts))
+	for _, ref := range op.Spec.Accounts {
+		m, err := r.resolve(ctx, op, ref)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := m.p.GetOpenAccount(ctx, m.acct)
+		if err != nil {
+			return nil, err
+		}
+		m.facts.OpenAppID = cur
+		members = append(members, m)
+	}
+	return members, nil
+}
+
+// openAppID is the Open Platform account to bind to: the declared one, the one recorded in status, or one
+// that a member is already bound to (adopted); "" when there is none yet.
+func (r *OpenPlatformAccountReconciler) openAppID(op *wx.OpenPlatformAccount, members []*member) string {
+	if id := firstNonEmpty(string(op.Spec.OpenAppID), op.Status.OpenAppID); id != "" {
+		return id
+	}
+	for _, m := range members {
+		if m.facts.OpenAppID != "" {
+			r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventAdopted, "Observe",
+				"adopted Open Platform account %s, which %s is already bound to", m.facts.OpenAppID, m.ref.Name)
+			return m.facts.OpenAppID
+		}
+	}
+	return ""
+}
+
+// openPlatformFacts is what wxlink knows of the Open Platform account: created by API (unverified, same
+// subject, at most 5), or adopted (its verification is not observable through the API: the platform's
+// answer decides).
+func openPlatformFacts(op *wx.OpenPlatformAccount, openAppID string, members []*member) rules.OpenPlatformFacts {
+	f := rules.OpenPlatformFacts{OpenAppID: openAppID, DeveloperVerified: true}
+	if op.Status.CreatedByAPI != nil && *op.Status.CreatedByAPI {
+		f.CreatedByAPI = true
+		f.DeveloperVerified = op.Status.DeveloperVerified != nil && *op.Status.DeveloperVerified
+	}
+	if len(members) > 0 {
+		f.Subject = members[0].facts.Subject
+	}
+	for _, m := range members {
+		if m.facts.OpenAppID == openAppID {
+			f.BoundCount++
+		}
+	}
+	return f
+}
+
+// bindMember binds one member when the rules allow it, and returns its status line and, when it is not
+// bound, the reason. A retryable platform error is returned.
+func (r *OpenPlatformAccountReconciler) bindMember(ctx context.Context, op *wx.OpenPlatformAccount, m *member,
+	opFacts *rules.OpenPlatformFacts, full bool) (wx.OpenPlatformBoundAccount, string, error) {
+	st := wx.OpenPlatformBoundAccount{Kind: m.ref.Kind, Name: m.ref.Name, AppID: m.facts.AppID}
+	switch {
+	case m.facts.OpenAppID == opFacts.OpenAppID:
+		st.Bound = true
+		return st, "", nil
+	case !full:
+		st.Message = "not bound; managementPolicy ObserveOnly does not bind"
+		return st, "", nil
+	}
+	if v := rules.CheckOpenPlatformBind(*opFacts, m.facts); v != nil {
+		st.Message = v.Message
+		return st, v.Reason, nil //nolint:nilerr // a rule violation is reported in status, not returned as a failure
+	}
+	if err := m.p.BindOpenAccount(ctx, m.acct, opFacts.OpenAppID); err != nil {
+		reason, terminal := platformErrorReason(err)
+		if !terminal {
+			return st, "", err
+		}
+		st.Message = fmt.Sprintf("the platform refused the binding: %v", err)
+		return st, reason, nil
+	}
+	st.Bound = true
+	opFacts.BoundCount++
+	r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, wx.EventOpenPlatformBound, "Bind",
+		"bound %s %s (%s) to Open Platform account %s", m.ref.Kind, m.ref.Name, m.facts.AppID, opFacts.OpenAppID)
+	return st, "", nil
+}
+
 func (r *OpenPlatformAccountReconciler) platformRefused(op *wx.OpenPlatformAccount, what string, err error) (ctrl.Result, error) {
 	reason, terminal := platformErrorReason(err)
 	if !terminal {
@@ -239,9 +246,6 @@ func (r *OpenPlatformAccountReconciler) platformRefused(op *wx.OpenPlatformAccou
 // an Open Platform account created by API; otherwise unbinding is a console step, which wxlink says in an
 // Event rather than blocking the deletion forever.
 func (r *OpenPlatformAccountReconciler) finalize(ctx context.Context, op *wx.OpenPlatformAccount) (bool, error) {
-	if !controllerutil.ContainsFinalizer(op, wx.Finalizer) {
-		return true, nil
-	}
 	if op.Spec.DeletionPolicy != wx.DeletionPolicyDelete || op.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly ||
 		op.Status.OpenAppID == "" {
 		return true, nil
@@ -271,13 +275,6 @@ func (r *OpenPlatformAccountReconciler) finalize(ctx context.Context, op *wx.Ope
 			"unbound %s %s from Open Platform account %s", st.Kind, st.Name, op.Status.OpenAppID)
 	}
 	return true, nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // SetupWithManager registers the reconciler and its watches.

@@ -19,19 +19,13 @@ import (
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
-// VerifyTicketKey and VerifyTicketTimeKey are the keys of the Secret that keeps the latest
-// component_verify_ticket (ThirdPartyPlatform route).
-const (
-	VerifyTicketKey     = "componentVerifyTicket"
-	VerifyTicketTimeKey = "receivedAt"
-	// verifyTicketValidity is how long WeChat accepts a ticket; one is pushed every 10 minutes.
-	verifyTicketValidity = 12 * time.Hour
-)
-
 // PlatformConfigReconciler checks that a PlatformConfig is usable: its Secrets exist and, on the
-// third-party route, a fresh component_verify_ticket has been received.
+// third-party route, a fresh component_verify_ticket has been received. When a PlatformConfig is gone, its
+// platform client and what was read through it are dropped.
 type PlatformConfigReconciler struct {
 	client.Client
+	Platforms PlatformProvider
+	Observer  *Observer
 	Options
 }
 
@@ -40,46 +34,37 @@ type PlatformConfigReconciler struct {
 
 // Reconcile checks one PlatformConfig.
 func (r *PlatformConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	pc := &wx.PlatformConfig{}
-	if err := r.Get(ctx, req.NamespacedName, pc); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	return lifecycle[*wx.PlatformConfig]{
+		client: r.Client, reader: r.Client, newObj: func() *wx.PlatformConfig { return &wx.PlatformConfig{} },
+		pending: r.pending, gone: r.gone,
+		reconcile: func(ctx context.Context, pc *wx.PlatformConfig) (ctrl.Result, error) {
+			if err := r.check(ctx, pc); err != nil {
+				if d, ok := asDependency(err); ok {
+					setCondition(pc, wx.ConditionCredentialsValid, metav1.ConditionFalse, d.reason, d.message)
+				}
+				return ctrl.Result{}, err
+			}
+			msg := "accounts obtain tokens with their own AppSecret through cgi-bin/stable_token"
+			if pc.Spec.CredentialsRoute == wx.CredentialsRouteThirdPartyPlatform {
+				msg = fmt.Sprintf("third-party platform %s has a verify ticket from %s", pc.Spec.ThirdPartyPlatform.ComponentAppID,
+					pc.Status.LastVerifyTicketTime.Format(time.RFC3339))
+			}
+			setCondition(pc, wx.ConditionCredentialsValid, metav1.ConditionTrue, wx.ReasonAvailable, msg)
+			ready(pc, metav1.ConditionTrue, wx.ReasonAvailable, msg)
+			return ctrl.Result{RequeueAfter: r.poll()}, nil
+		},
+	}.run(ctx, req)
+}
+
+// gone drops the client of a PlatformConfig that no longer exists, and every read made through it.
+func (r *PlatformConfigReconciler) gone(_ context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Platforms == nil {
+		return ctrl.Result{}, nil
 	}
-	orig := pc.DeepCopy()
-	res := ctrl.Result{RequeueAfter: r.poll()}
-	var err error
-	if isPaused(pc) {
-		ready(pc, metav1.ConditionFalse, wx.ReasonPaused, "reconciliation is paused: remove the annotation "+wx.PauseAnnotation+" to resume")
-	} else if err = r.check(ctx, pc); err == nil {
-		msg := "accounts obtain tokens with their own AppSecret through cgi-bin/stable_token"
-		if pc.Spec.CredentialsRoute == wx.CredentialsRouteThirdPartyPlatform {
-			msg = fmt.Sprintf("third-party platform %s has a verify ticket from %s", pc.Spec.ThirdPartyPlatform.ComponentAppID,
-				pc.Status.LastVerifyTicketTime.Format(time.RFC3339))
-		}
-		setCondition(pc, wx.ConditionCredentialsValid, metav1.ConditionTrue, wx.ReasonAvailable, msg)
-		ready(pc, metav1.ConditionTrue, wx.ReasonAvailable, msg)
+	if p := r.Platforms.Forget(req.Namespace, req.Name); p != nil && r.Observer != nil {
+		r.Observer.ForgetClient(p)
 	}
-	if d, ok := asDependency(err); ok {
-		setCondition(pc, wx.ConditionCredentialsValid, metav1.ConditionFalse, d.reason, d.message)
-		ready(pc, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: r.pending()}, nil
-	} else if apierrors.IsConflict(err) {
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
-	} else if err != nil {
-		syncFailed(pc, err)
-		res = ctrl.Result{}
-	}
-	if perr := patchStatus(ctx, r.Client, pc, orig); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		if err == nil && !apierrors.IsNotFound(perr) {
-			err = perr
-		}
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return res, nil
+	return ctrl.Result{}, nil
 }
 
 func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformConfig) error {

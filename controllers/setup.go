@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
@@ -14,28 +15,26 @@ import (
 // and rate limiter per PlatformConfig), one Observer (about one wxamplinkget and one getaccountbasicinfo per
 // account per poll) and one set of metrics.
 func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, metrics *Metrics, opts Options) error {
-	c := mgr.GetClient()
+	if err := registerIndexes(ctx, mgr); err != nil {
+		return fmt.Errorf("field indexes: %w", err)
+	}
+	c, api := mgr.GetClient(), mgr.GetAPIReader()
 	observer := NewObserver(opts.Now)
-	links := &AssociationLinkReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Observer: observer, Metrics: metrics, Options: opts,
-		Recorder: mgr.GetEventRecorder("wxlink-associationlink")}
-	if err := links.SetupWithManager(ctx, mgr); err != nil {
-		return fmt.Errorf("associationlink: %w", err)
-	}
-	mb := &MerchantBindingReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts,
-		Recorder: mgr.GetEventRecorder("wxlink-merchantbinding")}
-	if err := mb.SetupWithManager(ctx, mgr); err != nil {
-		return fmt.Errorf("merchantbinding: %w", err)
-	}
+	rec := func(name string) events.EventRecorder { return mgr.GetEventRecorder("wxlink-" + name) }
 	for name, r := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{
-		"officialaccount": &OfficialAccountReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Renewals: platforms.Renewals(), Observer: observer, Metrics: metrics,
-			Options: opts, Recorder: mgr.GetEventRecorder("wxlink-officialaccount")},
-		"miniprogram": &MiniProgramReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Observer: observer, Options: opts,
-			Recorder: mgr.GetEventRecorder("wxlink-miniprogram")},
-		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, APIReader: mgr.GetAPIReader(), Platforms: platforms, Options: opts,
-			Recorder: mgr.GetEventRecorder("wxlink-openplatformaccount")},
+		"associationlink": &AssociationLinkReconciler{Client: c, APIReader: api, Platforms: platforms, Observer: observer,
+			Metrics: metrics, Options: opts, Recorder: rec("associationlink")},
+		"merchantbinding": &MerchantBindingReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts,
+			Recorder: rec("merchantbinding")},
+		"officialaccount": &OfficialAccountReconciler{Client: c, APIReader: api, Platforms: platforms, Renewals: platforms.Renewals(),
+			Observer: observer, Metrics: metrics, Options: opts, Recorder: rec("officialaccount")},
+		"miniprogram": &MiniProgramReconciler{Client: c, APIReader: api, Platforms: platforms, Observer: observer, Options: opts,
+			Recorder: rec("miniprogram")},
+		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, APIReader: api, Platforms: platforms, Options: opts,
+			Recorder: rec("openplatformaccount")},
 		"wechatstore": &WeChatStoreReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts,
-			Recorder: mgr.GetEventRecorder("wxlink-wechatstore")},
-		"platformconfig":  &PlatformConfigReconciler{Client: c, Options: opts},
+			Recorder: rec("wechatstore")},
+		"platformconfig":  &PlatformConfigReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts},
 		"channelsaccount": &ChannelsAccountReconciler{Client: c, Options: opts},
 		"wecomcorp":       &WeComCorpReconciler{Client: c, Options: opts},
 	} {

@@ -1,7 +1,7 @@
 // Copyright 2026 The wxlink Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package controllers_test
+package envtest_test
 
 import (
 	"context"

@@ -1,7 +1,7 @@
 // Copyright 2026 The wxlink Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package controllers_test
+package envtest_test
 
 // The controller tests drive the real reconcilers against a real kube-apiserver (envtest) and the WeChat
 // simulator on 127.0.0.1, through the real HTTP client. Each test gets its own namespace, its own simulator
@@ -89,7 +89,7 @@ func run(m *testing.M) int {
 		defer func() { _ = f.Close() }()
 		ctrl.SetLogger(zap.New(zap.WriteTo(f), zap.UseDevMode(true)))
 	}
-	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
 	var err error
 	if cfg, err = env.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "starting envtest:", err)

@@ -4,30 +4,33 @@
 package controllers
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
 	"github.com/wxlink/wxlink-operator/internal/platform/wechat"
 )
+
+// PlatformProvider hands out the platform client of a PlatformConfig. Implementations share one client (and
+// so one token broker and one rate limiter) per PlatformConfig across every reconciler.
+type PlatformProvider interface {
+	For(ctx context.Context, pc *wx.PlatformConfig) (platform.Platform, error)
+	// Renewals names the OfficialAccounts whose published access token was renewed.
+	Renewals() <-chan event.GenericEvent
+	// Forget drops the client of a PlatformConfig that no longer exists, and returns it (nil when there was
+	// none), so that what was read through it can be dropped too.
+	Forget(namespace, name string) platform.Platform
+}
 
 // WeChatPlatforms is the PlatformProvider of the manager: one wechat.Client per PlatformConfig, rebuilt when
 // the PlatformConfig (or, on the third-party route, its component secret) changes. Every reconciler shares
@@ -120,6 +123,25 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 	return c, nil
 }
 
+// Forget drops the client of a PlatformConfig that no longer exists.
+func (w *WeChatPlatforms) Forget(namespace, name string) platform.Platform {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.clients[namespace+"/"+name]
+	if !ok {
+		return nil
+	}
+	delete(w.clients, namespace+"/"+name)
+	return c.client
+}
+
+// cached is how many PlatformConfigs have a client (for tests of Forget).
+func (w *WeChatPlatforms) cached() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.clients)
+}
+
 // readSecretKey reads one key of a Secret; a missing Secret or key is a dependencyError.
 func readSecretKey(ctx context.Context, c client.Client, ns string, sel wx.SecretKeySelector) (platform.Secret, string, error) {
 	s := &corev1.Secret{}
@@ -132,15 +154,6 @@ func readSecretKey(ctx context.Context, c client.Client, ns string, sel wx.Secre
 	}
 	return platform.Secret(v), s.ResourceVersion, nil
 }
-
-// Token publication keys.
-const (
-	PublishedTokenKey     = "accessToken"
-	PublishedExpiresAtKey = "expiresAt"
-	// PublishedRefreshAtKey holds when wxlink replaces the token, before expiresAt: the OfficialAccount
-	// reconciler asks the token broker then, and publishes what it gets. Readers re-read the Secret after it.
-	PublishedRefreshAtKey = "refreshAt"
-)
 
 // persistRefreshToken writes a rotated authorizer refresh token into the credentials Secret (the
 // authorizerRefreshTokenKey only) of every account of that AppID that uses this PlatformConfig.
@@ -186,13 +199,6 @@ func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, token pl
 	}
 }
 
-// ManagedByLabel marks the Secrets wxlink creates (published tokens, verify tickets). wxlink never writes
-// to a Secret without it, so a name that collides with the user's own Secret cannot overwrite it.
-const ManagedByLabel = "app.kubernetes.io/managed-by"
-
-// ManagedByValue is the value of ManagedByLabel on Secrets wxlink creates.
-const ManagedByValue = "wxlink"
-
 // Renewals reports the OfficialAccounts whose published access token the token broker renewed: their
 // reconciler then writes the new token at once, even when the renewal happened in another reconcile.
 func (w *WeChatPlatforms) Renewals() <-chan event.GenericEvent {
@@ -227,130 +233,4 @@ func (w *WeChatPlatforms) tokenRenewed(ns, pcName, appID string) {
 			w.Logger.Info("renewal queue full; the token is published at its refresh instant", "officialAccount", oa.Namespace+"/"+oa.Name)
 		}
 	}
-}
-
-// errForeignSecret and errSecretTaken are writeManagedSecret's refusals: it never writes into a Secret that
-// wxlink did not create, nor into one that another wxlink object writes.
-var (
-	errForeignSecret = errors.New("exists and was not created by wxlink: choose another name")
-	errSecretTaken   = errors.New("choose another name")
-)
-
-// writeManagedSecret creates or updates a Secret that wxlink owns (labelled, owned by owner). It refuses a
-// Secret that exists without wxlink's label, or that another object owns, instead of overwriting someone
-// else's data; it writes only what changed.
-func writeManagedSecret(ctx context.Context, c client.Client, owner client.Object, name string, data map[string][]byte) error {
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: owner.GetNamespace(), Name: name}}
-	err := c.Get(ctx, client.ObjectKeyFromObject(s), s)
-	switch {
-	case apierrors.IsNotFound(err):
-		s.Labels = map[string]string{ManagedByLabel: ManagedByValue}
-		s.Type = corev1.SecretTypeOpaque
-		s.Data = data
-		if err := controllerutil.SetOwnerReference(owner, s, c.Scheme()); err != nil {
-			return err
-		}
-		return c.Create(ctx, s)
-	case err != nil:
-		return err
-	case s.Labels[ManagedByLabel] != ManagedByValue:
-		return fmt.Errorf("the Secret %s/%s %w", s.Namespace, s.Name, errForeignSecret)
-	}
-	gvk, err := apiutil.GVKForObject(owner, c.Scheme())
-	if err != nil {
-		return err
-	}
-	for _, ref := range s.OwnerReferences {
-		if ref.UID != owner.GetUID() && (ref.Kind != gvk.Kind || ref.Name != owner.GetName()) {
-			return fmt.Errorf("the Secret %s/%s is written by %s %s: %w", s.Namespace, s.Name, ref.Kind, ref.Name, errSecretTaken)
-		}
-	}
-	orig := s.DeepCopy()
-	// An owner deleted and created again under the same name takes its Secret back.
-	if err := controllerutil.SetOwnerReference(owner, s, c.Scheme()); err != nil {
-		return err
-	}
-	if s.Data == nil {
-		s.Data = map[string][]byte{}
-	}
-	changed := !equality.Semantic.DeepEqual(orig.OwnerReferences, s.OwnerReferences)
-	for k, v := range data {
-		if !bytes.Equal(s.Data[k], v) {
-			s.Data[k], changed = v, true
-		}
-	}
-	if !changed {
-		return nil
-	}
-	return c.Patch(ctx, s, client.MergeFrom(orig))
-}
-
-// TicketCallback serves WeChat's pushes of component_verify_ticket for every ThirdPartyPlatform
-// PlatformConfig at /wechat/callback/<namespace>/<name>: it verifies and decrypts the message with the
-// PlatformConfig's callback Token and EncodingAESKey and keeps the ticket in the PlatformConfig's
-// verifyTicketSecretName, so that a restart does not wait 10 minutes for the next push.
-type TicketCallback struct {
-	Client client.Client
-	Logger logr.Logger
-	Now    func() time.Time
-}
-
-// CallbackPathPrefix is where TicketCallback serves.
-const CallbackPathPrefix = "/wechat/callback/"
-
-func (t *TicketCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, CallbackPathPrefix), "/")
-	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		http.NotFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	pc := &wx.PlatformConfig{}
-	if err := t.Client.Get(ctx, client.ObjectKey{Namespace: parts[0], Name: parts[1]}, pc); err != nil ||
-		pc.Spec.CredentialsRoute != wx.CredentialsRouteThirdPartyPlatform || pc.Spec.ThirdPartyPlatform == nil {
-		http.NotFound(w, r)
-		return
-	}
-	tp := pc.Spec.ThirdPartyPlatform
-	token, _, err := readSecretKey(ctx, t.Client, pc.Namespace, tp.CallbackTokenRef)
-	if err != nil {
-		http.Error(w, "callback token unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	aesKey, _, err := readSecretKey(ctx, t.Client, pc.Namespace, tp.EncodingAESKeyRef)
-	if err != nil {
-		http.Error(w, "EncodingAESKey unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	wechat.NewTicketHandler(wechat.TicketHandlerConfig{
-		Token: token, EncodingAESKey: aesKey, ComponentAppID: string(tp.ComponentAppID), Clock: t.Now,
-		Logger: t.Logger.WithValues("platformConfig", pc.Namespace+"/"+pc.Name),
-		Sink: func(ctx context.Context, ticket platform.Secret, at time.Time) error {
-			return t.store(ctx, pc, ticket, at)
-		},
-	}).ServeHTTP(w, r)
-}
-
-func (t *TicketCallback) store(ctx context.Context, pc *wx.PlatformConfig, ticket platform.Secret, at time.Time) error {
-	// An older ticket (a retried or out-of-order push) never replaces a newer one.
-	cur := &corev1.Secret{}
-	if err := t.Client.Get(ctx, client.ObjectKey{Namespace: pc.Namespace, Name: pc.Spec.ThirdPartyPlatform.VerifyTicketSecretName}, cur); err == nil {
-		if prev, perr := time.Parse(time.RFC3339, string(cur.Data[VerifyTicketTimeKey])); perr == nil && prev.After(at) {
-			return nil
-		}
-	}
-	err := writeManagedSecret(ctx, t.Client, pc, pc.Spec.ThirdPartyPlatform.VerifyTicketSecretName, map[string][]byte{
-		VerifyTicketKey: []byte(ticket.Reveal()), VerifyTicketTimeKey: []byte(at.UTC().Format(time.RFC3339))})
-	if apierrors.IsConflict(err) {
-		return nil // a concurrent push won; the next push comes in 10 minutes anyway
-	}
-	return err
-}
-
-// ceilSecond rounds t up to a whole second.
-func ceilSecond(t time.Time) time.Time {
-	if r := t.Truncate(time.Second); !r.Equal(t) {
-		return r.Add(time.Second)
-	}
-	return t
 }

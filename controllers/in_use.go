@@ -1,0 +1,112 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// The in-use finalizer (wx.InUseFinalizer) keeps an OfficialAccount's credentials Secret and PlatformConfig
+// while any OfficialAccount names them, so that its links can still unlink with them when deleted.
+
+// inUse lists what an OfficialAccount's links need in order to unlink: its credentials Secret and its
+// PlatformConfig.
+func inUse(oa *wx.OfficialAccount) []client.Object {
+	objs := []client.Object{&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.PlatformConfigRef.Name}}}
+	if oa.Spec.Credentials != nil {
+		objs = append(objs, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.Credentials.SecretName}})
+	}
+	return objs
+}
+
+// protect puts the in-use finalizer on the account's credentials Secret and PlatformConfig.
+func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.OfficialAccount) error {
+	for _, obj := range inUse(oa) {
+		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // reported as a missing dependency by observe
+			}
+			return err
+		}
+		if !obj.GetDeletionTimestamp().IsZero() || controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) {
+			continue
+		}
+		orig := obj.DeepCopyObject().(client.Object)
+		controllerutil.AddFinalizer(obj, wx.InUseFinalizer)
+		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweepInUse runs when an OfficialAccount is gone (or for sweepName): it removes the in-use finalizer from
+// every Secret and PlatformConfig of the namespace that no remaining OfficialAccount names. It runs after the
+// account is gone, not in its finalizer: accounts deleted together, sharing a PlatformConfig, would each see
+// the other still present there and leave the finalizer to it; the last one's sweep sees that nothing
+// needs them.
+func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) error {
+	// From the API server: an account created moments ago may not be in the cache yet.
+	oas := &wx.OfficialAccountList{}
+	if err := r.APIReader.List(ctx, oas, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	needed := map[string]bool{}
+	for i := range oas.Items {
+		for _, o := range inUse(&oas.Items[i]) {
+			needed[fmt.Sprintf("%T/%s", o, o.GetName())] = true
+		}
+	}
+	pcs, secrets := &wx.PlatformConfigList{}, &corev1.SecretList{}
+	if err := r.List(ctx, pcs, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	if err := r.List(ctx, secrets, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	var held []client.Object
+	for i := range pcs.Items {
+		held = append(held, &pcs.Items[i])
+	}
+	for i := range secrets.Items {
+		held = append(held, &secrets.Items[i])
+	}
+	for _, obj := range held {
+		if !controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) || needed[fmt.Sprintf("%T/%s", obj, obj.GetName())] {
+			continue
+		}
+		orig := obj.DeepCopyObject().(client.Object)
+		controllerutil.RemoveFinalizer(obj, wx.InUseFinalizer)
+		// With an optimistic lock: the patch replaces the whole list of finalizers, which may have changed
+		// since the cache read (a Conflict is requeued).
+		if err := r.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil &&
+			!apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweepName names the reconcile request that sweeps a namespace's in-use finalizers. It is not a valid
+// object name, so no OfficialAccount has it: its reconcile finds no account and sweeps.
+const sweepName = "~in-use-sweep"
+
+// sweepIfHeld asks for a sweep when a PlatformConfig or Secret is being deleted and still carries the in-use
+// finalizer: after a manager restart, no account's deletion event may be left to bring one.
+func sweepIfHeld(_ context.Context, o client.Object) []reconcile.Request {
+	if o.GetDeletionTimestamp().IsZero() || !controllerutil.ContainsFinalizer(o, wx.InUseFinalizer) {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: sweepName}}}
+}

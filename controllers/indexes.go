@@ -1,0 +1,100 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"sort"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// Field indexes. Each maps an object to a key that other reconciles look it up by, so that no reconcile
+// lists all objects of a kind. fieldIndexes lists every one of them, and registerIndexes registers them.
+const (
+	// indexLinkFrom indexes AssociationLinks by "Kind/name" of their owner (spec.from).
+	indexLinkFrom = "spec.from"
+	// indexLinkTo indexes AssociationLinks by "Kind/name" of spec.to.
+	indexLinkTo = "spec.to"
+	// indexMiniProgramAppID indexes MiniPrograms by AppID.
+	indexMiniProgramAppID = "spec.appID"
+	// indexMerchantID indexes MerchantBindings by merchant ID, across namespaces, for the 50-AppID limit.
+	indexMerchantID = "spec.merchantID"
+)
+
+// refKey is the index key of an account reference: "Kind/name".
+func refKey(r wx.AccountReference) string { return string(r.Kind) + "/" + r.Name }
+
+// fieldIndex is one field index: the kind, the field name and how to extract its keys.
+type fieldIndex struct {
+	obj     client.Object
+	field   string
+	extract client.IndexerFunc
+}
+
+// fieldIndexes are every field index the reconcilers query.
+func fieldIndexes() []fieldIndex {
+	return []fieldIndex{
+		{&wx.AssociationLink{}, indexLinkFrom, func(o client.Object) []string {
+			return []string{refKey(o.(*wx.AssociationLink).Spec.From)}
+		}},
+		{&wx.AssociationLink{}, indexLinkTo, func(o client.Object) []string {
+			return []string{refKey(o.(*wx.AssociationLink).Spec.To)}
+		}},
+		{&wx.MiniProgram{}, indexMiniProgramAppID, func(o client.Object) []string {
+			return []string{string(o.(*wx.MiniProgram).Spec.AppID)}
+		}},
+		{&wx.MerchantBinding{}, indexMerchantID, func(o client.Object) []string {
+			return []string{string(o.(*wx.MerchantBinding).Spec.MerchantID)}
+		}},
+	}
+}
+
+// registerIndexes registers every field index with the manager's cache, before any controller starts.
+func registerIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	for _, i := range fieldIndexes() {
+		if err := mgr.GetFieldIndexer().IndexField(ctx, i.obj, i.field, i.extract); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linksByIndex lists the AssociationLinks of the namespace whose index key equals key (from the cache's
+// index).
+func linksByIndex(ctx context.Context, c client.Reader, ns, index, key string) ([]wx.AssociationLink, error) {
+	list := &wx.AssociationLinkList{}
+	if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingFields{index: key}); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// officialAccountLinks lists the Official Account -> Mini Program links whose index key equals key, oldest
+// first (the admission order of cluster links).
+func officialAccountLinks(ctx context.Context, c client.Reader, ns, index, key string) ([]wx.AssociationLink, error) {
+	all, err := linksByIndex(ctx, c, ns, index, key)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, l := range all {
+		if l.Spec.Type == wx.OfficialAccountToMiniProgram {
+			out = append(out, l)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return olderFirst(&out[i], &out[j]) })
+	return out, nil
+}
+
+// olderFirst orders links by creation time, then name.
+func olderFirst(a, b *wx.AssociationLink) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
+}

@@ -1,0 +1,129 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/rules"
+)
+
+// slotFacts are what rules.TakesSlot judges a link by. Both owners' admissions fill them here, from the same
+// fields, so that they agree on which links compete; each passes what it knows of the platform (the
+// Official Account's fresh list, or for the Mini Program, which the platform cannot list, each link's own
+// last report).
+func slotFacts(l *wx.AssociationLink, deciding *wx.AssociationLink, siblings []wx.AssociationLink, onPlatform,
+	rejected bool, owner wx.AccountKind) rules.SlotFacts {
+	queued := l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionQueued
+	return rules.SlotFacts{
+		Deciding:         linkKey(l) == linkKey(deciding),
+		OnPlatform:       onPlatform,
+		SelfLink:         l.Status.FromAppID != "" && l.Status.FromAppID == l.Status.ToAppID,
+		Deleting:         !l.DeletionTimestamp.IsZero(),
+		ObserveOnly:      l.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly,
+		Refused:          platformState(l) == wx.LinkStateRefused,
+		Rejected:         rejected,
+		YoungerDuplicate: olderDuplicate(l, siblings) != nil,
+		QueuedElsewhere:  queued && l.Status.Admission.QueuedBy != "" && l.Status.Admission.QueuedBy != owner,
+	}
+}
+
+// officialAccountCandidates are the Official Account's view: its cluster links that take a slot, and every
+// other link the platform lists (made by hand in the console), which holds its slot as a fact.
+func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Context, s *linkScope) ([]rules.Candidate, error) {
+	claimed := map[string]bool{}
+	var cands []rules.Candidate
+	for i := range s.siblings {
+		l := &s.siblings[i]
+		mp := &wx.MiniProgram{}
+		missing := false
+		if err := r.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.To.Name}, mp); err != nil {
+			if !apierrors.IsNotFound(err) {
+				return nil, err
+			}
+			missing = true
+		}
+		entry, found := Find(s.platLinks, string(mp.Spec.AppID), mp.Status.Username)
+		if found && !missing {
+			claimed[string(mp.Spec.AppID)] = true
+			claimed["username/"+entry.Username] = entry.Username != ""
+		}
+		facts := slotFacts(l, s.link, s.siblings, found && !missing && entry.Status.Occupying(),
+			rejectedByPlatform(l, entry, found), wx.KindOfficialAccount)
+		facts.EndMissing = missing
+		facts.SelfLink = facts.SelfLink || mp.Spec.AppID == s.oa.Spec.AppID
+		if !rules.TakesSlot(facts) {
+			continue
+		}
+		cands = append(cands, rules.Candidate{
+			Key: linkKey(l), Created: l.CreationTimestamp.Time, InCluster: true, OnPlatform: facts.OnPlatform,
+			SameSubject: rules.SameSubject(s.oaSubj, observedSubject(mp.Spec.Subject, mp.Status.Subject)),
+		})
+	}
+	return r.consoleCandidates(ctx, s, claimed, cands)
+}
+
+// consoleCandidates adds the links the platform lists that no cluster link claims: made in the console,
+// they hold their slots.
+func (r *AssociationLinkReconciler) consoleCandidates(ctx context.Context, s *linkScope, claimed map[string]bool,
+	cands []rules.Candidate) ([]rules.Candidate, error) {
+	for _, pl := range s.platLinks {
+		if !pl.Status.Occupying() || (pl.AppID != "" && claimed[pl.AppID]) || (pl.AppID == "" && claimed["username/"+pl.Username]) {
+			continue
+		}
+		same, err := platformOnlySameSubject(ctx, r.Client, s.link.Namespace, s.oaSubj, pl.AppID)
+		if err != nil {
+			return nil, err
+		}
+		cands = append(cands, rules.Candidate{Key: "platform/" + pl.AppID + pl.Username, SameSubject: same, OnPlatform: true})
+	}
+	return cands, nil
+}
+
+// miniProgramCandidates are the Mini Program's view: every cluster link to it that takes a slot (the
+// platform cannot list them from this side, so each link's own last report says whether it is on the
+// platform). selfOnPlatform is what the Official Account's fresh read said of the deciding link.
+func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s *linkScope, selfOnPlatform bool) ([]rules.Candidate, error) {
+	siblings, err := officialAccountLinks(ctx, r.Client, s.link.Namespace, indexLinkTo, refKey(s.link.Spec.To))
+	if err != nil {
+		return nil, err
+	}
+	var cands []rules.Candidate
+	for i := range siblings {
+		l := &siblings[i]
+		on := holdsSlot(platformState(l))
+		if linkKey(l) == linkKey(s.link) {
+			on = selfOnPlatform
+		}
+		facts := slotFacts(l, s.link, siblings, on, platformState(l) == wx.LinkStateRejected, wx.KindMiniProgram)
+		facts.SelfLink = facts.SelfLink || l.Status.FromAppID == string(s.mp.Spec.AppID)
+		if !rules.TakesSlot(facts) {
+			continue
+		}
+		cands = append(cands, rules.Candidate{Key: linkKey(l), Created: l.CreationTimestamp.Time, InCluster: true,
+			SameSubject: true, OnPlatform: on})
+	}
+	return cands, nil
+}
+
+// platformOnlySameSubject decides the subject pool of a link that exists only on the platform. When a
+// MiniProgram object in the namespace declares that AppID, its subject decides; otherwise the link counts
+// against the stricter other-subject quota (declare the MiniProgram for an exact count).
+func platformOnlySameSubject(ctx context.Context, c client.Reader, ns string, oaSubj rules.Subject, appID string) (bool, error) {
+	if appID == "" {
+		return false, nil
+	}
+	mps := &wx.MiniProgramList{}
+	if err := c.List(ctx, mps, client.InNamespace(ns), client.MatchingFields{indexMiniProgramAppID: appID}); err != nil {
+		return false, err
+	}
+	for _, mp := range mps.Items {
+		return rules.SameSubject(oaSubj, observedSubject(mp.Spec.Subject, mp.Status.Subject)), nil
+	}
+	return false, nil
+}

@@ -1,0 +1,133 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+)
+
+// delete is the finalize step of a link, as its own list of phases: whether the platform association is
+// this object's to remove, whether another link still declares it, and the unlink. It lets the finalizer go
+// unless the unlink cannot be made yet.
+func (r *AssociationLinkReconciler) delete(ctx context.Context, link *wx.AssociationLink) (bool, ctrl.Result, error) {
+	s := &linkScope{link: link}
+	defer s.unlock()
+	res, err := runPhases(ctx, s, r.unlinkIsOurs, r.leaveToOtherDeclarer, r.resolveForUnlink, r.unlink)
+	if err != nil || s.holdFinalizer {
+		return false, res, err
+	}
+	r.Metrics.forgetLink(linkKey(link))
+	return true, res, nil
+}
+
+// unlinkIsOurs ends the deletion without touching the platform unless it is an Official Account -> Mini
+// Program link with deletionPolicy Delete, fully managed, that was ever resolved (never resolved: never
+// linked).
+func (r *AssociationLinkReconciler) unlinkIsOurs(_ context.Context, s *linkScope) (bool, error) {
+	l := s.link
+	ours := l.Spec.Type == wx.OfficialAccountToMiniProgram && l.Spec.DeletionPolicy == wx.DeletionPolicyDelete &&
+		l.Spec.ManagementPolicy == wx.ManagementPolicyFull && (l.Status.Platform != nil || l.Status.FromAppID != "")
+	return !ours, nil
+}
+
+// leaveToOtherDeclarer ends the deletion when another live link of the namespace declares the same
+// association (the same ends, or the same resolved AppIDs): its link must stay.
+func (r *AssociationLinkReconciler) leaveToOtherDeclarer(ctx context.Context, s *linkScope) (bool, error) {
+	list := &wx.AssociationLinkList{}
+	if err := r.List(ctx, list, client.InNamespace(s.link.Namespace)); err != nil {
+		return true, err
+	}
+	link := s.link
+	for _, l := range list.Items {
+		if l.UID == link.UID || !l.DeletionTimestamp.IsZero() || l.Spec.Type != wx.OfficialAccountToMiniProgram {
+			continue
+		}
+		sameEnds := l.Spec.From == link.Spec.From && l.Spec.To == link.Spec.To
+		sameApps := link.Status.FromAppID != "" && l.Status.FromAppID == link.Status.FromAppID && l.Status.ToAppID == link.Status.ToAppID
+		if sameEnds || sameApps {
+			r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventUnlinkSkipped, "Unlink",
+				"AssociationLink %s still declares this association: left in place", l.Name)
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// resolveForUnlink reads what the unlink needs: the Official Account and its credential, and the Mini
+// Program's AppID (from its object, or from status when the object is already gone). A missing dependency
+// holds the finalizer and says how to let the deletion proceed.
+func (r *AssociationLinkReconciler) resolveForUnlink(ctx context.Context, s *linkScope) (bool, error) {
+	ns := s.link.Namespace
+	s.oa, s.mp = &wx.OfficialAccount{}, &wx.MiniProgram{}
+	if err := getRef(ctx, r.Client, ns, s.link.Spec.From.Name, string(wx.KindOfficialAccount), s.oa); err != nil {
+		return r.cannotUnlinkYet(s, err)
+	}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: s.link.Spec.To.Name}, s.mp); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return true, err
+		}
+		// The Mini Program object is gone: the AppID recorded in status is enough to unlink.
+		s.mp = &wx.MiniProgram{}
+		s.mp.Spec.AppID = wx.AppID(s.link.Status.ToAppID)
+	}
+	if s.mp.Spec.AppID == "" {
+		return true, nil // never resolved, so never linked by this object
+	}
+	var err error
+	if s.p, s.oaAcct, err = accountFor(ctx, r.Client, r.Platforms, ns, s.oa.Spec.AppID, &s.oa.Spec.AccountSpec); err != nil {
+		return r.cannotUnlinkYet(s, err)
+	}
+	return false, nil
+}
+
+// cannotUnlinkYet holds the finalizer while a dependency of the unlink is missing, and says what to do; any
+// other error is returned for backoff.
+func (r *AssociationLinkReconciler) cannotUnlinkYet(s *linkScope, err error) (bool, error) {
+	d, ok := asDependency(err)
+	if !ok {
+		return true, err
+	}
+	msg := "cannot unlink on the platform while deleting: " + d.message +
+		"; restore it, or set deletionPolicy: Orphan to leave the platform link in place"
+	ready(s.link, metav1.ConditionFalse, wx.ReasonDeleting, msg)
+	s.holdFinalizer, s.result = true, ctrl.Result{RequeueAfter: r.pending()}
+	return true, nil
+}
+
+// unlink removes the association from the platform, reading the platform afresh first: a read that began
+// before this moment could miss a link made meanwhile (in the console), and leave it on the platform after
+// its object is gone.
+func (r *AssociationLinkReconciler) unlink(ctx context.Context, s *linkScope) (bool, error) {
+	s.release = append(s.release, r.owners.lock(officialAccountLock(string(s.oa.Spec.AppID))))
+	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)
+	if err != nil {
+		return true, err
+	}
+	mpAppID := string(s.mp.Spec.AppID)
+	entry, found := Find(links, mpAppID, s.mp.Status.Username)
+	if !found {
+		return true, nil
+	}
+	if entry.Status == platform.LinkRejected && s.link.Status.Platform != nil && s.link.Status.Platform.RequestedTime == nil {
+		return true, nil // a rejection left by someone else's request: not ours to clear
+	}
+	err = r.Observer.AfterWrite(s.p, string(s.oa.Spec.AppID), func() error {
+		return s.p.UnlinkMiniProgram(ctx, s.oaAcct, mpAppID)
+	})
+	if err != nil && !platform.IsClass(err, platform.ClassPending) {
+		return true, err
+	}
+	r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventUnlinked, "Unlink",
+		"unlinked Mini Program %s from Official Account %s (deletionPolicy Delete)", mpAppID, s.oa.Spec.AppID)
+	return true, nil
+}

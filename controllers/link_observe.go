@@ -1,0 +1,71 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+)
+
+// observe reads the Official Account's links from a read shared by all of its reconciles, up to half a poll
+// interval old. That is enough to queue a link or to report one, but not to act: before wxlink asks the
+// platform for an association (or reports one as removed), admit reads again (observeFresh) and decides
+// again, so that a link made by hand in the console meanwhile is adopted rather than requested twice.
+func (r *AssociationLinkReconciler) observe(ctx context.Context, s *linkScope) (bool, error) {
+	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, r.PollInterval/2)
+	if err != nil {
+		return true, err
+	}
+	return r.found(s, links, false), nil
+}
+
+// observeFresh reads the Official Account's links as the platform shows them now.
+func (r *AssociationLinkReconciler) observeFresh(ctx context.Context, s *linkScope) (bool, error) {
+	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)
+	if err != nil {
+		return true, err
+	}
+	return r.found(s, links, true), nil
+}
+
+// found records what the platform lists, finds this link among it, and ends the reconcile when the platform
+// rejected this object's own request. That rejection is terminal and holds no slot: it is decided before
+// admission, which would otherwise queue the link behind the slot its rejection freed.
+func (r *AssociationLinkReconciler) found(s *linkScope, links []platform.MiniProgramLink, fresh bool) bool {
+	s.platLinks, s.fresh = links, fresh
+	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), s.mp.Status.Username)
+	if !rejectedByPlatform(s.link, s.entry, s.found) {
+		return false
+	}
+	s.link.Status.Admission = nil
+	setCondition(s.link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonRejected,
+		"the platform rejected the association, so it holds no quota slot")
+	s.result = r.reportPlatformState(s)
+	return true
+}
+
+// rejectedByPlatform reports whether the platform's rejection (status 3) is terminal for this object: it
+// requested the association at its current generation, or it saw the association pending and then
+// rejected. A change of spec (a new generation) allows one new request; a brand-new object that finds an
+// old rejection asks again.
+func rejectedByPlatform(link *wx.AssociationLink, entry platform.MiniProgramLink, found bool) bool {
+	p := link.Status.Platform
+	if !found || entry.Status != platform.LinkRejected || p == nil {
+		return false
+	}
+	if c := meta.FindStatusCondition(link.Status.Conditions, wx.ConditionLinked); c != nil && c.Reason == wx.ReasonRejected &&
+		c.ObservedGeneration < link.Generation && p.RequestedGeneration < link.Generation {
+		return false
+	}
+	if p.RequestedGeneration != 0 {
+		return p.RequestedGeneration == link.Generation
+	}
+	return p.State == wx.LinkStateAwaitingOfficialAccountAdmin || p.State == wx.LinkStateAwaitingMiniProgramAdmin ||
+		p.State == wx.LinkStateRejected
+}

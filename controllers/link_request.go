@@ -1,0 +1,180 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+)
+
+// requestSettleTime is how long after a request the platform may take to list it: wxlink waits rather than
+// ask (and count) twice.
+const requestSettleTime = time.Minute
+
+// request asks the platform for an admitted link that it does not list, unless the link is only observed,
+// or was refused or requested moments ago. A link the platform lists goes on to report.
+func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (bool, error) {
+	if s.onPlatform() {
+		return false, nil
+	}
+	if s.wasLinked {
+		r.Recorder.Eventf(s.link, nil, corev1.EventTypeWarning, wx.EventDriftDetected, "Observe",
+			"the association was removed on the platform (for example by hand in the console)")
+	}
+	if s.observeOnly() {
+		r.observedAbsent(s)
+		return true, nil
+	}
+	if r.holdBack(s) {
+		return true, nil
+	}
+	if done, err := r.ask(ctx, s); done || err != nil {
+		return true, err
+	}
+	// Read the state the request produced (12, 2, or 1 at once for the instant same-subject path).
+	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)
+	if err != nil {
+		return true, err
+	}
+	s.platLinks, s.fresh = links, true
+	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), s.mp.Status.Username)
+	return false, nil
+}
+
+// observedAbsent reports an ObserveOnly link that the platform does not list: wxlink never creates it.
+func (r *AssociationLinkReconciler) observedAbsent(s *linkScope) {
+	link := s.link
+	everLinked := link.Status.Platform != nil && link.Status.Platform.LinkedTime != nil
+	ps := &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
+	msg := "the association does not exist on the platform, and managementPolicy ObserveOnly never creates it"
+	if everLinked {
+		ps.LinkedTime = link.Status.Platform.LinkedTime
+		msg = "the association was removed on the platform; managementPolicy ObserveOnly reports this and does not restore it"
+	}
+	link.Status.Platform = ps
+	setCondition(link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonObserveOnly, msg)
+	ready(link, metav1.ConditionFalse, wx.ReasonObserveOnly, msg)
+	s.result = ctrl.Result{RequeueAfter: r.poll()}
+}
+
+// holdBack reports whether wxlink must not ask now: the platform refused this generation less than a poll
+// interval ago (the conditions still say why; no retry storm), or it was asked moments ago and does not list
+// the association yet (wait for the platform rather than ask, and count, twice).
+func (r *AssociationLinkReconciler) holdBack(s *linkScope) bool {
+	p, now := s.link.Status.Platform, r.now()
+	if p == nil || p.RequestedTime == nil || p.RequestedGeneration != s.link.Generation {
+		return false
+	}
+	if retryAt := p.RequestedTime.Add(r.PollInterval); p.State == wx.LinkStateRefused && now.Before(retryAt) {
+		s.result = ctrl.Result{RequeueAfter: retryAt.Sub(now)}
+		return true
+	}
+	if p.State == wx.LinkStateNotLinked && now.Sub(p.RequestedTime.Time) < requestSettleTime {
+		r.notListedYet(s)
+		return true
+	}
+	return false
+}
+
+// notListedYet reports a request the platform accepted but does not list yet.
+func (r *AssociationLinkReconciler) notListedYet(s *linkScope) {
+	msg := "the platform accepted the request but does not list the association yet"
+	setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonProgressing, msg)
+	ready(s.link, metav1.ConditionFalse, wx.ReasonProgressing, msg)
+	s.result = ctrl.Result{RequeueAfter: r.pending()}
+}
+
+// ask makes the request. A refusal is terminal for this generation (asked again after a poll interval, since
+// a quota held outside the cluster can free); a daily quota waits for its reset; an accepted request counts
+// against both owners' monthly allowance.
+func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool, error) {
+	opts := platform.LinkOptions{}
+	if o := s.link.Spec.OfficialAccount; o != nil {
+		opts = platform.LinkOptions{NotifyFollowers: o.NotifyFollowers, ShowOnProfile: o.ShowOnProfile}
+	}
+	now := metav1.NewTime(r.now())
+	err := r.Observer.AfterWrite(s.p, string(s.oa.Spec.AppID), func() error {
+		return s.p.LinkMiniProgram(ctx, s.oaAcct, string(s.mp.Spec.AppID), opts)
+	})
+	if err != nil {
+		return r.requestFailed(s, now, err)
+	}
+	if err := r.recordNewLink(ctx, s); err != nil {
+		return true, err
+	}
+	logf.FromContext(ctx).Info("requested association", "officialAccount", s.oa.Spec.AppID, "miniProgram", s.mp.Spec.AppID)
+	r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
+		"asked the platform to associate Mini Program %s with Official Account %s", s.mp.Spec.AppID, s.oa.Spec.AppID)
+	s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
+		RequestedGeneration: s.link.Generation}
+	return false, nil
+}
+
+// requestFailed turns a failed request into status: a terminal refusal, a wait for a quota's reset, or an
+// error for backoff.
+func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time, err error) (bool, error) {
+	if reason, terminal := platformErrorReason(err); terminal {
+		msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
+			"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
+		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &now,
+			RequestedGeneration: s.link.Generation}
+		setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, reason, msg)
+		ready(s.link, metav1.ConditionFalse, reason, msg)
+		r.Recorder.Eventf(s.link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Link", "%s", msg)
+		s.result = ctrl.Result{RequeueAfter: r.PollInterval}
+		return true, nil
+	}
+	if pe, ok := platform.As(err); ok && pe.RetryAfter > 0 {
+		// 45009: the daily quota of the API is used up until the next day in Beijing time. Wait, do not loop.
+		syncFailed(s.link, err)
+		s.result = ctrl.Result{RequeueAfter: pe.RetryAfter}
+		return true, nil
+	}
+	return true, err
+}
+
+// recordNewLink counts an association the platform accepted against both owners' monthly allowance. The
+// counters live in the owners' status and survive restarts and deleted links; each increment retries on
+// conflict against fresh reads, so that one request is counted once. Failed requests are never counted. A
+// crash between the request and the count under-counts by one, and the platform's own 89030 then says so.
+func (r *AssociationLinkReconciler) recordNewLink(ctx context.Context, s *linkScope) error {
+	now := r.now()
+	if err := incrementMonthly(ctx, r.Client, r.APIReader, s.oa, now, func(o client.Object) **wx.MonthlyCount {
+		return &o.(*wx.OfficialAccount).Status.MonthlyLinks
+	}); err != nil {
+		return err
+	}
+	return incrementMonthly(ctx, r.Client, r.APIReader, s.mp, now, func(o client.Object) **wx.MonthlyCount {
+		return &o.(*wx.MiniProgram).Status.MonthlyLinks
+	})
+}
+
+// incrementMonthly adds one to an owner's monthly counter with an optimistic lock, re-reading on conflict.
+func incrementMonthly(ctx context.Context, c client.Client, reader client.Reader, obj client.Object, now time.Time,
+	counter func(client.Object) **wx.MonthlyCount) error {
+	first := true
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			if err := reader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+				return err
+			}
+		}
+		first = false
+		orig := obj.DeepCopyObject().(client.Object)
+		next := monthlyUsage(*counter(obj)).Record(now, 1)
+		*counter(obj) = &wx.MonthlyCount{Month: next.Month, Count: int32(next.Count)} //nolint:gosec // at most 500
+		return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
+	})
+}

@@ -1,0 +1,51 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// Options are the settings every reconciler shares.
+type Options struct {
+	// PollInterval is the drift-detection resync of Ready objects (jittered by 10%).
+	PollInterval time.Duration
+	// PendingPollInterval is how often an object that waits for a person (or for a dependency) is checked.
+	PendingPollInterval time.Duration
+	// MaxConcurrentReconciles per controller.
+	MaxConcurrentReconciles int
+	// Now is the clock; tests move it (for example across a WeChat month).
+	Now func() time.Time
+}
+
+func (o Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+// poll is the jittered resync interval.
+func (o Options) poll() time.Duration { return wait.Jitter(o.PollInterval, 0.1) }
+
+// pending is the jittered interval for objects waiting on a person or a dependency.
+func (o Options) pending() time.Duration { return wait.Jitter(o.PendingPollInterval, 0.1) }
+
+// describeMaxAge is how old a shared description of an account (Observer.Describe) may be for obj's
+// reconcile: half a poll interval while obj is Ready and its status is current, so that the resyncs which its
+// links' changes trigger cost no API call; none for an object that is new, changed, or waiting for something
+// on the platform (a verification, a fix in the console).
+func (o Options) describeMaxAge(obj conditioned) time.Duration {
+	c := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != obj.GetGeneration() {
+		return 0
+	}
+	return o.PollInterval / 2
+}

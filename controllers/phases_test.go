@@ -1,0 +1,290 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/platform/fake"
+)
+
+const (
+	oaApp  = "wx00000000000000a1"
+	mpApp1 = "wx00000000000000b1"
+	mpApp2 = "wx00000000000000b2"
+)
+
+// world has one Official Account and two Mini Programs: mp1 of the same subject, mp2 of another.
+func world(t *testing.T) *phaseWorld {
+	w := newPhaseWorld(t)
+	w.officialAccount("oa", oaApp)
+	w.miniProgram("mp1", mpApp1, subjectA)
+	w.miniProgram("mp2", mpApp2, subjectB)
+	return w
+}
+
+func (w *phaseWorld) linkPhases() []linkPhase {
+	r := w.r
+	return []linkPhase{r.resolve, r.refuseSelfLink, r.lockOwners, r.refuseDuplicate, r.observe, r.admit, r.request, r.report}
+}
+
+func TestAdmitQueuesBehindConsoleLinksWithoutAskingThePlatform(t *testing.T) {
+	w := world(t)
+	// Three other-subject links made in the console fill the Official Account's other-subject pool.
+	for _, app := range []string{"wx00000000000000c1", "wx00000000000000c2", "wx00000000000000c3"} {
+		w.onPlatform(app, platform.LinkLinked)
+	}
+	w.link("l2", "mp2")
+	s, done, err := w.scope("l2", w.linkPhases()...)
+	if err != nil || !done {
+		t.Fatalf("phases = done %v, %v; want the admit phase to end the reconcile", done, err)
+	}
+	a := s.link.Status.Admission
+	if a == nil || a.State != wx.AdmissionQueued || a.QueuedBy != wx.KindOfficialAccount || a.QueuePosition != 1 {
+		t.Fatalf("admission = %+v, want queued at 1 by the OfficialAccount", a)
+	}
+	if got := readyReason(s.link); got != wx.ReasonQuotaExceeded {
+		t.Errorf("Ready reason = %q, want %q", got, wx.ReasonQuotaExceeded)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 0 {
+		t.Errorf("a queued link asked the platform %d times", n)
+	}
+	if got := w.drainEvents(); !slices.Equal(got, []string{wx.EventQueued}) {
+		t.Errorf("events = %v, want [Queued]", got)
+	}
+}
+
+func TestRequestAsksOnceCountsTheMonthAndReports(t *testing.T) {
+	w := world(t)
+	w.link("l1", "mp1")
+	s, done, err := w.scope("l1", w.linkPhases()...)
+	if err != nil || !done {
+		t.Fatalf("phases = done %v, %v", done, err)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 1 {
+		t.Fatalf("LinkMiniProgram called %d times, want 1", n)
+	}
+	if got := readyReason(s.link); got != wx.ReasonAvailable || s.link.Status.Platform.State != wx.LinkStateLinked {
+		t.Errorf("Ready reason %q, state %q; want Available, Linked", got, s.link.Status.Platform.State)
+	}
+	oa, mp := &wx.OfficialAccount{}, &wx.MiniProgram{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp)
+	if oa.Status.MonthlyLinks == nil || oa.Status.MonthlyLinks.Count != 1 || mp.Status.MonthlyLinks == nil || mp.Status.MonthlyLinks.Count != 1 {
+		t.Errorf("monthly counts: OfficialAccount %+v, MiniProgram %+v; want 1 each", oa.Status.MonthlyLinks, mp.Status.MonthlyLinks)
+	}
+	if got := w.drainEvents(); !slices.Equal(got, []string{wx.EventLinkRequested, wx.EventLinked}) {
+		t.Errorf("events = %v, want [LinkRequested Linked]", got)
+	}
+}
+
+func TestRequestRefusedIsTerminalUncountedAndNotAskedAgainSoon(t *testing.T) {
+	w := world(t)
+	w.plat.FailAlways(fake.MethodLinkMiniProgram, fake.ErrcodeFor(fake.MethodLinkMiniProgram, 89009))
+	w.link("l1", "mp1")
+	s, _, err := w.scope("l1", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.link.Status.Platform == nil || s.link.Status.Platform.State != wx.LinkStateRefused {
+		t.Fatalf("platform status = %+v, want Refused", s.link.Status.Platform)
+	}
+	if s.result.RequeueAfter != w.r.PollInterval {
+		t.Errorf("requeue after %v, want the poll interval", s.result.RequeueAfter)
+	}
+	oa := &wx.OfficialAccount{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	if oa.Status.MonthlyLinks != nil {
+		t.Errorf("a refused request was counted: %+v", oa.Status.MonthlyLinks)
+	}
+	w.save(s.link)
+	if _, _, err := w.scope("l1", w.linkPhases()...); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 1 {
+		t.Errorf("asked %d times within a poll interval of a refusal, want 1", n)
+	}
+}
+
+func TestRequestWaitsOutTheDailyQuota(t *testing.T) {
+	w := world(t)
+	w.plat.Fail(fake.MethodLinkMiniProgram, platform.Classify(fake.API(fake.MethodLinkMiniProgram), 45009, "quota", phaseNow))
+	w.link("l1", "mp1")
+	s, done, err := w.scope("l1", w.linkPhases()...)
+	if err != nil || !done {
+		t.Fatalf("phases = done %v, %v; want a wait, not an error", done, err)
+	}
+	// 2026-11-18 04:00 UTC is 12:00 in Beijing: the quota resets at midnight there, 12 hours later.
+	if s.result.RequeueAfter != 12*time.Hour {
+		t.Errorf("requeue after %v, want 12h (the next day in Beijing)", s.result.RequeueAfter)
+	}
+	if c := synced(s.link); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("Synced = %+v, want False", c)
+	}
+}
+
+func TestAStaleReadIsRefreshedBeforeAsking(t *testing.T) {
+	w := world(t)
+	w.link("l1", "mp1")
+	// The shared read is taken while the platform lists nothing; then the link is made in the console.
+	if _, _, err := w.r.Observer.List(context.Background(), w.plat, platform.Account{AppID: oaApp, Credential: "s-" + oaApp}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	w.onPlatform(mpApp1, platform.LinkLinked)
+	s, _, err := w.scope("l1", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 0 {
+		t.Errorf("asked for a link the platform already lists (%d calls)", n)
+	}
+	if n := w.plat.Count(fake.MethodListMiniProgramLinks); n != 2 {
+		t.Errorf("listed %d times, want 2 (the shared read, then a fresh one before acting)", n)
+	}
+	if got := w.drainEvents(); !slices.Contains(got, wx.EventAdopted) || readyReason(s.link) != wx.ReasonAvailable {
+		t.Errorf("events %v, Ready %q: want the link adopted and Available", got, readyReason(s.link))
+	}
+}
+
+func TestObserveEndsOnARejectionOfThisRequest(t *testing.T) {
+	w := world(t)
+	l := w.link("l2", "mp2")
+	requested := metav1.NewTime(phaseNow.Add(-time.Hour))
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateAwaitingMiniProgramAdmin, RequestedTime: &requested, RequestedGeneration: 1}
+	l.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionAdmitted}
+	w.save(l)
+	w.onPlatform(mpApp2, platform.LinkRejected)
+	s, done, err := w.scope("l2", w.r.resolve, w.r.lockOwners, w.r.refuseDuplicate, w.r.observe)
+	if err != nil || !done {
+		t.Fatalf("observe = done %v, %v; want it to end the reconcile", done, err)
+	}
+	if s.link.Status.Admission != nil || readyReason(s.link) != wx.ReasonRejected {
+		t.Errorf("admission %+v, Ready %q: want no slot and Rejected", s.link.Status.Admission, readyReason(s.link))
+	}
+}
+
+func TestAdmitSkipsALinkQueuedByItsMiniProgram(t *testing.T) {
+	w := world(t)
+	w.miniProgram("mp3", "wx00000000000000b3", subjectB)
+	w.miniProgram("mp4", "wx00000000000000b4", subjectB)
+	w.onPlatform("wx00000000000000c1", platform.LinkLinked)
+	w.onPlatform("wx00000000000000c2", platform.LinkLinked)
+	// An older other-subject link waits for its Mini Program's quota: it must not hold the last slot of the
+	// Official Account's other-subject pool.
+	held := w.link("held", "mp3")
+	held.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionQueued, QueuedBy: wx.KindMiniProgram}
+	w.save(held)
+	w.link("next", "mp4")
+	s, _, err := w.scope("next", w.r.resolve, w.r.lockOwners, w.r.refuseDuplicate, w.r.observe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.r.decide(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if !s.decision.Admitted {
+		t.Errorf("decision = %+v; want the younger link admitted to the free slot", s.decision)
+	}
+}
+
+func TestEveryPhasePathReleasesTheOwnersLocks(t *testing.T) {
+	w := world(t)
+	w.link("ok", "mp1")
+	w.link("dup", "mp1")
+	w.link("missing", "nope")
+	w.plat.Fail(fake.MethodListMiniProgramLinks, fake.NetworkError(fake.MethodListMiniProgramLinks))
+	for _, name := range []string{"ok", "dup", "missing", "ok"} {
+		if _, err := w.r.reconcileOfficialAccountLink(context.Background(), w.get(name)); err != nil {
+			t.Logf("%s: %v", name, err)
+		}
+		if n := w.r.owners.size(); n != 0 {
+			t.Fatalf("after reconciling %s, %d owner locks are still held", name, n)
+		}
+	}
+}
+
+func TestDeleteReadsFreshAndUnlinks(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	l.Status.FromAppID, l.Status.ToAppID = oaApp, mpApp1
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateLinked}
+	w.save(l)
+	// A shared read from before the link existed must not hide it from the unlink.
+	acct := platform.Account{AppID: oaApp, Credential: "s-" + oaApp}
+	if _, _, err := w.r.Observer.List(context.Background(), w.plat, acct, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	w.onPlatform(mpApp1, platform.LinkLinked)
+	done, _, err := w.r.delete(context.Background(), w.get("l1"))
+	if err != nil || !done {
+		t.Fatalf("delete = %v, %v; want done", done, err)
+	}
+	if calls := w.plat.CallsTo(fake.MethodUnlinkMiniProgram); len(calls) != 1 || calls[0].Target != mpApp1 {
+		t.Errorf("unlink calls = %+v, want one for %s", calls, mpApp1)
+	}
+	// The write forgot the shared read: the next read asks the platform.
+	before := w.plat.Count(fake.MethodListMiniProgramLinks)
+	if _, _, err := w.r.Observer.List(context.Background(), w.plat, acct, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if w.plat.Count(fake.MethodListMiniProgramLinks) != before+1 {
+		t.Error("a read from before the unlink was served after it")
+	}
+}
+
+func TestDeleteLeavesALinkAnotherObjectDeclares(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	l.Status.FromAppID, l.Status.ToAppID = oaApp, mpApp1
+	w.save(l)
+	w.link("l1-again", "mp1")
+	w.onPlatform(mpApp1, platform.LinkLinked)
+	done, _, err := w.r.delete(context.Background(), w.get("l1"))
+	if err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 0 {
+		t.Errorf("unlinked an association another link declares (%d calls)", n)
+	}
+}
+
+func TestDeleteHoldsTheFinalizerWhileCredentialsAreMissing(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	l.Status.FromAppID, l.Status.ToAppID = oaApp, mpApp1
+	w.save(l)
+	if err := w.c.Delete(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: phaseNS, Name: "oa-credentials"}}); err != nil {
+		t.Fatal(err)
+	}
+	l = w.get("l1")
+	done, res, err := w.r.delete(context.Background(), l)
+	if err != nil || done {
+		t.Fatalf("delete = done %v, %v; want the finalizer held", done, err)
+	}
+	if res.RequeueAfter == 0 || readyReason(l) != wx.ReasonDeleting {
+		t.Errorf("requeue after %v, Ready %q; want a requeue and Deleting", res.RequeueAfter, readyReason(l))
+	}
+	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 0 {
+		t.Errorf("unlinked without credentials (%d calls)", n)
+	}
+}
+
+// synced returns the Synced condition.
+func synced(l *wx.AssociationLink) *metav1.Condition {
+	for i := range l.Status.Conditions {
+		if l.Status.Conditions[i].Type == wx.ConditionSynced {
+			return &l.Status.Conditions[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// Watch predicates: which events of one kind are worth a reconcile of another. Each one filters out the
+// status writes that would otherwise fan out (a link's counters, an account's observation time).
+
+// slotFreed passes the link events that can free a quota slot: a deletion (started or finished), and a
+// change of platform state (for example to Rejected).
+func slotFreed() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(*wx.AssociationLink), e.ObjectNew.(*wx.AssociationLink)
+			if o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero() {
+				return true
+			}
+			return platformState(o) != platformState(n)
+		},
+	}
+}
+
+// holdsSlot reports whether a link in this platform state holds a quota slot: linked, or waiting for an admin.
+func holdsSlot(s wx.LinkState) bool {
+	return s == wx.LinkStateLinked || s == wx.LinkStateAwaitingMiniProgramAdmin || s == wx.LinkStateAwaitingOfficialAccountAdmin
+}
+
+func platformState(l *wx.AssociationLink) wx.LinkState {
+	if l.Status.Platform == nil {
+		return ""
+	}
+	return l.Status.Platform.State
+}
+
+// readinessChanged passes account events that can change what its links may do: creation, deletion, a new
+// generation, or a change of its Ready condition or observed subject. It filters out the status writes that
+// only move counters, which would otherwise fan out to every link of the account.
+func readinessChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(conditioned), e.ObjectNew.(conditioned)
+			if o.GetGeneration() != n.GetGeneration() || o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() {
+				return true
+			}
+			oc := meta.FindStatusCondition(o.GetStatusBase().Conditions, wx.ConditionReady)
+			nc := meta.FindStatusCondition(n.GetStatusBase().Conditions, wx.ConditionReady)
+			if (oc == nil) != (nc == nil) || (oc != nil && (oc.Status != nc.Status || oc.Reason != nc.Reason)) {
+				return true
+			}
+			return subjectOf(o) != subjectOf(n)
+		},
+	}
+}
+
+func subjectOf(o client.Object) wx.Subject {
+	var s *wx.Subject
+	switch a := o.(type) {
+	case *wx.OfficialAccount:
+		s = a.Status.Subject
+	case *wx.MiniProgram:
+		s = a.Status.Subject
+	}
+	if s == nil {
+		return wx.Subject{}
+	}
+	return *s
+}
+
+// linkStateChanged passes link events that change an account's counts: creation, deletion, and a change of
+// admission or platform state.
+func linkStateChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(*wx.AssociationLink), e.ObjectNew.(*wx.AssociationLink)
+			return platformState(o) != platformState(n) || admissionState(o) != admissionState(n) ||
+				o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
+		},
+	}
+}
+
+func admissionState(l *wx.AssociationLink) wx.AdmissionState {
+	if l.Status.Admission == nil {
+		return ""
+	}
+	return l.Status.Admission.State
+}

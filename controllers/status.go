@@ -1,0 +1,101 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// conflictRetry is how soon a reconcile that lost a write race (409 Conflict) runs again, with fresh data.
+const conflictRetry = 250 * time.Millisecond
+
+// conditioned is a wxlink object: every kind embeds StatusBase.
+type conditioned interface {
+	client.Object
+	GetStatusBase() *wx.StatusBase
+}
+
+// setCondition sets one condition at the object's current generation.
+func setCondition(obj conditioned, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&obj.GetStatusBase().Conditions, metav1.Condition{
+		Type: condType, Status: status, Reason: reason, Message: truncate(message, 32768),
+		ObservedGeneration: obj.GetGeneration(),
+	})
+}
+
+// ready sets Ready and, since Ready is decided, marks the reconcile Synced.
+func ready(obj conditioned, status metav1.ConditionStatus, reason, message string) {
+	setCondition(obj, wx.ConditionReady, status, reason, message)
+	setCondition(obj, wx.ConditionSynced, metav1.ConditionTrue, wx.ReasonReconcileSuccess, "the last reconcile succeeded")
+}
+
+// syncFailed records a failed reconcile: Synced=False, and Ready=False unless Ready already says more.
+func syncFailed(obj conditioned, err error) {
+	msg := err.Error()
+	setCondition(obj, wx.ConditionSynced, metav1.ConditionFalse, wx.ReasonReconcileError, msg)
+	if c := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
+		setCondition(obj, wx.ConditionReady, metav1.ConditionFalse, wx.ReasonReconcileError, msg)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// patchStatus writes the object's status once, as a merge patch of what changed since orig. It takes no
+// optimistic lock: one worker owns an object's status, and a lock would turn a stale cache read into a lost
+// record of a platform call that already happened (for example the request of a link). Writes that do need a
+// lock (the owners' monthly counters) take one, and their conflicts are requeued, not reported as failures.
+func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned) error {
+	obj.GetStatusBase().ObservedGeneration = obj.GetGeneration()
+	return c.Status().Patch(ctx, obj, client.MergeFrom(orig))
+}
+
+// finishReconcile turns a reconcile's outcome into conditions and makes its one status patch: a missing or
+// unready dependency is Ready=False with its reason and a requeue at the pending interval; a conflict is
+// requeued soon (not a failure); any other error marks Synced=False and is returned for backoff.
+func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned, res ctrl.Result, err error,
+	pending time.Duration) (ctrl.Result, error) {
+	switch d, isDep := asDependency(err); {
+	case isDep:
+		ready(obj, metav1.ConditionFalse, d.reason, d.message)
+		res, err = ctrl.Result{RequeueAfter: pending}, nil
+	case apierrors.IsConflict(err):
+		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	case err != nil:
+		syncFailed(obj, err)
+	}
+	if perr := patchStatus(ctx, c, obj, orig); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		if err == nil && !apierrors.IsNotFound(perr) {
+			err = perr
+		}
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return res, nil
+}
+
+// requeueOnConflict turns a lost write race into a quick requeue, not a failure.
+func requeueOnConflict(err error) (ctrl.Result, error) {
+	if apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
+	return ctrl.Result{}, err
+}

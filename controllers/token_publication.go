@@ -1,0 +1,67 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// Token publication keys.
+const (
+	PublishedTokenKey     = "accessToken"
+	PublishedExpiresAtKey = "expiresAt"
+	// PublishedRefreshAtKey holds when wxlink replaces the token, before expiresAt: the OfficialAccount
+	// reconciler asks the token broker then, and publishes what it gets. Readers re-read the Secret after it.
+	PublishedRefreshAtKey = "refreshAt"
+)
+
+// publishToken keeps the Secret named by spec.tokenPublication holding the account's current access token,
+// and brings the next reconcile forward to the token's refresh instant, so that the user's workloads never
+// read an expired token, whatever the poll interval. A token renewed outside this reconcile (by another
+// reconciler's call, or after the platform rejected it) reaches it through the provider's Renewals. A
+// failed write is returned (Synced=False, retried with backoff), never only logged.
+func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.OfficialAccount, res ctrl.Result) (ctrl.Result, error) {
+	tp := oa.Spec.TokenPublication
+	if tp == nil {
+		return res, nil
+	}
+	p, acct, err := accountFor(ctx, r.Client, r.Platforms, oa.Namespace, oa.Spec.AppID, &oa.Spec.AccountSpec)
+	if err != nil {
+		return res, err
+	}
+	tok, err := p.AccessToken(ctx, acct)
+	if err != nil {
+		if reason, terminal := platformErrorReason(err); terminal {
+			ready(oa, metav1.ConditionFalse, reason, fmt.Sprintf("the platform refused an access token to publish: %v", err))
+			return ctrl.Result{RequeueAfter: r.poll()}, nil
+		}
+		return res, err
+	}
+	err = writeManagedSecret(ctx, r.Client, oa, tp.SecretName, map[string][]byte{
+		PublishedTokenKey:     []byte(tok.Value.Reveal()),
+		PublishedExpiresAtKey: []byte(tok.ExpiresAt.UTC().Format(time.RFC3339)),
+		// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
+		PublishedRefreshAtKey: []byte(ceilSecond(tok.RefreshAt).UTC().Format(time.RFC3339)),
+	})
+	if errors.Is(err, errForeignSecret) || errors.Is(err, errSecretTaken) {
+		ready(oa, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, err.Error())
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("publishing the access token into Secret %s/%s: %w", oa.Namespace, tp.SecretName, err)
+	}
+	until := max(ceilSecond(tok.RefreshAt).Sub(r.now()), time.Second)
+	if res.RequeueAfter == 0 || until < res.RequeueAfter {
+		res.RequeueAfter = until
+	}
+	return res, nil
+}
