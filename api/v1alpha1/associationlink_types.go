@@ -10,6 +10,7 @@ import (
 // AssociationType is the kind of association between two accounts. It must agree with the kinds of the
 // link's two ends. A third-party store (微店/有赞/微盟) binding is planned as its own kind, not a type here.
 // +kubebuilder:validation:Enum=OfficialAccountToMiniProgram;WeComToMiniProgram;ChannelsToMiniProgram;StoreToChannels;StoreToOfficialAccount;StoreToWeCom;StoreToMiniProgram
+// +kubebuilder:validation:MaxLength=32
 type AssociationType string
 
 // Association types and the ends they join (from -> to).
@@ -34,6 +35,7 @@ const (
 
 // AccountKind names a wxlink account kind at one end of an association.
 // +kubebuilder:validation:Enum=OfficialAccount;MiniProgram;WeComCorp;ChannelsAccount;WeChatStore
+// +kubebuilder:validation:MaxLength=32
 type AccountKind string
 
 // Account kinds.
@@ -46,6 +48,7 @@ const (
 )
 
 // AccountReference names an account object of a given kind in the same namespace.
+// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references are namespace-local: remove namespace, and declare the account in this object's own namespace"
 type AccountReference struct {
 	// kind of the referenced account.
 	// +required
@@ -55,7 +58,14 @@ type AccountReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an object in the same namespace (lower-case letters, digits, '-' and '.'): references are namespace-local, so write the name alone, without a namespace/ prefix"
 	Name string `json:"name"`
+
+	// namespace is not supported: references are namespace-local. The field exists only so that a reference
+	// that sets it is refused with a message that says so, instead of being dropped.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // OfficialAccountLinkOptions are the options of an OfficialAccountToMiniProgram association.
@@ -101,7 +111,7 @@ type WeComLinkOptions struct {
 
 // AssociationLinkSpec declares one association between two accounts.
 //
-// +kubebuilder:validation:XValidation:rule="{'OfficialAccountToMiniProgram': ['OfficialAccount', 'MiniProgram'], 'WeComToMiniProgram': ['WeComCorp', 'MiniProgram'], 'ChannelsToMiniProgram': ['ChannelsAccount', 'MiniProgram'], 'StoreToChannels': ['WeChatStore', 'ChannelsAccount'], 'StoreToOfficialAccount': ['WeChatStore', 'OfficialAccount'], 'StoreToWeCom': ['WeChatStore', 'WeComCorp'], 'StoreToMiniProgram': ['WeChatStore', 'MiniProgram']}[self.type] == [self.from.kind, self.to.kind]",messageExpression="'type ' + self.type + ' does not join a ' + self.from.kind + ' to a ' + self.to.kind + ': set from.kind and to.kind to the ends the type names (for example OfficialAccountToMiniProgram joins from.kind OfficialAccount to to.kind MiniProgram)'",reason=FieldValueInvalid,fieldPath=.type
+// +kubebuilder:validation:XValidation:rule="{'OfficialAccountToMiniProgram': ['OfficialAccount', 'MiniProgram'], 'WeComToMiniProgram': ['WeComCorp', 'MiniProgram'], 'ChannelsToMiniProgram': ['ChannelsAccount', 'MiniProgram'], 'StoreToChannels': ['WeChatStore', 'ChannelsAccount'], 'StoreToOfficialAccount': ['WeChatStore', 'OfficialAccount'], 'StoreToWeCom': ['WeChatStore', 'WeComCorp'], 'StoreToMiniProgram': ['WeChatStore', 'MiniProgram']}[self.type] == [self.from.kind, self.to.kind]",messageExpression="'type ' + self.type + ' joins from.kind ' + {'OfficialAccountToMiniProgram': 'OfficialAccount to to.kind MiniProgram', 'WeComToMiniProgram': 'WeComCorp to to.kind MiniProgram', 'ChannelsToMiniProgram': 'ChannelsAccount to to.kind MiniProgram', 'StoreToChannels': 'WeChatStore to to.kind ChannelsAccount', 'StoreToOfficialAccount': 'WeChatStore to to.kind OfficialAccount', 'StoreToWeCom': 'WeChatStore to to.kind WeComCorp', 'StoreToMiniProgram': 'WeChatStore to to.kind MiniProgram'}[self.type] + ', not ' + self.from.kind + ' to ' + self.to.kind + ': set from.kind and to.kind to those ends, or choose the type that joins ' + self.from.kind + ' to ' + self.to.kind",reason=FieldValueInvalid,fieldPath=.type
 // +kubebuilder:validation:XValidation:rule="!has(self.officialAccount) || self.type == 'OfficialAccountToMiniProgram'",message="options.officialAccount applies only to type OfficialAccountToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="!has(self.weCom) || self.type == 'WeComToMiniProgram'",message="options.weCom applies only to type WeComToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="self.type != 'WeComToMiniProgram' || has(self.weCom)",message="type WeComToMiniProgram needs weCom.visibility: say which departments, users or tags see the Mini Program"

@@ -97,6 +97,7 @@ type LocalObjectReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an object in the same namespace (lower-case letters, digits, '-' and '.'): references are namespace-local, so write the name alone, without a namespace/ prefix"
 	Name string `json:"name"`
 }
 
@@ -106,6 +107,7 @@ type SecretKeySelector struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an object in the same namespace (lower-case letters, digits, '-' and '.'): references are namespace-local, so write the name alone, without a namespace/ prefix"
 	Name string `json:"name"`
 
 	// key within the Secret's data.
@@ -124,6 +126,7 @@ type AccountCredentials struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an object in the same namespace (lower-case letters, digits, '-' and '.'): references are namespace-local, so write the name alone, without a namespace/ prefix"
 	SecretName string `json:"secretName"`
 
 	// appSecretKey is the key holding the AppSecret (OwnSecret route).
@@ -149,6 +152,7 @@ type TokenPublication struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an object in the same namespace (lower-case letters, digits, '-' and '.'): references are namespace-local, so write the name alone, without a namespace/ prefix"
 	SecretName string `json:"secretName"`
 }
 

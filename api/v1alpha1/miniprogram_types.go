@@ -33,6 +33,15 @@ type MiniProgramSpec struct {
 
 	AccountSpec `json:",inline"`
 
+	// originalID is the Mini Program's original ID (原始ID): "gh_" followed by 12 hexadecimal characters, shown
+	// in the Mini Program's console at mp.weixin.qq.com → 设置 → 基本设置 → 原始ID. Older wxamplinkget responses
+	// name linked Mini Programs only by it; on the OwnSecret route nothing else tells wxlink which one is
+	// this Mini Program, so set it when a link reports OriginalIDRequired. wxlink also learns it wherever the
+	// platform shows it (status.username).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^gh_[0-9a-f]{12}$`
+	OriginalID string `json:"originalID,omitempty"`
+
 	// members to reconcile on the platform. When unset, wxlink leaves the members alone.
 	// +optional
 	Members *MiniProgramMembers `json:"members,omitempty"`

@@ -92,9 +92,11 @@ type PlatformConfigSpec struct {
 	// +optional
 	Budget *APIBudget `json:"budget,omitempty"`
 
-	// requestTimeout bounds each call to the platform.
+	// requestTimeout bounds each call to the platform: at most 30s, so that one slow endpoint cannot hold a
+	// reconcile (and the accounts it locks) for long.
 	// +optional
 	// +kubebuilder:default="10s"
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('30s')",message="requestTimeout must be more than 0s and at most 30s: a slower platform call is treated as failed and retried"
 	RequestTimeout *metav1.Duration `json:"requestTimeout,omitempty"`
 }
 

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -183,13 +184,44 @@ func TestCreateRejectsBadObjects(t *testing.T) {
 		}, []string{`spec.subject.type`, `Unsupported value: "Company"`}},
 		{"link type that does not match its ends", func() client.Object {
 			return link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindWeComCorp, wx.KindMiniProgram)
-		}, []string{`spec.type`, `does not join a WeComCorp to a MiniProgram`, `set from.kind and to.kind`}},
+		}, []string{`spec.type`, `type OfficialAccountToMiniProgram joins from.kind OfficialAccount to to.kind MiniProgram, not WeComCorp to MiniProgram`,
+			`or choose the type that joins WeComCorp to MiniProgram`}},
 		{"link type with ends reversed", func() client.Object {
 			return link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindMiniProgram, wx.KindOfficialAccount)
-		}, []string{`does not join a MiniProgram to a OfficialAccount`}},
+		}, []string{`joins from.kind OfficialAccount to to.kind MiniProgram, not MiniProgram to OfficialAccount`}},
 		{"store link to the wrong kind", func() client.Object {
 			return link(ns, "l", wx.StoreToChannels, wx.KindWeChatStore, wx.KindMiniProgram)
-		}, []string{`type StoreToChannels does not join`}},
+		}, []string{`type StoreToChannels joins from.kind WeChatStore to to.kind ChannelsAccount, not WeChatStore to MiniProgram`}},
+		{"reference to another namespace", func() client.Object {
+			l := link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindOfficialAccount, wx.KindMiniProgram)
+			l.Spec.From.Namespace = "other-ns"
+			return l
+		}, []string{`spec.from`, `references are namespace-local: remove namespace`}},
+		{"reference name with a namespace prefix", func() client.Object {
+			l := link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindOfficialAccount, wx.KindMiniProgram)
+			l.Spec.To.Name = "other-ns/mall"
+			return l
+		}, []string{`spec.to.name`, `without a namespace/ prefix`}},
+		{"credentials Secret name with a namespace prefix", func() client.Object {
+			oa := officialAccount(ns, "a", appA)
+			oa.Spec.Credentials = &wx.AccountCredentials{SecretName: "kube-system/creds"}
+			return oa
+		}, []string{`spec.credentials.secretName`, `references are namespace-local`}},
+		{"PlatformConfig reference in upper case", func() client.Object {
+			oa := officialAccount(ns, "a", appA)
+			oa.Spec.PlatformConfigRef.Name = "WeChat"
+			return oa
+		}, []string{`spec.platformConfigRef.name`, `lower-case letters, digits`}},
+		{"original ID of the wrong shape", func() client.Object {
+			mp := miniProgram(ns, "m", 0)
+			mp.Spec.OriginalID = "gh_XYZ"
+			return mp
+		}, []string{`spec.originalID`}},
+		{"request timeout above 30s", func() client.Object {
+			p := platformConfig(ns, "p", "")
+			p.Spec.RequestTimeout = &metav1.Duration{Duration: 31 * time.Second}
+			return p
+		}, []string{`spec.requestTimeout`, `at most 30s`}},
 		{"WeCom options on an Official Account link", func() client.Object {
 			l := link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindOfficialAccount, wx.KindMiniProgram)
 			l.Spec.WeCom = &wx.WeComLinkOptions{Visibility: wx.WeComVisibility{Departments: []int64{1}}}

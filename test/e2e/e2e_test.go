@@ -146,7 +146,7 @@ spec:
   type: OfficialAccountToMiniProgram
   from: {kind: ChannelsAccount, name: c}
   to: {kind: MiniProgram, name: m}
-`, "type OfficialAccountToMiniProgram does not join a ChannelsAccount to a MiniProgram"},
+`, "type OfficialAccountToMiniProgram joins from.kind OfficialAccount to to.kind MiniProgram, not ChannelsAccount to MiniProgram"},
 		{"bad AppID", `
 apiVersion: wechat.wxlink.dev/v1alpha1
 kind: MiniProgram
