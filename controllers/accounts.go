@@ -40,16 +40,14 @@ func accountFor(ctx context.Context, c client.Client, platforms PlatformProvider
 	if pc.Spec.CredentialsRoute == wx.CredentialsRouteThirdPartyPlatform {
 		key = spec.Credentials.AuthorizerRefreshTokenKey
 	}
-	secret := &corev1.Secret{}
-	if err := getRef(ctx, c, ns, spec.Credentials.SecretName, "Secret", secret); err != nil {
+	value, err := platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: spec.Credentials.SecretName, Key: key})
+	if d, ok := asDependency(err); ok && d.reason == wx.ReasonDependencyNotFound {
+		return nil, acct, &dependencyError{d.reason, fmt.Sprintf("%s (the %s route reads key %q)", d.message, pc.Spec.CredentialsRoute, key)}
+	}
+	if err != nil {
 		return nil, acct, err
 	}
-	value, ok := secret.Data[key]
-	if !ok || len(value) == 0 {
-		return nil, acct, &dependencyError{wx.ReasonDependencyNotFound,
-			fmt.Sprintf("Secret %s/%s has no key %q (the %s route reads it)", ns, secret.Name, key, pc.Spec.CredentialsRoute)}
-	}
-	acct.Credential = platform.Secret(value)
+	acct.Credential = value
 	return p, acct, nil
 }
 

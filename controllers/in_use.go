@@ -25,12 +25,15 @@ import (
 func inUse(oa *wx.OfficialAccount) []client.Object {
 	objs := []client.Object{&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.PlatformConfigRef.Name}}}
 	if oa.Spec.Credentials != nil {
-		objs = append(objs, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: oa.Namespace, Name: oa.Spec.Credentials.SecretName}})
+		s := secretMetadata()
+		s.Namespace, s.Name = oa.Namespace, oa.Spec.Credentials.SecretName
+		objs = append(objs, s)
 	}
 	return objs
 }
 
-// protect puts the in-use finalizer on the account's credentials Secret and PlatformConfig.
+// protect puts the in-use finalizer on the account's credentials Secret and PlatformConfig. The Secret is
+// read and patched as metadata only, and only when it opted in to wxlink (CredentialsLabel).
 func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.OfficialAccount) error {
 	for _, obj := range inUse(oa) {
 		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
@@ -38,6 +41,9 @@ func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.Official
 				continue // reported as a missing dependency by observe
 			}
 			return err
+		}
+		if _, isSecret := obj.(*metav1.PartialObjectMetadata); isSecret && obj.GetLabels()[CredentialsLabel] != CredentialsLabelValue {
+			continue // not opted in: observe says so, and wxlink writes nothing to it
 		}
 		if !obj.GetDeletionTimestamp().IsZero() || controllerutil.ContainsFinalizer(obj, wx.InUseFinalizer) {
 			continue
@@ -68,7 +74,8 @@ func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) e
 			needed[fmt.Sprintf("%T/%s", o, o.GetName())] = true
 		}
 	}
-	pcs, secrets := &wx.PlatformConfigList{}, &corev1.SecretList{}
+	pcs, secrets := &wx.PlatformConfigList{}, &metav1.PartialObjectMetadataList{}
+	secrets.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
 	if err := r.List(ctx, pcs, client.InNamespace(ns)); err != nil {
 		return err
 	}

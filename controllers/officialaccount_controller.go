@@ -204,8 +204,8 @@ func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}), builder.WithPredicates(linkStateChanged())).
 		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
 		// A published token Secret that is deleted or edited is written again at once.
-		Owns(&corev1.Secret{}, builder.MatchEveryOwner).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.bySecret))
+		Owns(&corev1.Secret{}, builder.MatchEveryOwner, builder.OnlyMetadata).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.bySecret), builder.OnlyMetadata)
 	if r.Renewals != nil {
 		b = b.WatchesRawSource(source.Channel(r.Renewals, &handler.EnqueueRequestForObject{}))
 	}

@@ -40,14 +40,21 @@ var (
 	phaseNow = time.Date(2026, 11, 18, 4, 0, 0, 0, time.UTC)
 )
 
-// fakeProvider hands out one fake platform for every PlatformConfig.
-type fakeProvider struct{ p platform.Platform }
+// fakeProvider hands out one fake platform for every PlatformConfig, and reads credentials from c.
+type fakeProvider struct {
+	p platform.Platform
+	c client.Reader
+}
 
 func (f fakeProvider) For(context.Context, *wx.PlatformConfig) (platform.Platform, error) {
 	return f.p, nil
 }
 func (f fakeProvider) Renewals() <-chan event.GenericEvent     { return nil }
 func (f fakeProvider) Forget(string, string) platform.Platform { return nil }
+func (f fakeProvider) Credential(ctx context.Context, ns string, sel wx.SecretKeySelector) (platform.Secret, error) {
+	v, _, err := readSecretKey(ctx, f.c, ns, sel)
+	return v, err
+}
 
 // phaseWorld is one unit test's cluster (a fake client with the manager's indexes), fake platform and
 // link reconciler.
@@ -76,7 +83,7 @@ func newPhaseWorld(t *testing.T) *phaseWorld {
 	w := &phaseWorld{t: t, c: b.Build(), plat: fake.New(), events: events.NewFakeRecorder(100)}
 	w.plat.Now = func() time.Time { return phaseNow }
 	opts := Options{PollInterval: 10 * time.Minute, PendingPollInterval: time.Minute, Now: func() time.Time { return phaseNow }}
-	w.r = &AssociationLinkReconciler{Client: w.c, APIReader: w.c, Platforms: fakeProvider{w.plat},
+	w.r = &AssociationLinkReconciler{Client: w.c, APIReader: w.c, Platforms: fakeProvider{p: w.plat, c: w.c},
 		Observer: NewObserver(opts.Now), Recorder: w.events, Options: opts}
 	w.create(&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "wechat"}})
 	return w
@@ -97,7 +104,8 @@ func (w *phaseWorld) create(obj client.Object) {
 // the fake platform.
 func (w *phaseWorld) account(obj conditioned, name, appID string, subj wx.Subject) {
 	w.t.Helper()
-	w.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-credentials"}, Data: map[string][]byte{"appSecret": []byte("s-" + appID)}})
+	w.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-credentials",
+		Labels: map[string]string{CredentialsLabel: CredentialsLabelValue}}, Data: map[string][]byte{"appSecret": []byte("s-" + appID)}})
 	spec := wx.AccountSpec{PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: subj,
 		Credentials: &wx.AccountCredentials{SecretName: name + "-credentials", AppSecretKey: "appSecret"}}
 	switch o := obj.(type) {

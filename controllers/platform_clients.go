@@ -30,14 +30,21 @@ type PlatformProvider interface {
 	// Forget drops the client of a PlatformConfig that no longer exists, and returns it (nil when there was
 	// none), so that what was read through it can be dropped too.
 	Forget(namespace, name string) platform.Platform
+	// Credential reads one key of a Secret that opted in to wxlink (CredentialsLabel).
+	Credential(ctx context.Context, namespace string, sel wx.SecretKeySelector) (platform.Secret, error)
 }
 
 // WeChatPlatforms is the PlatformProvider of the manager: one wechat.Client per PlatformConfig, rebuilt when
 // the PlatformConfig (or, on the third-party route, its component secret) changes. Every reconciler shares
 // it, so one token broker (中控) and one token bucket serve each PlatformConfig.
 type WeChatPlatforms struct {
-	// Client reads Secrets (component secret, verify ticket) and writes published tokens.
+	// Client reads Secret metadata (its cache) and writes published tokens and rotated refresh tokens.
 	Client client.Client
+	// APIReader reads Secret values from the API server (nil: Client).
+	APIReader client.Reader
+	// AllowedEndpoints are the endpoints a PlatformConfig may point at (nil: DefaultAllowedEndpoints). A
+	// PlatformConfig whose endpoint matches none gets no client: credentials are sent to the endpoint.
+	AllowedEndpoints []string
 	// DefaultEndpoint applies to PlatformConfigs without spec.endpoint (the --platform-endpoint flag).
 	DefaultEndpoint string
 	// DefaultQPS and DefaultBurst apply to PlatformConfigs without spec.budget.
@@ -51,6 +58,9 @@ type WeChatPlatforms struct {
 	mu      sync.Mutex
 	clients map[string]cachedClient
 
+	secretsOnce sync.Once
+	secrets     *SecretReader
+
 	renewalsOnce sync.Once
 	renewals     chan event.GenericEvent
 }
@@ -63,10 +73,14 @@ type cachedClient struct {
 // For returns the client of a PlatformConfig.
 func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platform.Platform, error) {
 	key := pc.Namespace + "/" + pc.Name
+	endpoint := firstNonEmpty(pc.Spec.Endpoint, w.DefaultEndpoint)
+	if err := endpointAllowed(endpoint, w.AllowedEndpoints); err != nil {
+		return nil, err
+	}
 	version := fmt.Sprintf("%d", pc.Generation)
 	var componentSecret platform.Secret
 	if pc.Spec.CredentialsRoute == wx.CredentialsRouteThirdPartyPlatform && pc.Spec.ThirdPartyPlatform != nil {
-		v, rv, err := readSecretKey(ctx, w.Client, pc.Namespace, pc.Spec.ThirdPartyPlatform.ComponentSecretRef)
+		v, rv, err := w.secretReader().Value(ctx, pc.Namespace, pc.Spec.ThirdPartyPlatform.ComponentSecretRef)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +92,7 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		return c.client, nil
 	}
 	cfg := wechat.Config{
-		BaseURL:    firstNonEmpty(pc.Spec.Endpoint, w.DefaultEndpoint),
+		BaseURL:    endpoint,
 		QPS:        w.DefaultQPS,
 		Burst:      w.DefaultBurst,
 		Clock:      w.Now,
@@ -107,8 +121,7 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		cfg.Route = wechat.Route{
 			Kind: wechat.RouteThirdPartyPlatform, ComponentAppID: string(tp.ComponentAppID), ComponentSecret: componentSecret,
 			Tickets: wechat.TicketSourceFunc(func(ctx context.Context) (platform.Secret, error) {
-				v, _, err := readSecretKey(ctx, w.Client, ns, wx.SecretKeySelector{Name: ticketName, Key: VerifyTicketKey})
-				return v, err
+				return readManagedValue(ctx, w.apiReader(), ns, ticketName, VerifyTicketKey)
 			}),
 		}
 	}
@@ -142,17 +155,28 @@ func (w *WeChatPlatforms) cached() int {
 	return len(w.clients)
 }
 
-// readSecretKey reads one key of a Secret; a missing Secret or key is a dependencyError.
-func readSecretKey(ctx context.Context, c client.Client, ns string, sel wx.SecretKeySelector) (platform.Secret, string, error) {
-	s := &corev1.Secret{}
-	if err := getRef(ctx, c, ns, sel.Name, "Secret", s); err != nil {
-		return "", "", err
+// Credential implements PlatformProvider.
+func (w *WeChatPlatforms) Credential(ctx context.Context, ns string, sel wx.SecretKeySelector) (platform.Secret, error) {
+	v, _, err := w.secretReader().Value(ctx, ns, sel)
+	return v, err
+}
+
+func (w *WeChatPlatforms) apiReader() client.Reader {
+	if w.APIReader != nil {
+		return w.APIReader
 	}
-	v, ok := s.Data[sel.Key]
-	if !ok || len(v) == 0 {
-		return "", "", &dependencyError{wx.ReasonDependencyNotFound, fmt.Sprintf("Secret %s/%s has no key %q", ns, sel.Name, sel.Key)}
-	}
-	return platform.Secret(v), s.ResourceVersion, nil
+	return w.Client
+}
+
+func (w *WeChatPlatforms) secretReader() *SecretReader {
+	w.secretsOnce.Do(func() { w.secrets = &SecretReader{Meta: w.Client, API: w.apiReader()} })
+	return w.secrets
+}
+
+// readSecretKey reads one key of a Secret that opted in to wxlink, through c (metadata and value); a
+// missing Secret or key, or a Secret that has not opted in, is a dependencyError.
+func readSecretKey(ctx context.Context, c client.Reader, ns string, sel wx.SecretKeySelector) (platform.Secret, string, error) {
+	return (&SecretReader{Meta: c, API: c}).Value(ctx, ns, sel)
 }
 
 // persistRefreshToken writes a rotated authorizer refresh token into the credentials Secret (the
@@ -186,6 +210,10 @@ func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, token pl
 		s := &corev1.Secret{}
 		if err := w.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: cred.SecretName}, s); err != nil {
 			w.Logger.Error(err, "reading the credentials Secret to persist a refresh token", "secret", ns+"/"+cred.SecretName)
+			continue
+		}
+		if s.Labels[CredentialsLabel] != CredentialsLabelValue {
+			w.Logger.Info("not persisting a rotated refresh token into a Secret that has not opted in", "secret", ns+"/"+cred.SecretName)
 			continue
 		}
 		orig := s.DeepCopy()

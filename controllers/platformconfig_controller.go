@@ -9,9 +9,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -73,21 +73,17 @@ func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformCon
 		return nil
 	}
 	for _, sel := range []wx.SecretKeySelector{tp.ComponentSecretRef, tp.CallbackTokenRef, tp.EncodingAESKeyRef} {
-		s := &corev1.Secret{}
-		if err := getRef(ctx, r.Client, pc.Namespace, sel.Name, "Secret", s); err != nil {
+		if _, err := r.Platforms.Credential(ctx, pc.Namespace, sel); err != nil {
 			return err
 		}
-		if len(s.Data[sel.Key]) == 0 {
-			return &dependencyError{wx.ReasonDependencyNotFound, fmt.Sprintf("Secret %s/%s has no key %q", pc.Namespace, sel.Name, sel.Key)}
-		}
 	}
-	ticket := &corev1.Secret{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: pc.Namespace, Name: tp.VerifyTicketSecretName}, ticket); err != nil {
-		if apierrors.IsNotFound(err) {
-			return &dependencyError{wx.ReasonVerifyTicketMissing, "no component_verify_ticket received yet: WeChat pushes one every 10 " +
-				"minutes to the callback URL configured on the third-party platform (the manager's --callback-bind-address, path " +
-				"/wechat/callback/" + pc.Namespace + "/" + pc.Name + ")"}
-		}
+	ticket, err := readManagedSecret(ctx, r.Client, pc.Namespace, tp.VerifyTicketSecretName)
+	if d, ok := asDependency(err); ok && d.reason == wx.ReasonDependencyNotFound && !isForeign(err) {
+		return &dependencyError{wx.ReasonVerifyTicketMissing, "no component_verify_ticket received yet: WeChat pushes one every 10 " +
+			"minutes to the callback URL configured on the third-party platform (the manager's --callback-bind-address, path " +
+			"/wechat/callback/" + pc.Namespace + "/" + pc.Name + ")"}
+	}
+	if err != nil {
 		return err
 	}
 	at, err := time.Parse(time.RFC3339, string(ticket.Data[VerifyTicketTimeKey]))
@@ -120,6 +116,6 @@ func (r *PlatformConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 				}
 			}
 			return reqs
-		})).
+		}), builder.OnlyMetadata).
 		Complete(r)
 }

@@ -93,6 +93,11 @@ const (
 	ReasonVerifyTicketMissing = "VerifyTicketMissing"
 	// ReasonVerifyTicketExpired: the latest component_verify_ticket is older than its 12-hour validity.
 	ReasonVerifyTicketExpired = "VerifyTicketExpired"
+	// ReasonCredentialsNotLabelled: a Secret that holds credentials has not opted in to wxlink with the label
+	// wechat.wxlink.dev/credentials=true; the message gives the kubectl label command.
+	ReasonCredentialsNotLabelled = "CredentialsNotLabelled"
+	// ReasonEndpointNotAllowed: the PlatformConfig's endpoint is not among the manager's --allowed-endpoints.
+	ReasonEndpointNotAllowed = "EndpointNotAllowed"
 	// ReasonTokenPublicationFailed: the Secret named by spec.tokenPublication exists and was not created by
 	// wxlink, or another object publishes into it; wxlink never overwrites it: name another Secret.
 	ReasonTokenPublicationFailed = "TokenPublicationFailed"

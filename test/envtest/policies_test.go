@@ -278,7 +278,7 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 	}
 	// A user's own Secret that happens to have the name a copycat asks for must never be overwritten.
 	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mine"}, StringData: map[string]string{"keep": "me"}})
-	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "copycat-credentials"},
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "copycat-credentials", Labels: optedIn},
 		StringData: map[string]string{"appSecret": "a-guess"}})
 	news := publish("news", "wechat", "news", "news-token")
 	publish("copycat", "other", "copycat", "copycat-token")
@@ -324,7 +324,7 @@ func TestTokenPublicationReachesOnlyItsOwnSecret(t *testing.T) {
 	e.waitFor("the published token written again", func() (bool, string) {
 		again := &corev1.Secret{}
 		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: e.ns, Name: "news-token"}, again)
-		return err == nil && again.UID != s.UID && string(again.Data[controllers.PublishedTokenKey]) == token, fmt.Sprint(err)
+		return err == nil && again.UID != s.UID && string(again.Data[controllers.PublishedTokenKey]) == token, fmt.Sprint(err, again.UID, s.UID, again.OwnerReferences, string(again.Data[controllers.PublishedTokenKey]) == token)
 	})
 }
 
@@ -411,7 +411,7 @@ func TestAccountsDeletedTogetherReleaseWhatTheyShare(t *testing.T) {
 		oas = append(oas, &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: wx.OfficialAccountSpec{AppID: wx.AppID(appID), AccountSpec: spec}})
 	}
-	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "shared-credentials"}, StringData: shared})
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "shared-credentials", Labels: optedIn}, StringData: shared})
 	for _, oa := range oas {
 		e.create(oa)
 	}

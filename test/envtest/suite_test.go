@@ -116,6 +116,8 @@ type env struct {
 	stop    func()
 	metrics *controllers.Metrics
 	poll    time.Duration // the manager's poll interval
+	// requests records the manager's requests to the API server.
+	requests *requestLog
 }
 
 // newEnv starts a simulator and a manager for one test, polling the platform every 2 s.
@@ -139,7 +141,7 @@ func newEnvWith(t testing.TB, poll time.Duration, simOpts sim.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	e := &env{t: t, ns: ns.Name, sim: s, poll: poll}
+	e := &env{t: t, ns: ns.Name, sim: s, poll: poll, requests: &requestLog{}}
 	e.start()
 	t.Cleanup(func() { e.stop() })
 	return e
@@ -148,8 +150,9 @@ func newEnvWith(t testing.TB, poll time.Duration, simOpts sim.Options) *env {
 // start runs a manager with every wxlink reconciler, its cache limited to the test's namespace.
 func (e *env) start() {
 	e.t.Helper()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := ctrl.NewManager(e.requests.wrap(cfg), ctrl.Options{
 		Scheme:  scheme,
+		Client:  controllers.ClientOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		Cache:   cache.Options{DefaultNamespaces: map[string]cache.Config{e.ns: {}}},
 		// Each test builds its own manager: the controller names repeat.
@@ -164,7 +167,7 @@ func (e *env) start() {
 		e.t.Fatal(err)
 	}
 	e.metrics = m
-	platforms := &controllers.WeChatPlatforms{Client: mgr.GetClient(), DefaultEndpoint: e.sim.URL, DefaultQPS: 200,
+	platforms := &controllers.WeChatPlatforms{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), DefaultEndpoint: e.sim.URL, DefaultQPS: 200,
 		DefaultBurst: 200, Logger: logr.Discard(), Registerer: reg, Now: clock.Now}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := controllers.Setup(ctx, mgr, platforms, m, controllers.Options{
@@ -194,6 +197,9 @@ func (e *env) appID(name string) string {
 	return "wx" + hex.EncodeToString(h[:8])
 }
 
+// optedIn are the labels of a Secret that wxlink may read credentials from.
+var optedIn = map[string]string{controllers.CredentialsLabel: controllers.CredentialsLabelValue}
+
 var (
 	companyA = wx.Subject{Name: "深圳市云杉科技有限公司", Type: wx.SubjectEnterprise}
 	companyB = wx.Subject{Name: "深圳市云杉文化传媒有限公司", Type: wx.SubjectMedia}
@@ -208,7 +214,7 @@ func (e *env) account(name string, typ sim.AccountType, subj wx.Subject, verific
 		Nickname: name, Subject: sim.Subject{Name: subj.Name, Type: sim.SubjectType(subj.Type)}}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-credentials"},
+	e.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-credentials", Labels: optedIn},
 		StringData: map[string]string{"appSecret": secret}})
 	return appID
 }
