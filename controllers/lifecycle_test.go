@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -125,5 +126,76 @@ func TestAPlatformConfigThatIsGoneDropsItsClient(t *testing.T) {
 	}
 	if platforms.cached() != 0 || o.links.size() != 0 {
 		t.Errorf("after the PlatformConfig is gone: %d cached clients, %d shared reads; want none", platforms.cached(), o.links.size())
+	}
+}
+
+// The real reconcilers open as lifecycle says: the kinds that undo something on the platform hold the
+// finalizer (and a paused one being deleted keeps it), the others never add one.
+func TestEveryReconcilerHoldsTheFinalizerItShould(t *testing.T) {
+	w := newPhaseWorld(t)
+	ctx := context.Background()
+	opts, obs, prov := w.r.Options, w.r.Observer, w.r.Platforms
+	ref := wx.LocalObjectReference{Name: "absent"}
+	spec := wx.AccountSpec{PlatformConfigRef: ref, Subject: subjectA}
+	target := wx.AccountReference{Kind: wx.KindMiniProgram, Name: "absent"}
+	for _, tc := range []struct {
+		obj conditioned
+		r   interface {
+			Reconcile(context.Context, ctrl.Request) (ctrl.Result, error)
+		}
+		finalizer bool
+	}{
+		{&wx.AssociationLink{Spec: wx.AssociationLinkSpec{Type: wx.OfficialAccountToMiniProgram, DeletionPolicy: wx.DeletionPolicyDelete,
+			From: wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "absent"}, To: target}}, w.r, true},
+		{&wx.OfficialAccount{Spec: wx.OfficialAccountSpec{AppID: oaApp, AccountSpec: spec}},
+			&OfficialAccountReconciler{Client: w.c, APIReader: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, true},
+		{&wx.OpenPlatformAccount{Spec: wx.OpenPlatformAccountSpec{PlatformConfigRef: ref, OpenAppID: oaApp}},
+			&OpenPlatformAccountReconciler{Client: w.c, APIReader: w.c, Platforms: prov, Recorder: w.events, Options: opts}, true},
+		{&wx.MiniProgram{Spec: wx.MiniProgramSpec{AppID: mpApp1, AccountSpec: spec}},
+			&MiniProgramReconciler{Client: w.c, APIReader: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, false},
+		{&wx.MerchantBinding{Spec: wx.MerchantBindingSpec{MerchantID: "1230000109", Target: target}},
+			&MerchantBindingReconciler{Client: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, false},
+		{&wx.WeChatStore{Spec: wx.WeChatStoreSpec{AppID: mpApp2, AccountSpec: spec}},
+			&WeChatStoreReconciler{Client: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, false},
+		{&wx.WeComCorp{Spec: wx.WeComCorpSpec{CorpID: "ww0123456789abcdef", PlatformConfigRef: ref, Subject: subjectA}},
+			&WeComCorpReconciler{Client: w.c, Options: opts}, false},
+		{&wx.ChannelsAccount{Spec: wx.ChannelsAccountSpec{PlatformConfigRef: ref, Subject: subjectA}},
+			&ChannelsAccountReconciler{Client: w.c, Options: opts}, false},
+		{&wx.PlatformConfig{}, &PlatformConfigReconciler{Client: w.c, Platforms: prov, Observer: obs, Options: opts}, false},
+	} {
+		kind := fmt.Sprintf("%T", tc.obj)
+		t.Run(kind, func(t *testing.T) {
+			tc.obj.SetName("subject")
+			w.create(tc.obj)
+			key := client.ObjectKeyFromObject(tc.obj)
+			if _, err := tc.r.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil {
+				t.Logf("reconcile: %v", err)
+			}
+			if err := w.c.Get(ctx, key, tc.obj); err != nil {
+				t.Fatal(err)
+			}
+			if got := controllerutil.ContainsFinalizer(tc.obj, wx.Finalizer); got != tc.finalizer {
+				t.Fatalf("finalizer after the first reconcile = %v, want %v", got, tc.finalizer)
+			}
+			if !tc.finalizer {
+				return
+			}
+			tc.obj.SetAnnotations(map[string]string{wx.PauseAnnotation: "true"})
+			if err := w.c.Update(ctx, tc.obj); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.c.Delete(ctx, tc.obj); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tc.r.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.c.Get(ctx, key, tc.obj); err != nil || !controllerutil.ContainsFinalizer(tc.obj, wx.Finalizer) {
+				t.Fatalf("a paused object being deleted lost its finalizer (%v)", err)
+			}
+			if c := readyOf(tc.obj); c == nil || c.Reason != wx.ReasonPaused {
+				t.Errorf("Ready = %+v, want Paused", c)
+			}
+		})
 	}
 }

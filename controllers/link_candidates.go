@@ -19,18 +19,38 @@ import (
 // last report).
 func slotFacts(l *wx.AssociationLink, deciding *wx.AssociationLink, siblings []wx.AssociationLink, onPlatform,
 	rejected bool, owner wx.AccountKind) rules.SlotFacts {
-	queued := l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionQueued
 	return rules.SlotFacts{
 		Deciding:         linkKey(l) == linkKey(deciding),
 		OnPlatform:       onPlatform,
-		SelfLink:         l.Status.FromAppID != "" && l.Status.FromAppID == l.Status.ToAppID,
 		Deleting:         !l.DeletionTimestamp.IsZero(),
 		ObserveOnly:      l.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly,
 		Refused:          platformState(l) == wx.LinkStateRefused,
 		Rejected:         rejected,
 		YoungerDuplicate: olderDuplicate(l, siblings) != nil,
-		QueuedElsewhere:  queued && l.Status.Admission.QueuedBy != "" && l.Status.Admission.QueuedBy != owner,
+		QueuedElsewhere:  queuedBy(l) != "" && queuedBy(l) != owner,
 	}
+}
+
+// queuedBy is the owner whose quota holds a queued link ("" when it is not queued). A link queued before
+// wxlink recorded the owner counts as queued by its Official Account, as both admissions treated it then.
+func queuedBy(l *wx.AssociationLink) wx.AccountKind {
+	a := l.Status.Admission
+	switch {
+	case a == nil || a.State != wx.AdmissionQueued:
+		return ""
+	case a.QueuedBy == "":
+		return wx.KindOfficialAccount
+	}
+	return a.QueuedBy
+}
+
+// current is the deciding link itself when l names it (its status resolved by this reconcile), otherwise l
+// as the cache holds it.
+func current(l *wx.AssociationLink, s *linkScope) *wx.AssociationLink {
+	if linkKey(l) == linkKey(s.link) {
+		return s.link
+	}
+	return l
 }
 
 // officialAccountCandidates are the Official Account's view: its cluster links that take a slot, and every
@@ -39,7 +59,7 @@ func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Contex
 	claimed := map[string]bool{}
 	var cands []rules.Candidate
 	for i := range s.siblings {
-		l := &s.siblings[i]
+		l := current(&s.siblings[i], s)
 		mp := &wx.MiniProgram{}
 		missing := false
 		if err := r.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.To.Name}, mp); err != nil {
@@ -56,7 +76,7 @@ func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Contex
 		facts := slotFacts(l, s.link, s.siblings, found && !missing && entry.Status.Occupying(),
 			rejectedByPlatform(l, entry, found), wx.KindOfficialAccount)
 		facts.EndMissing = missing
-		facts.SelfLink = facts.SelfLink || mp.Spec.AppID == s.oa.Spec.AppID
+		facts.SelfLink = !missing && mp.Spec.AppID == s.oa.Spec.AppID
 		if !rules.TakesSlot(facts) {
 			continue
 		}
@@ -95,13 +115,14 @@ func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s
 	}
 	var cands []rules.Candidate
 	for i := range siblings {
-		l := &siblings[i]
+		l := current(&siblings[i], s)
 		on := holdsSlot(platformState(l))
-		if linkKey(l) == linkKey(s.link) {
+		if l == s.link {
 			on = selfOnPlatform
 		}
 		facts := slotFacts(l, s.link, siblings, on, platformState(l) == wx.LinkStateRejected, wx.KindMiniProgram)
-		facts.SelfLink = facts.SelfLink || l.Status.FromAppID == string(s.mp.Spec.AppID)
+		// The Mini Program's side knows the other end of a link from its last resolution only.
+		facts.SelfLink = l.Status.FromAppID == string(s.mp.Spec.AppID)
 		if !rules.TakesSlot(facts) {
 			continue
 		}

@@ -5,7 +5,9 @@ package controllers
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -13,29 +15,28 @@ import (
 func TestOwnerLocksExcludeAndAreForgotten(t *testing.T) {
 	var locks ownerLocks
 	var wg sync.WaitGroup
-	inside := make([]int, 4)
-	var mu sync.Mutex
+	var holders [4]atomic.Int32
+	var overlaps atomic.Int32
 	for g := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range 200 {
-				key := fmt.Sprintf("oa/%d", (g+i)%len(inside))
-				unlock := locks.lock(key)
-				mu.Lock()
-				inside[(g+i)%len(inside)]++
-				if inside[(g+i)%len(inside)] != 1 {
-					t.Errorf("two holders of %s at once", key)
+				k := (g + i) % len(holders)
+				unlock := locks.lock(fmt.Sprintf("oa/%d", k))
+				if holders[k].Add(1) != 1 {
+					overlaps.Add(1)
 				}
-				mu.Unlock()
-				mu.Lock()
-				inside[(g+i)%len(inside)]--
-				mu.Unlock()
+				runtime.Gosched() // give another holder of the same key every chance to get in
+				holders[k].Add(-1)
 				unlock()
 			}
 		}()
 	}
 	wg.Wait()
+	if n := overlaps.Load(); n != 0 {
+		t.Errorf("%d times two goroutines held the same key at once", n)
+	}
 	if n := locks.size(); n != 0 {
 		t.Fatalf("%d keys are still held after every holder let go", n)
 	}

@@ -76,7 +76,8 @@ func newPhaseWorld(t *testing.T) *phaseWorld {
 		}
 	}
 	b := clientfake.NewClientBuilder().WithScheme(scheme).
-		WithStatusSubresource(&wx.AssociationLink{}, &wx.OfficialAccount{}, &wx.MiniProgram{}, &wx.WeComCorp{}, &wx.PlatformConfig{})
+		WithStatusSubresource(&wx.AssociationLink{}, &wx.OfficialAccount{}, &wx.MiniProgram{}, &wx.WeComCorp{}, &wx.PlatformConfig{},
+			&wx.OpenPlatformAccount{}, &wx.MerchantBinding{}, &wx.WeChatStore{}, &wx.ChannelsAccount{})
 	for _, i := range fieldIndexes() {
 		b = b.WithIndex(i.obj, i.field, i.extract)
 	}
@@ -139,12 +140,21 @@ func (w *phaseWorld) miniProgram(name, appID string, subj wx.Subject) {
 // previous one.
 func (w *phaseWorld) link(name, mp string) *wx.AssociationLink {
 	w.t.Helper()
+	return w.linkFrom(name, "oa", mp)
+}
+
+// officialAccount2 declares a second Official Account, "oa2", of the same subject.
+func (w *phaseWorld) officialAccount2() { w.officialAccount("oa2", "wx00000000000000a2") }
+
+// linkFrom declares a link from an Official Account to a Mini Program.
+func (w *phaseWorld) linkFrom(name, oa, mp string) *wx.AssociationLink {
+	w.t.Helper()
 	w.seq++
 	l := &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Name: name, Generation: 1,
 		CreationTimestamp: metav1.NewTime(phaseNow.Add(time.Duration(w.seq) * time.Second))},
 		Spec: wx.AssociationLinkSpec{Type: wx.OfficialAccountToMiniProgram, DeletionPolicy: wx.DeletionPolicyDelete,
 			ManagementPolicy: wx.ManagementPolicyFull,
-			From:             wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "oa"},
+			From:             wx.AccountReference{Kind: wx.KindOfficialAccount, Name: oa},
 			To:               wx.AccountReference{Kind: wx.KindMiniProgram, Name: mp}}}
 	w.create(l)
 	return w.get(name)

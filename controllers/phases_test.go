@@ -11,11 +11,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
 	"github.com/wxlink/wxlink-operator/internal/platform/fake"
+	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
 const (
@@ -203,13 +205,107 @@ func TestEveryPhasePathReleasesTheOwnersLocks(t *testing.T) {
 	w.link("dup", "mp1")
 	w.link("missing", "nope")
 	w.plat.Fail(fake.MethodListMiniProgramLinks, fake.NetworkError(fake.MethodListMiniProgramLinks))
+	held := 0
+	var probe linkPhase = func(context.Context, *linkScope) (bool, error) {
+		held = w.r.owners.size()
+		return false, nil
+	}
 	for _, name := range []string{"ok", "dup", "missing", "ok"} {
-		if _, err := w.r.reconcileOfficialAccountLink(context.Background(), w.get(name)); err != nil {
-			t.Logf("%s: %v", name, err)
+		s := &linkScope{link: w.get(name)}
+		_, err := func() (ctrl.Result, error) {
+			defer s.unlock()
+			return runPhases(context.Background(), s, w.r.resolve, w.r.lockOwners, probe, w.r.refuseDuplicate, w.r.observe, w.r.admit)
+		}()
+		t.Logf("%s: %v", name, err)
+		if name != "missing" && held != 2 {
+			t.Errorf("%s: %d owner locks held inside the phases, want 2 (the Official Account's and the Mini Program's)", name, held)
 		}
 		if n := w.r.owners.size(); n != 0 {
 			t.Fatalf("after reconciling %s, %d owner locks are still held", name, n)
 		}
+	}
+	// The deletion path locks the Official Account too, and lets it go.
+	l := w.link("solo", "mp2")
+	l.Status.FromAppID, l.Status.ToAppID = oaApp, mpApp2
+	w.save(l)
+	w.onPlatform(mpApp2, platform.LinkLinked)
+	if _, _, err := w.r.delete(context.Background(), w.get("solo")); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 1 {
+		t.Fatalf("the deletion made %d unlink calls, want 1", n)
+	}
+	if n := w.r.owners.size(); n != 0 {
+		t.Fatalf("after a deletion, %d owner locks are still held", n)
+	}
+}
+
+// thisMonth is an owner's monthly counter with used new links in the month of phaseNow.
+func thisMonth(used int32) *wx.MonthlyCount {
+	return &wx.MonthlyCount{Month: rules.MonthOf(phaseNow), Count: used}
+}
+
+// setMonthly sets the Mini Program's monthly counter.
+func (w *phaseWorld) setMonthly(name string, used int32) {
+	w.t.Helper()
+	mp := &wx.MiniProgram{}
+	if err := w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: name}, mp); err != nil {
+		w.t.Fatal(err)
+	}
+	mp.Status.MonthlyLinks = thisMonth(used)
+	if err := w.c.Status().Update(context.Background(), mp); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// decideFor resolves and observes the named link, then runs admission for it.
+func (w *phaseWorld) decideFor(name string) *linkScope {
+	w.t.Helper()
+	s, _, err := w.scope(name, w.r.resolve, w.r.lockOwners, w.r.refuseDuplicate, w.r.observe)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.r.decide(context.Background(), s); err != nil {
+		w.t.Fatal(err)
+	}
+	return s
+}
+
+// On the Mini Program's side, an older link queued behind its Official Account's quota holds no slot.
+func TestMiniProgramSideSkipsALinkQueuedByItsOfficialAccount(t *testing.T) {
+	w := world(t)
+	w.setMonthly("mp1", 499) // one new link left this month
+	held := w.link("held", "mp1")
+	held.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionQueued, QueuedBy: wx.KindOfficialAccount}
+	w.save(held)
+	w.officialAccount2()
+	w.linkFrom("next", "oa2", "mp1")
+	if s := w.decideFor("next"); !s.decision.Admitted {
+		t.Errorf("decision = %+v; the Mini Program's last slot this month went to a link its Official Account queued", s.decision)
+	}
+}
+
+// On the Mini Program's side, a younger duplicate of a link holds no slot of its own.
+func TestMiniProgramSideSkipsAYoungerDuplicate(t *testing.T) {
+	w := world(t)
+	w.setMonthly("mp1", 498) // two new links left this month
+	w.officialAccount2()
+	w.linkFrom("first", "oa2", "mp1")
+	w.linkFrom("first-again", "oa2", "mp1")
+	w.link("next", "mp1")
+	if s := w.decideFor("next"); !s.decision.Admitted {
+		t.Errorf("decision = %+v; a duplicate declaration took a slot of the Mini Program", s.decision)
+	}
+}
+
+// A stale record of this link joining an account to itself does not keep it from a decision.
+func TestTheDecidingLinkIsJudgedOnItsFreshResolution(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	l.Status.FromAppID, l.Status.ToAppID = oaApp, oaApp // from an earlier, since corrected, misconfiguration
+	w.save(l)
+	if s := w.decideFor("l1"); !s.decision.Admitted {
+		t.Errorf("decision = %+v, want admitted", s.decision)
 	}
 }
 

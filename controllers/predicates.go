@@ -15,8 +15,9 @@ import (
 // Watch predicates: which events of one kind are worth a reconcile of another. Each one filters out the
 // status writes that would otherwise fan out (a link's counters, an account's observation time).
 
-// slotFreed passes the link events that can free a quota slot: a deletion (started or finished), and a
-// change of platform state (for example to Rejected).
+// slotFreed passes the link events that can free a quota slot: a deletion (started or finished), a change
+// of platform state (for example to Rejected), and a link that leaves an owner's admitted set (admitted,
+// then queued) or moves from one owner's queue to the other's, which frees its place in the first.
 func slotFreed() predicate.Funcs {
 	return predicate.Funcs{
 		CreateFunc:  func(event.CreateEvent) bool { return false },
@@ -27,7 +28,9 @@ func slotFreed() predicate.Funcs {
 			if o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero() {
 				return true
 			}
-			return platformState(o) != platformState(n)
+			leftAdmitted := admissionState(o) == wx.AdmissionAdmitted && admissionState(n) == wx.AdmissionQueued
+			switchedQueue := queuedBy(o) != "" && queuedBy(n) != "" && queuedBy(o) != queuedBy(n)
+			return platformState(o) != platformState(n) || leftAdmitted || switchedQueue
 		},
 	}
 }

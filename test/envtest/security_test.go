@@ -5,6 +5,7 @@ package envtest_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -45,9 +46,9 @@ func TestTheManagerNeverCachesSecretDataAndReadsOnlyOptedInSecrets(t *testing.T)
 		secrets++
 		name := r.Path[strings.LastIndex(r.Path, "/secrets")+len("/secrets"):]
 		switch {
-		case name == "" && r.Method == "GET" && !strings.Contains(r.Accept, "as=PartialObjectMetadata"):
+		case name == "" && r.Method == http.MethodGet && !strings.Contains(r.Accept, "as=PartialObjectMetadata"):
 			t.Errorf("the manager listed or watched Secret data: %s %s?%s (Accept %q)", r.Method, r.Path, r.Query, r.Accept)
-		case name != "" && r.Method == "GET" && !readable[strings.TrimPrefix(name, "/")]:
+		case name != "" && r.Method == http.MethodGet && !readable[strings.TrimPrefix(name, "/")]:
 			t.Errorf("the manager read a Secret it has no business with: %s %s", r.Method, r.Path)
 		}
 	}

@@ -1,0 +1,41 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"testing"
+
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// A link event moves its owners' queues exactly when it can free a slot.
+func TestSlotFreedPassesWhatCanFreeASlot(t *testing.T) {
+	queued := func(by wx.AccountKind) *wx.AssociationLink {
+		return &wx.AssociationLink{Status: wx.AssociationLinkStatus{Admission: &wx.AdmissionStatus{State: wx.AdmissionQueued, QueuedBy: by}}}
+	}
+	admitted := &wx.AssociationLink{Status: wx.AssociationLinkStatus{Admission: &wx.AdmissionStatus{State: wx.AdmissionAdmitted}}}
+	linked := &wx.AssociationLink{Status: wx.AssociationLinkStatus{Admission: &wx.AdmissionStatus{State: wx.AdmissionAdmitted},
+		Platform: &wx.PlatformLinkStatus{State: wx.LinkStateLinked}}}
+	rejected := linked.DeepCopy()
+	rejected.Status.Platform.State = wx.LinkStateRejected
+	for _, tc := range []struct {
+		name     string
+		old, new *wx.AssociationLink
+		want     bool
+	}{
+		{"admitted, then queued", admitted, queued(wx.KindMiniProgram), true},
+		{"from one owner's queue to the other's", queued(wx.KindMiniProgram), queued(wx.KindOfficialAccount), true},
+		{"queued, then admitted", queued(wx.KindOfficialAccount), admitted, false},
+		{"new, then queued", &wx.AssociationLink{}, queued(wx.KindOfficialAccount), false},
+		{"still queued by the same owner", queued(wx.KindOfficialAccount), queued(wx.KindOfficialAccount), false},
+		{"linked, then rejected", linked, rejected, true},
+		{"admitted, then linked", admitted, linked, true},
+	} {
+		if got := slotFreed().Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}); got != tc.want {
+			t.Errorf("%s: slotFreed = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
