@@ -10,7 +10,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -72,7 +71,7 @@ func (r *AssociationLinkReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wx.AssociationLink{}).
 		Named("associationlink").
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		WithOptions(r.controllerOptions()).
 		// An account that becomes Ready (or changes subject) lets its links proceed.
 		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindOfficialAccount, indexLinkFrom)),
 			builder.WithPredicates(readinessChanged())).

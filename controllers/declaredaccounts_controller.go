@@ -40,7 +40,7 @@ func (r *ChannelsAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 // SetupWithManager registers the reconciler.
 func (r *ChannelsAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.ChannelsAccount{}).Named("channelsaccount").Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.ChannelsAccount{}).Named("channelsaccount").WithOptions(r.controllerOptions()).Complete(r)
 }
 
 // WeComCorpReconciler reports a WeCom corp. WeCom is served from its own host (qyapi.weixin.qq.com), which
@@ -65,7 +65,7 @@ func (r *WeComCorpReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 // SetupWithManager registers the reconciler.
 func (r *WeComCorpReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeComCorp{}).Named("wecomcorp").Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeComCorp{}).Named("wecomcorp").WithOptions(r.controllerOptions()).Complete(r)
 }
 
 // declared reports an account kind that cannot be observed: its PlatformConfig must exist, and Ready says
@@ -120,5 +120,5 @@ func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore)
 
 // SetupWithManager registers the reconciler.
 func (r *WeChatStoreReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}).Named("wechatstore").Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}).Named("wechatstore").WithOptions(r.controllerOptions()).Complete(r)
 }

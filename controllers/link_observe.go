@@ -18,6 +18,8 @@ import (
 // platform for an association (or reports one as removed), admit reads again (observeFresh) and decides
 // again, so that a link made by hand in the console meanwhile is adopted rather than requested twice.
 func (r *AssociationLinkReconciler) observe(ctx context.Context, s *linkScope) (bool, error) {
+	ctx, cancel := r.lockedCall(ctx)
+	defer cancel()
 	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, r.PollInterval/2)
 	if err != nil {
 		return true, err
@@ -27,6 +29,8 @@ func (r *AssociationLinkReconciler) observe(ctx context.Context, s *linkScope) (
 
 // observeFresh reads the Official Account's links as the platform shows them now.
 func (r *AssociationLinkReconciler) observeFresh(ctx context.Context, s *linkScope) (bool, error) {
+	ctx, cancel := r.lockedCall(ctx)
+	defer cancel()
 	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)
 	if err != nil {
 		return true, err

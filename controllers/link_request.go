@@ -44,7 +44,9 @@ func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (
 		return true, err
 	}
 	// Read the state the request produced (12, 2, or 1 at once for the instant same-subject path).
-	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)
+	listCtx, cancel := r.lockedCall(ctx)
+	defer cancel()
+	links, err := r.Observer.ListFresh(listCtx, s.p, s.oaAcct)
 	if err != nil {
 		return true, err
 	}
@@ -105,8 +107,10 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool
 		opts = platform.LinkOptions{NotifyFollowers: o.NotifyFollowers, ShowOnProfile: o.ShowOnProfile}
 	}
 	now := metav1.NewTime(r.now())
+	callCtx, cancel := r.lockedCall(ctx)
+	defer cancel()
 	err := r.Observer.AfterWrite(s.p, string(s.oa.Spec.AppID), func() error {
-		return s.p.LinkMiniProgram(ctx, s.oaAcct, string(s.mp.Spec.AppID), opts)
+		return s.p.LinkMiniProgram(callCtx, s.oaAcct, string(s.mp.Spec.AppID), opts)
 	})
 	if err != nil {
 		return r.requestFailed(s, now, err)

@@ -68,8 +68,9 @@ func (r *AssociationLinkReconciler) refuseSelfLink(_ context.Context, s *linkSco
 // taken after the Official Account's, so no two reconciles wait for each other (even for a link whose two
 // ends wrongly name one AppID, or two links that name the same pair crossed).
 func (r *AssociationLinkReconciler) lockOwners(_ context.Context, s *linkScope) (bool, error) {
-	s.release = append(s.release, r.owners.lock(officialAccountLock(string(s.oa.Spec.AppID))))
-	s.release = append(s.release, r.owners.lock(miniProgramLock(string(s.mp.Spec.AppID))))
+	ns := s.link.Namespace
+	s.release = append(s.release, r.owners.lock(officialAccountLock(ns, string(s.oa.Spec.AppID))))
+	s.release = append(s.release, r.owners.lock(miniProgramLock(ns, string(s.mp.Spec.AppID))))
 	return false, nil
 }
 

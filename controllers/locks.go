@@ -19,8 +19,11 @@ type ownerLock struct {
 	refs int // holders and waiters
 }
 
-func officialAccountLock(appID string) string { return "oa/" + appID }
-func miniProgramLock(appID string) string     { return "mp/" + appID }
+// officialAccountLock and miniProgramLock name an owner's lock. The namespace is part of the key: admission
+// is decided per namespace, and a tenant that declares another tenant's AppID (behind a slow endpoint, say)
+// must only ever wait for itself.
+func officialAccountLock(ns, appID string) string { return "oa/" + ns + "/" + appID }
+func miniProgramLock(ns, appID string) string     { return "mp/" + ns + "/" + appID }
 
 // lock takes key's lock, waiting for its holder, and returns the function that lets it go.
 func (l *ownerLocks) lock(key string) (unlock func()) {

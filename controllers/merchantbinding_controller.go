@@ -235,6 +235,7 @@ func (r *MerchantBindingReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wx.MerchantBinding{}).
 		Named("merchantbinding").
+		WithOptions(r.controllerOptions()).
 		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(byTarget(wx.KindMiniProgram))).
 		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(byTarget(wx.KindOfficialAccount))).
 		Complete(r)

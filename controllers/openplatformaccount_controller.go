@@ -300,6 +300,7 @@ func (r *OpenPlatformAccountReconciler) SetupWithManager(mgr ctrl.Manager) error
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wx.OpenPlatformAccount{}).
 		Named("openplatformaccount").
+		WithOptions(r.controllerOptions()).
 		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(byMember(wx.KindOfficialAccount))).
 		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(byMember(wx.KindMiniProgram))).
 		Complete(r)

@@ -4,11 +4,13 @@
 package controllers
 
 import (
+	"context"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
@@ -21,8 +23,37 @@ type Options struct {
 	PendingPollInterval time.Duration
 	// MaxConcurrentReconciles per controller.
 	MaxConcurrentReconciles int
+	// ReconcileTimeout bounds every reconcile (0: DefaultReconcileTimeout).
+	ReconcileTimeout time.Duration
+	// LockedCallTimeout bounds each platform call made while an owner's lock is held (0:
+	// DefaultLockedCallTimeout), so that no lock is held across a call for longer than a call may take.
+	LockedCallTimeout time.Duration
 	// Now is the clock; tests move it (for example across a WeChat month).
 	Now func() time.Time
+}
+
+// DefaultReconcileTimeout bounds a reconcile: a few platform calls and API writes, with their retries.
+const DefaultReconcileTimeout = 2 * time.Minute
+
+// DefaultLockedCallTimeout is the longest a PlatformConfig's requestTimeout may be (its CEL rule).
+const DefaultLockedCallTimeout = 30 * time.Second
+
+// controllerOptions are every controller's options: its concurrency and its reconcile deadline.
+func (o Options) controllerOptions() controller.Options {
+	timeout := o.ReconcileTimeout
+	if timeout == 0 {
+		timeout = DefaultReconcileTimeout
+	}
+	return controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles, ReconciliationTimeout: timeout}
+}
+
+// lockedCall bounds one platform call made while an owner's lock is held.
+func (o Options) lockedCall(ctx context.Context) (context.Context, context.CancelFunc) {
+	timeout := o.LockedCallTimeout
+	if timeout == 0 {
+		timeout = DefaultLockedCallTimeout
+	}
+	return context.WithTimeout(ctx, timeout)
 }
 
 func (o Options) now() time.Time {

@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -383,4 +384,57 @@ func synced(l *wx.AssociationLink) *metav1.Condition {
 		}
 	}
 	return nil
+}
+
+// hangingPlatform never answers a link request until its caller gives up.
+type hangingPlatform struct{ *fake.Platform }
+
+func (h hangingPlatform) LinkMiniProgram(ctx context.Context, _ platform.Account, _ string, _ platform.LinkOptions) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A platform call that never answers holds the owners' locks no longer than a locked call may take.
+func TestALockIsNotHeldAcrossAHangingCall(t *testing.T) {
+	w := world(t)
+	w.r.LockedCallTimeout = 50 * time.Millisecond
+	w.r.Platforms = fakeProvider{p: hangingPlatform{w.plat}, c: w.c}
+	w.link("l1", "mp1")
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.r.reconcileOfficialAccountLink(context.Background(), w.get("l1"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("reconcile = %v, want the locked call's deadline", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a reconcile held its owners' locks across a platform call that never answered")
+	}
+	if n := w.r.owners.size(); n != 0 {
+		t.Errorf("%d owner locks still held", n)
+	}
+}
+
+// Owners' locks are per namespace: two tenants that declare the same AppIDs never wait for each other.
+func TestOwnerLocksArePerNamespace(t *testing.T) {
+	if officialAccountLock("tenant-a", oaApp) == officialAccountLock("tenant-b", oaApp) ||
+		miniProgramLock("tenant-a", mpApp1) == miniProgramLock("tenant-b", mpApp1) {
+		t.Fatal("two namespaces share an owner's lock")
+	}
+	var locks ownerLocks
+	unlock := locks.lock(officialAccountLock("tenant-a", oaApp))
+	defer unlock()
+	got := make(chan struct{})
+	go func() {
+		locks.lock(officialAccountLock("tenant-b", oaApp))()
+		close(got)
+	}()
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("tenant-b waited for tenant-a's lock")
+	}
 }

@@ -104,6 +104,7 @@ func (r *PlatformConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wx.PlatformConfig{}).
 		Named("platformconfig").
+		WithOptions(r.controllerOptions()).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
 			list := &wx.PlatformConfigList{}
 			if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
