@@ -78,9 +78,23 @@ func observedAccount(info *platform.AccountInfo, at time.Time) wx.ObservedAccoun
 	return o
 }
 
+// completeSubject returns info with the subject type taken from the declared subject when the platform did
+// not report one (the third-party route without the permission for getaccountbasicinfo), and whether it did
+// so: status then never holds an empty subject type, which the API refuses (and with it the whole status).
+func completeSubject(info *platform.AccountInfo, declared wx.Subject) (*platform.AccountInfo, bool) {
+	if info.Subject.Type != "" {
+		return info, false
+	}
+	c := *info
+	c.Subject.Type = rules.SubjectType(declared.Type)
+	return &c, true
+}
+
 // accountHealth applies the subject and verification rules to an observed account and sets the
-// SubjectMatched and Verified conditions. A violation emits an Event when it first appears.
-func accountHealth(obj conditioned, declared wx.Subject, observed *wx.Subject, info *platform.AccountInfo, rec events.EventRecorder) (string, string, bool) {
+// SubjectMatched and Verified conditions. A violation emits an Event when it first appears. typeDeclared
+// says the platform reported no subject type, so the declared one stands in for it.
+func accountHealth(obj conditioned, declared wx.Subject, observed *wx.Subject, info *platform.AccountInfo, typeDeclared bool,
+	rec events.EventRecorder) (string, string, bool) {
 	prev := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady)
 	violation := func(reason, msg string) (string, string, bool) {
 		if prev == nil || prev.Reason != reason {
@@ -99,8 +113,13 @@ func accountHealth(obj conditioned, declared wx.Subject, observed *wx.Subject, i
 		setCondition(obj, wx.ConditionSubjectMatched, metav1.ConditionFalse, wx.ReasonSubjectMismatch, msg)
 		return violation(wx.ReasonSubjectMismatch, msg)
 	}
-	setCondition(obj, wx.ConditionSubjectMatched, metav1.ConditionTrue, wx.ReasonSubjectMatched,
-		fmt.Sprintf("the platform reports the declared subject %q", declared.Name))
+	matched := fmt.Sprintf("the platform reports the declared subject %q", declared.Name)
+	if typeDeclared {
+		matched = fmt.Sprintf("the platform reports the declared subject name %q but not its type on this route, so the "+
+			"declared type %s is used; to have it checked, grant the third-party platform the permission set that includes "+
+			"getaccountbasicinfo", declared.Name, declared.Type)
+	}
+	setCondition(obj, wx.ConditionSubjectMatched, metav1.ConditionTrue, wx.ReasonSubjectMatched, matched)
 	if v := rules.CheckVerification(info.Subject.Type, info.Verification); v != nil {
 		setCondition(obj, wx.ConditionVerified, metav1.ConditionFalse, v.Reason, v.Message)
 		return violation(v.Reason, v.Message)

@@ -43,7 +43,7 @@ type AssociationLinkReconciler struct {
 func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.AssociationLink]{
 		client: r.Client, reader: r.APIReader, newObj: func() *wx.AssociationLink { return &wx.AssociationLink{} },
-		finalizer: true, pending: r.pending, beforePatch: r.Metrics.observeLink,
+		finalizer: true, opts: r.Options, beforePatch: r.Metrics.observeLink,
 		gone: func(_ context.Context, req ctrl.Request) (ctrl.Result, error) {
 			r.Metrics.forgetLink(req.String())
 			return ctrl.Result{}, nil

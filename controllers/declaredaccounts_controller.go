@@ -29,7 +29,7 @@ type ChannelsAccountReconciler struct {
 func (r *ChannelsAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.ChannelsAccount]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.ChannelsAccount { return &wx.ChannelsAccount{} },
-		pending: r.pending,
+		opts: r.Options,
 		reconcile: func(ctx context.Context, o *wx.ChannelsAccount) (ctrl.Result, error) {
 			return declared(ctx, r.Client, o, o.Spec.PlatformConfigRef, fmt.Sprintf(
 				"declared: wxlink cannot observe Channels accounts through the WeChat API; the declared subject %q is used to "+
@@ -54,7 +54,7 @@ type WeComCorpReconciler struct {
 func (r *WeComCorpReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.WeComCorp]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.WeComCorp { return &wx.WeComCorp{} },
-		pending: r.pending,
+		opts: r.Options,
 		reconcile: func(ctx context.Context, o *wx.WeComCorp) (ctrl.Result, error) {
 			return declared(ctx, r.Client, o, o.Spec.PlatformConfigRef, fmt.Sprintf(
 				"declared: wxlink does not call WeCom's own API (qyapi.weixin.qq.com) yet; the declared subject %q is used",
@@ -92,7 +92,7 @@ type WeChatStoreReconciler struct {
 func (r *WeChatStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.WeChatStore]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.WeChatStore { return &wx.WeChatStore{} },
-		pending: r.pending, reconcile: r.observe,
+		opts: r.Options, reconcile: r.observe,
 	}.run(ctx, req)
 }
 
@@ -109,8 +109,9 @@ func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore)
 		}
 		return ctrl.Result{}, err
 	}
+	info, typeDeclared := completeSubject(info, st.Spec.Subject)
 	st.Status.ObservedAccount = observedAccount(info, at)
-	if reason, msg, ok := accountHealth(st, st.Spec.Subject, st.Status.Subject, info, r.Recorder); !ok {
+	if reason, msg, ok := accountHealth(st, st.Spec.Subject, st.Status.Subject, info, typeDeclared, r.Recorder); !ok {
 		ready(st, metav1.ConditionFalse, reason, msg)
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}

@@ -22,7 +22,7 @@ const (
 	indexLinkTo = "spec.to"
 	// indexMiniProgramAppID indexes MiniPrograms by AppID.
 	indexMiniProgramAppID = "spec.appID"
-	// indexMerchantID indexes MerchantBindings by merchant ID, across namespaces, for the 50-AppID limit.
+	// indexMerchantID indexes MerchantBindings by merchant ID, for the 50-AppID limit.
 	indexMerchantID = "spec.merchantID"
 )
 

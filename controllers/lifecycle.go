@@ -5,7 +5,6 @@ package controllers
 
 import (
 	"context"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,7 +27,7 @@ type lifecycle[T conditioned] struct {
 	newObj func() T
 	// finalizer: the kind holds wx.Finalizer to undo something when deleted.
 	finalizer bool
-	pending   func() time.Duration
+	opts      Options
 	// gone runs when the object no longer exists (nil: nothing to do).
 	gone func(ctx context.Context, req ctrl.Request) (ctrl.Result, error)
 	// finalize undoes what the object did (nil: nothing). done lets the finalizer go; otherwise res and err
@@ -92,7 +91,7 @@ func (l lifecycle[T]) finish(ctx context.Context, obj, orig T, res ctrl.Result, 
 	if l.beforePatch != nil {
 		l.beforePatch(obj)
 	}
-	return finishReconcile(ctx, l.client, obj, orig, res, err, l.pending())
+	return finishReconcile(ctx, l.client, obj, orig, res, err, l.opts)
 }
 
 // ensureFinalizer adds the finalizer in its own optimistic-lock patch, before any side effect.

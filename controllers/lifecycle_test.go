@@ -23,7 +23,7 @@ type steps struct{ gone, finalize, reconcile int }
 func (w *phaseWorld) lifecycleOf(st *steps) lifecycle[*wx.WeComCorp] {
 	return lifecycle[*wx.WeComCorp]{
 		client: w.c, reader: w.c, newObj: func() *wx.WeComCorp { return &wx.WeComCorp{} }, finalizer: true,
-		pending: w.r.pending,
+		opts: w.r.Options,
 		gone: func(context.Context, ctrl.Request) (ctrl.Result, error) {
 			st.gone++
 			return ctrl.Result{}, nil

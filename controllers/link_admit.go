@@ -21,6 +21,17 @@ import (
 // lead to a request is made again on a fresh read of the platform, and checked against the owners' monthly
 // counters on the API server, before anything is asked.
 func (r *AssociationLinkReconciler) admit(ctx context.Context, s *linkScope) (bool, error) {
+	if s.observeOnly() && !s.onPlatform() {
+		if !s.fresh && s.wasLinked { // it is about to report a removal: read afresh first
+			if done, err := r.observeFresh(ctx, s); done || err != nil {
+				return true, err
+			}
+		}
+		if !s.onPlatform() {
+			takesNoSlot(s)
+			return false, nil
+		}
+	}
 	if err := r.decide(ctx, s); err != nil {
 		return true, err
 	}
@@ -73,6 +84,13 @@ func (r *AssociationLinkReconciler) decide(ctx context.Context, s *linkScope) er
 	}
 	s.decision, s.queuedBy = oaDecision, ""
 	return nil
+}
+
+// takesNoSlot records that an ObserveOnly link the platform does not list takes no quota slot.
+func takesNoSlot(s *linkScope) {
+	s.link.Status.Admission = nil
+	setCondition(s.link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonObserveOnly,
+		"managementPolicy ObserveOnly: wxlink never creates this link, so it takes no quota slot; it is counted when the platform lists it")
 }
 
 // linkKey names a cluster link among admission's candidates.

@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,11 +21,22 @@ import (
 func (r *AssociationLinkReconciler) observe(ctx context.Context, s *linkScope) (bool, error) {
 	ctx, cancel := r.lockedCall(ctx)
 	defer cancel()
-	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, r.PollInterval/2)
+	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, r.listMaxAge(s.link))
 	if err != nil {
 		return true, err
 	}
 	return r.found(s, links, false), nil
+}
+
+// listMaxAge is how old a shared read of the Official Account's links may be for this link: half a poll
+// interval, or half the pending interval while the link waits for a person (an admin's confirmation, a
+// request the platform does not list yet), so that what the person did shows as soon as it is checked.
+func (r *AssociationLinkReconciler) listMaxAge(l *wx.AssociationLink) time.Duration {
+	switch platformState(l) {
+	case wx.LinkStateAwaitingOfficialAccountAdmin, wx.LinkStateAwaitingMiniProgramAdmin, wx.LinkStateNotLinked, wx.LinkStateUnknown:
+		return r.PendingPollInterval / 2
+	}
+	return r.PollInterval / 2
 }
 
 // observeFresh reads the Official Account's links as the platform shows them now.

@@ -17,13 +17,14 @@ import (
 )
 
 // report turns what the platform lists for the link into status and conditions. An association wxlink
-// finds on the platform without having asked for it is adopted, not duplicated.
+// finds on the platform without having asked for it (made in the console, or, for an ObserveOnly link,
+// made at last) is adopted, not duplicated.
 func (r *AssociationLinkReconciler) report(_ context.Context, s *linkScope) (bool, error) {
 	if !s.found {
 		r.notListedYet(s)
 		return true, nil
 	}
-	if p := s.link.Status.Platform; s.entry.Status.Occupying() && (p == nil || p.RequestedTime == nil && p.State == "") {
+	if p := s.link.Status.Platform; s.entry.Status.Occupying() && (p == nil || p.RequestedTime == nil && !holdsSlot(p.State)) {
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Observe",
 			"the association already exists on the platform (status %d): adopted, not duplicated", s.entry.Status)
 	}

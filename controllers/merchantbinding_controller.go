@@ -41,7 +41,7 @@ type MerchantBindingReconciler struct {
 func (r *MerchantBindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.MerchantBinding]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.MerchantBinding { return &wx.MerchantBinding{} },
-		pending: r.pending, reconcile: r.observe,
+		opts: r.Options, reconcile: r.observe,
 	}.run(ctx, req)
 }
 
@@ -129,7 +129,7 @@ func (r *MerchantBindingReconciler) prerequisites(ctx context.Context, mb *wx.Me
 		return false, nil
 	}
 	setCondition(mb, wx.ConditionPrerequisitesMet, metav1.ConditionTrue, wx.ReasonPrerequisitesMet,
-		fmt.Sprintf("%s %s is verified and merchant %s is bound to %d other AppIDs (limit %d)",
+		fmt.Sprintf("%s %s is verified and merchant %s is bound to %d other AppIDs declared in this namespace (limit %d)",
 			mb.Spec.Target.Kind, mb.Spec.Target.Name, mb.Spec.MerchantID, others, rules.MerchantMaxAppIDs))
 	return true, nil
 }
@@ -200,19 +200,22 @@ func (r *MerchantBindingReconciler) paymentFromLinks(ctx context.Context, ns, mp
 	return nil, nil
 }
 
-// boundElsewhere counts the other bindings of the same merchant that are Bound, in every namespace.
+// boundElsewhere counts the other AppIDs that the same merchant is Bound to, among the bindings of this
+// namespace only (each AppID once): another tenant's bindings are not this tenant's to see, and two objects
+// naming one AppID are one binding on the platform.
 func (r *MerchantBindingReconciler) boundElsewhere(ctx context.Context, mb *wx.MerchantBinding) (int, error) {
 	list := &wx.MerchantBindingList{}
-	if err := r.List(ctx, list, client.MatchingFields{indexMerchantID: string(mb.Spec.MerchantID)}); err != nil {
+	if err := r.List(ctx, list, client.InNamespace(mb.Namespace),
+		client.MatchingFields{indexMerchantID: string(mb.Spec.MerchantID)}); err != nil {
 		return 0, err
 	}
-	n := 0
+	apps := map[string]bool{}
 	for _, o := range list.Items {
-		if o.UID != mb.UID && o.Status.State == wx.MerchantBindingBound {
-			n++
+		if o.UID != mb.UID && o.Status.State == wx.MerchantBindingBound && o.Status.AppID != mb.Status.AppID {
+			apps[o.Status.AppID] = true
 		}
 	}
-	return n, nil
+	return len(apps), nil
 }
 
 // SetupWithManager registers the reconciler and its watches.

@@ -43,7 +43,7 @@ type MiniProgramReconciler struct {
 func (r *MiniProgramReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.MiniProgram]{
 		client: r.Client, reader: r.APIReader, newObj: func() *wx.MiniProgram { return &wx.MiniProgram{} },
-		pending: r.pending, reconcile: r.observe,
+		opts: r.Options, reconcile: r.observe,
 	}.run(ctx, req)
 }
 
@@ -60,6 +60,7 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 		}
 		return ctrl.Result{}, err
 	}
+	info, typeDeclared := completeSubject(info, mp.Spec.Subject)
 	mp.Status.ObservedAccount = observedAccount(info, at)
 	mp.Status.Released = info.Released
 	mp.Status.Username = truncate(info.Username, 64)
@@ -67,7 +68,7 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 		return ctrl.Result{}, err
 	}
 
-	reason, msg, ok := accountHealth(mp, mp.Spec.Subject, mp.Status.Subject, info, r.Recorder)
+	reason, msg, ok := accountHealth(mp, mp.Spec.Subject, mp.Status.Subject, info, typeDeclared, r.Recorder)
 	if !ok {
 		ready(mp, metav1.ConditionFalse, reason, msg)
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
@@ -76,8 +77,11 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 		ready(mp, metav1.ConditionFalse, reason, msg)
 		return ctrl.Result{RequeueAfter: r.pending()}, nil
 	}
-	ready(mp, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf("observed %q (%s); linked by %s Official Accounts; testers %s",
-		info.Nickname, info.Subject.Name, mp.Status.LinkedBy, mp.Status.Members.Testers))
+	msg = fmt.Sprintf("observed %q (%s); linked by %s Official Accounts", info.Nickname, info.Subject.Name, mp.Status.LinkedBy)
+	if used, limit, ok := strings.Cut(mp.Status.Members.Testers, "/"); ok {
+		msg += fmt.Sprintf("; %s testers of the %s its subject allows", used, limit)
+	}
+	ready(mp, metav1.ConditionTrue, wx.ReasonAvailable, msg)
 	return ctrl.Result{RequeueAfter: r.poll()}, nil
 }
 
@@ -113,7 +117,7 @@ func (r *MiniProgramReconciler) members(ctx context.Context, mp *wx.MiniProgram,
 		return wx.ReasonReconcileError, fmt.Sprintf("listing testers: %v", err), false
 	}
 	ts := &testerSync{mp: mp, p: p, acct: acct, onPlatform: map[string]bool{}, desired: map[wx.WeChatID]bool{},
-		bound: map[wx.WeChatID]string{}}
+		bound: map[wx.WeChatID]string{}, limit: limits.Testers}
 	for _, t := range observed {
 		ts.onPlatform[t.UserStr] = true
 	}
@@ -144,6 +148,7 @@ type testerSync struct {
 	onPlatform      map[string]bool
 	desired         map[wx.WeChatID]bool
 	bound           map[wx.WeChatID]string
+	limit           int
 	problems, diffs []string
 }
 
@@ -220,7 +225,8 @@ func (ts *testerSync) outcome() (string, string, bool) {
 		return wx.ReasonObserveOnly, msg, false
 	}
 	setCondition(ts.mp, wx.ConditionMembersSynced, metav1.ConditionTrue, wx.ReasonAvailable,
-		fmt.Sprintf("%d declared testers are bound (%s of the limit)", len(ts.desired), ts.mp.Status.Members.Testers))
+		fmt.Sprintf("the %d declared testers are bound; the Mini Program has %d testers of the %d its subject allows",
+			len(ts.desired), len(ts.onPlatform), ts.limit))
 	return "", "", true
 }
 

@@ -51,7 +51,7 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return lifecycle[*wx.OfficialAccount]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.OfficialAccount { return &wx.OfficialAccount{} },
 		// The finalizer keeps the account (and so its credentials) until its links have unlinked.
-		finalizer: true, pending: r.pending,
+		finalizer: true, opts: r.Options,
 		gone: func(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 			return requeueOnConflict(r.sweepInUse(ctx, req.Namespace))
 		},
@@ -98,6 +98,7 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 		}
 		return ctrl.Result{}, err
 	}
+	info, typeDeclared := completeSubject(info, oa.Spec.Subject)
 	oa.Status.ObservedAccount = observedAccount(info, at)
 	oa.Status.Username = info.Username
 	switch info.Type {
@@ -115,7 +116,7 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 		return ctrl.Result{}, err
 	}
 
-	reason, msg, ok := accountHealth(oa, oa.Spec.Subject, oa.Status.Subject, info, r.Recorder)
+	reason, msg, ok := accountHealth(oa, oa.Spec.Subject, oa.Status.Subject, info, typeDeclared, r.Recorder)
 	if ok && oa.Spec.AccountType != "" && oa.Status.AccountType != "" && oa.Spec.AccountType != oa.Status.AccountType {
 		reason, msg, ok = wx.ReasonAccountTypeMismatch, fmt.Sprintf("spec.accountType is %s but the platform reports a %s account",
 			oa.Spec.AccountType, oa.Status.AccountType), false

@@ -48,7 +48,7 @@ type member struct {
 func (r *OpenPlatformAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.OpenPlatformAccount]{
 		client: r.Client, reader: r.APIReader, newObj: func() *wx.OpenPlatformAccount { return &wx.OpenPlatformAccount{} },
-		finalizer: true, pending: r.pending, reconcile: r.bind,
+		finalizer: true, opts: r.Options, reconcile: r.bind,
 		finalize: func(ctx context.Context, op *wx.OpenPlatformAccount) (bool, ctrl.Result, error) {
 			done, err := r.finalize(ctx, op)
 			return done, ctrl.Result{RequeueAfter: r.pending()}, err

@@ -65,6 +65,7 @@ type phaseWorld struct {
 	events *events.FakeRecorder
 	r      *AssociationLinkReconciler
 	seq    int
+	now    time.Time // the clock of the reconciler, its observer and the fake platform
 }
 
 func newPhaseWorld(t *testing.T) *phaseWorld {
@@ -81,9 +82,10 @@ func newPhaseWorld(t *testing.T) *phaseWorld {
 	for _, i := range fieldIndexes() {
 		b = b.WithIndex(i.obj, i.field, i.extract)
 	}
-	w := &phaseWorld{t: t, c: b.Build(), plat: fake.New(), events: events.NewFakeRecorder(100)}
-	w.plat.Now = func() time.Time { return phaseNow }
-	opts := Options{PollInterval: 10 * time.Minute, PendingPollInterval: time.Minute, Now: func() time.Time { return phaseNow }}
+	w := &phaseWorld{t: t, c: b.Build(), plat: fake.New(), events: events.NewFakeRecorder(100), now: phaseNow}
+	clock := func() time.Time { return w.now }
+	w.plat.Now = clock
+	opts := Options{PollInterval: 10 * time.Minute, PendingPollInterval: time.Minute, Now: clock}
 	w.r = &AssociationLinkReconciler{Client: w.c, APIReader: w.c, Platforms: fakeProvider{p: w.plat, c: w.c},
 		Observer: NewObserver(opts.Now), Recorder: w.events, Options: opts}
 	w.create(&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "wechat"}})

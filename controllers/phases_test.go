@@ -438,3 +438,98 @@ func TestOwnerLocksArePerNamespace(t *testing.T) {
 		t.Fatal("tenant-b waited for tenant-a's lock")
 	}
 }
+
+// An error reading the platform is classified like one writing it: a terminal errcode shows its own reason
+// on the link, a daily quota waits for its reset once, not in an exponential backoff.
+func TestReadErrorsAreClassifiedLikeWriteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		code       int
+		wantReason string
+		wantWait   time.Duration
+	}{
+		{61023, platform.ReasonReauthorize, 0},
+		{45009, wx.ReasonReconcileError, 12 * time.Hour},
+	} {
+		w := world(t)
+		w.link("l1", "mp1")
+		w.plat.FailAlways(fake.MethodListMiniProgramLinks,
+			platform.Classify(fake.API(fake.MethodListMiniProgramLinks), tc.code, "injected", phaseNow))
+		res, err := w.r.Reconcile(context.Background(), request("l1"))
+		if err != nil {
+			t.Fatalf("errcode %d: reconcile returned %v; want it classified, not returned for backoff", tc.code, err)
+		}
+		l := w.get("l1")
+		if got := readyReason(l); got != tc.wantReason {
+			t.Errorf("errcode %d: Ready reason %q, want %q", tc.code, got, tc.wantReason)
+		}
+		if tc.wantWait != 0 && res.RequeueAfter != tc.wantWait {
+			t.Errorf("errcode %d: requeue after %v, want %v", tc.code, res.RequeueAfter, tc.wantWait)
+		}
+		if tc.wantWait == 0 && res.RequeueAfter < w.r.PollInterval*9/10 {
+			t.Errorf("errcode %d: requeue after %v, want about the poll interval", tc.code, res.RequeueAfter)
+		}
+	}
+}
+
+// An ObserveOnly link the platform does not list takes no slot, is never queued, and is adopted, with an
+// Event, once the platform lists it.
+func TestAnObserveOnlyLinkTakesNoSlotUntilThePlatformListsIt(t *testing.T) {
+	w := world(t)
+	for _, app := range []string{"wx00000000000000c1", "wx00000000000000c2", "wx00000000000000c3"} {
+		w.onPlatform(app, platform.LinkLinked) // the other-subject pool is full
+	}
+	l := w.link("watched", "mp2")
+	l.Spec.ManagementPolicy = wx.ManagementPolicyObserveOnly
+	if err := w.c.Update(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := w.scope("watched", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.link.Status.Admission != nil || readyReason(s.link) != wx.ReasonObserveOnly {
+		t.Fatalf("admission %+v, Ready %q: want no slot and ObserveOnly", s.link.Status.Admission, readyReason(s.link))
+	}
+	if got := w.drainEvents(); len(got) != 0 || w.plat.Count(fake.MethodLinkMiniProgram) != 0 {
+		t.Fatalf("events %v, %d link calls; want none", got, w.plat.Count(fake.MethodLinkMiniProgram))
+	}
+	w.save(s.link)
+	w.onPlatform(mpApp2, platform.LinkLinked) // made in the console at last
+	w.now = w.now.Add(time.Hour)
+	s, _, err = w.scope("watched", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if readyReason(s.link) != wx.ReasonAvailable || !slices.Contains(w.drainEvents(), wx.EventAdopted) {
+		t.Errorf("Ready %q: want the link adopted (with an Event) and Available", readyReason(s.link))
+	}
+}
+
+// A link waiting for a person reads the platform at the pending interval; a settled one at the poll
+// interval.
+func TestALinkWaitingForAPersonReadsAtThePendingInterval(t *testing.T) {
+	w := world(t)
+	for _, tc := range []struct {
+		name  string
+		state wx.LinkState
+		reads int
+	}{
+		{"waiting", wx.LinkStateAwaitingMiniProgramAdmin, 2},
+		{"settled", wx.LinkStateLinked, 1},
+	} {
+		w.plat.Reset()
+		w.r.Observer = NewObserver(w.r.Now)
+		l := w.link(tc.name, "mp1")
+		l.Status.Platform = &wx.PlatformLinkStatus{State: tc.state}
+		w.save(l)
+		for range 2 {
+			if _, _, err := w.scope(tc.name, w.r.resolve, w.r.lockOwners, w.r.observe); err != nil {
+				t.Fatal(err)
+			}
+			w.now = w.now.Add(40 * time.Second) // more than half the pending interval, less than half a poll
+		}
+		if n := w.plat.Count(fake.MethodListMiniProgramLinks); n != tc.reads {
+			t.Errorf("%s: %d reads of the platform in two reconciles 40s apart, want %d", tc.name, n, tc.reads)
+		}
+	}
+}

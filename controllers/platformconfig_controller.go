@@ -36,7 +36,7 @@ type PlatformConfigReconciler struct {
 func (r *PlatformConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.PlatformConfig]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.PlatformConfig { return &wx.PlatformConfig{} },
-		pending: r.pending, gone: r.gone,
+		opts: r.Options, gone: r.gone,
 		reconcile: func(ctx context.Context, pc *wx.PlatformConfig) (ctrl.Result, error) {
 			if err := r.check(ctx, pc); err != nil {
 				if d, ok := asDependency(err); ok {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
 )
 
 // conflictRetry is how soon a reconcile that lost a write race (409 Conflict) runs again, with fresh data.
@@ -64,17 +65,31 @@ func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned) er
 	return c.Status().Patch(ctx, obj, client.MergeFrom(orig))
 }
 
-// finishReconcile turns a reconcile's outcome into conditions and makes its one status patch: a missing or
-// unready dependency is Ready=False with its reason and a requeue at the pending interval; a conflict is
-// requeued soon (not a failure); any other error marks Synced=False and is returned for backoff.
+// finishReconcile turns a reconcile's outcome into conditions and makes its one status patch. Every error
+// is classified in this one place, whichever step (a read or a write) met it:
+//   - a missing or unready dependency: Ready=False with its reason, asked again at the pending interval;
+//   - a conflict: asked again soon, not a failure;
+//   - the platform refusing for good (a terminal errcode): Ready=False with the platform's own reason,
+//     asked again at the poll interval, since only a person can change the answer;
+//   - the platform asking to wait (45009, Retry-After): Synced=False, asked again once that wait is over,
+//     not in an exponential backoff that would end before it;
+//   - anything else: Synced=False, returned for backoff.
 func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned, res ctrl.Result, err error,
-	pending time.Duration) (ctrl.Result, error) {
+	opts Options) (ctrl.Result, error) {
+	pe, isPlatform := platform.As(err)
 	switch d, isDep := asDependency(err); {
 	case isDep:
 		ready(obj, metav1.ConditionFalse, d.reason, d.message)
-		res, err = ctrl.Result{RequeueAfter: pending}, nil
+		res, err = ctrl.Result{RequeueAfter: opts.pending()}, nil
 	case apierrors.IsConflict(err):
 		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	case isPlatform && pe.Class == platform.ClassTerminal:
+		ready(obj, metav1.ConditionFalse, pe.Reason, "the platform refused: "+err.Error()+"; a person must act (the reason says "+
+			"what); wxlink asks again at the next poll")
+		res, err = ctrl.Result{RequeueAfter: opts.poll()}, nil
+	case isPlatform && pe.RetryAfter > 0:
+		syncFailed(obj, err)
+		res, err = ctrl.Result{RequeueAfter: pe.RetryAfter}, nil
 	case err != nil:
 		syncFailed(obj, err)
 	}

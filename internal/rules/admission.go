@@ -252,10 +252,19 @@ func Admit(in AdmissionInput) []Decision {
 		q := !p.hasSubjectPools() || c.SameSubject
 		queued[q]++
 		d.QueuePosition = queued[q]
-		d.Message = fmt.Sprintf("queued at position %d: %s", d.QueuePosition, d.Message)
+		d.Message = fmt.Sprintf("queued at position %d of %s: %s", d.QueuePosition, p.queueName(c.SameSubject), d.Message)
 		out = append(out, d)
 	}
 	return out
+}
+
+// queueName names the queue a candidate waits in: one per subject pool when the policy has pools, else one
+// for the owner. Positions count within it, so two links held by different pools can both be first.
+func (p Policy) queueName(same bool) string {
+	if p.hasSubjectPools() {
+		return fmt.Sprintf("the %s's %s queue", p.owner(), subjectWord(same))
+	}
+	return fmt.Sprintf("the %s's queue", p.owner())
 }
 
 func subjectWord(same bool) string {

@@ -165,7 +165,7 @@ func checkAdmitInvariants(t *testing.T, in AdmissionInput, ds []Decision) {
 			if d.QueuePosition != queuedIn[pool] {
 				t.Fatalf("%s: queue position %d, want %d", d.Key, d.QueuePosition, queuedIn[pool])
 			}
-			if !strings.HasPrefix(d.Message, fmt.Sprintf("queued at position %d: ", d.QueuePosition)) {
+			if !strings.HasPrefix(d.Message, fmt.Sprintf("queued at position %d of %s: ", d.QueuePosition, p.queueName(d.SameSubject))) {
 				t.Fatalf("%s: message %q", d.Key, d.Message)
 			}
 			switch d.Reason {

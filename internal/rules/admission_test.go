@@ -313,7 +313,7 @@ func TestAdmitDeletionAdmitsNextQueued(t *testing.T) {
 		t.Fatalf("before deletion: %+v", d)
 	}
 	msg := byKey(ds)["ns/link-11"].Message
-	want := "queued at position 1: the Official Account already has 10/10 same-subject Mini Programs (10 on the platform), the most allowed; it will be admitted automatically, in queue order, when one of them is unlinked"
+	want := "queued at position 1 of the Official Account's same-subject queue: the Official Account already has 10/10 same-subject Mini Programs (10 on the platform), the most allowed; it will be admitted automatically, in queue order, when one of them is unlinked"
 	if msg != want {
 		t.Errorf("message\n got %q\nwant %q", msg, want)
 	}
@@ -517,7 +517,7 @@ func TestAdmitMessages(t *testing.T) {
 		"ns/link-04":   {"already linked or awaiting confirmation on the WeChat platform"},
 		"ns/link-01":   {"admitted within quota", "same-subject Mini Programs 9/10", "new links this month 5/13"},
 		"ns/link-02":   {"same-subject Mini Programs 10/10", "new links this month 6/13"},
-		"ns/link-03": {"queued at position 1: the Official Account already has 10/10 same-subject Mini Programs",
+		"ns/link-03": {"queued at position 1 of the Official Account's same-subject queue: the Official Account already has 10/10 same-subject Mini Programs",
 			"(8 on the platform, 2 admitted ahead of this one)", "when one of them is unlinked"},
 	} {
 		for _, p := range parts {
@@ -585,5 +585,30 @@ func TestRatio(t *testing.T) {
 		if got := Ratio(tc.used, tc.limit); got != tc.want {
 			t.Errorf("Ratio(%d, %d) = %q, want %q", tc.used, tc.limit, got, tc.want)
 		}
+	}
+}
+
+// Two links first in different queues say which queue each is first in.
+func TestQueuedMessagesNameTheirQueue(t *testing.T) {
+	var cs []Candidate
+	for i := 1; i <= 10; i++ {
+		cs = append(cs, linked(i, true))
+	}
+	for i := 11; i <= 13; i++ {
+		cs = append(cs, linked(i, false))
+	}
+	cs = append(cs, link(14, true), link(15, false))
+	ds := byKey(Admit(AdmissionInput{Policy: OfficialAccountPolicy(), Candidates: cs, Now: novem}))
+	same, other := ds["ns/link-14"], ds["ns/link-15"]
+	if same.QueuePosition != 1 || other.QueuePosition != 1 {
+		t.Fatalf("positions %d and %d, want both first in their queues", same.QueuePosition, other.QueuePosition)
+	}
+	if !strings.HasPrefix(same.Message, "queued at position 1 of the Official Account's same-subject queue") ||
+		!strings.HasPrefix(other.Message, "queued at position 1 of the Official Account's different-subject queue") {
+		t.Errorf("messages do not name their queues:\n%s\n%s", same.Message, other.Message)
+	}
+	mp := Admit(AdmissionInput{Policy: Policy{TotalLimit: 1, Owner: "Mini Program"}, Candidates: []Candidate{linked(1, true), link(2, true)}, Now: novem})
+	if !strings.HasPrefix(mp[1].Message, "queued at position 1 of the Mini Program's queue") {
+		t.Errorf("the Mini Program's queue is not named: %s", mp[1].Message)
 	}
 }

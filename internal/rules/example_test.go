@@ -46,7 +46,7 @@ func ExampleAdmit() {
 	// shop/coupons: WithinQuota
 	//   admitted within quota, counting this link: same-subject Mini Programs 10/10, new links this month 3/13
 	// shop/members: SameSubjectQuotaFull
-	//   queued at position 1: the Official Account already has 10/10 same-subject Mini Programs (9 on the platform, 1 admitted ahead of this one), the most allowed; it will be admitted automatically, in queue order, when one of them is unlinked
+	//   queued at position 1 of the Official Account's same-subject queue: the Official Account already has 10/10 same-subject Mini Programs (9 on the platform, 1 admitted ahead of this one), the most allowed; it will be admitted automatically, in queue order, when one of them is unlinked
 	// shop/partner: WithinQuota
 	//   admitted within quota, counting this link: different-subject Mini Programs 1/3, new links this month 4/13
 	// same subject 10/10, other subject 1/3, this month 4/13, 1 queued

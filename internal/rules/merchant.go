@@ -56,6 +56,8 @@ func (a AccountFacts) name() string {
 // already binds merchantBoundAppIDs AppIDs may bind the account mp, and a
 // Violation otherwise (platform-rules.md, "WeChat Pay" and "WeChat Pay
 // merchant (商户号) <-> Mini Program"):
+//   - an Individual subject can never be verified, so it can never take WeChat Pay
+//     (ReasonIndividualCannotTakePay, terminal whatever the verification says);
 //   - the account must be Verified (ReasonAccountNotVerified); the rule is
 //     applied to any kind of account, as the merchant side requires a verified
 //     AppID for Official Accounts too;
@@ -66,6 +68,12 @@ func (a AccountFacts) name() string {
 // binding, not for one that already exists (a binding can never be undone, so
 // an existing one needs no check).
 func CheckMerchantBinding(mp AccountFacts, merchantBoundAppIDs int) *Violation {
+	if mp.Subject.Type == SubjectIndividual {
+		return violation(ReasonIndividualCannotTakePay, fmt.Sprintf(
+			"%s belongs to an Individual subject (个人), which can never be verified, and only a verified account may take "+
+				"WeChat Pay: this binding can never be made; bind the merchant to an account of an organisation, or delete "+
+				"this MerchantBinding", mp.name()))
+	}
 	if mp.Verification != VerificationVerified {
 		state := string(mp.Verification)
 		if state == "" {

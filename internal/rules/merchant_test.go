@@ -23,6 +23,8 @@ func TestCheckMerchantBinding(t *testing.T) {
 		{"verified, 50 bound", verifiedMP, 50, ReasonMerchantAppIDLimitReached, []string{"50/50", "cannot be undone", "wxmp1"}},
 		{"verified, 51 bound", verifiedMP, 51, ReasonMerchantAppIDLimitReached, []string{"51/50"}},
 		{"unverified", withVerification(verifiedMP, VerificationUnverified), 0, ReasonAccountNotVerified, []string{"Unverified", "微信认证", "Mini Program console", "wxmp1"}},
+		{"individual subject", withSubjectType(withVerification(verifiedMP, VerificationUnverified), SubjectIndividual), 0,
+			ReasonIndividualCannotTakePay, []string{"Individual subject", "can never be verified", "can never be made", "wxmp1"}},
 		{"in progress", withVerification(verifiedMP, VerificationInProgress), 0, ReasonAccountNotVerified, []string{"InProgress"}},
 		{"expired", withVerification(verifiedMP, VerificationExpired), 0, ReasonAccountNotVerified, []string{"Expired"}},
 		{"unknown state", withVerification(verifiedMP, ""), 0, ReasonAccountNotVerified, []string{"state unknown"}},
@@ -99,4 +101,9 @@ func TestAccountKindString(t *testing.T) {
 			t.Errorf("%q.String() = %q, want %q", string(k), got, want)
 		}
 	}
+}
+
+func withSubjectType(a AccountFacts, t SubjectType) AccountFacts {
+	a.Subject.Type = t
+	return a
 }

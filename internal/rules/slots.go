@@ -19,7 +19,8 @@ type SlotFacts struct {
 	EndMissing bool
 	// Deleting: the link's object is being deleted.
 	Deleting bool
-	// ObserveOnly: the link's managementPolicy is ObserveOnly; wxlink never creates it.
+	// ObserveOnly: the link's managementPolicy is ObserveOnly; wxlink never creates it, so it takes a slot
+	// only when the platform lists it, even when it is the deciding link.
 	ObserveOnly bool
 	// Refused: the platform refused the link's last request with a terminal errcode.
 	Refused bool
@@ -40,10 +41,10 @@ func TakesSlot(f SlotFacts) bool {
 	switch {
 	case f.OnPlatform:
 		return true
-	case f.SelfLink, f.EndMissing:
+	case f.SelfLink, f.EndMissing, f.ObserveOnly:
 		return false
 	case f.Deciding:
 		return true
 	}
-	return !f.Deleting && !f.ObserveOnly && !f.Refused && !f.Rejected && !f.YoungerDuplicate && !f.QueuedElsewhere
+	return !f.Deleting && !f.Refused && !f.Rejected && !f.YoungerDuplicate && !f.QueuedElsewhere
 }

@@ -31,7 +31,7 @@ func TestTakesSlot(t *testing.T) {
 		{"its other end is missing, deciding", SlotFacts{EndMissing: true, Deciding: true}, false},
 		{"deciding while refused: it asks again", SlotFacts{Deciding: true, Refused: true}, true},
 		{"deciding while queued elsewhere: it gets its own decision", SlotFacts{Deciding: true, QueuedElsewhere: true}, true},
-		{"deciding while only observed", SlotFacts{Deciding: true, ObserveOnly: true}, true},
+		{"deciding while only observed: wxlink never creates it", SlotFacts{Deciding: true, ObserveOnly: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := TakesSlot(tc.facts); got != tc.want {
@@ -42,15 +42,15 @@ func TestTakesSlot(t *testing.T) {
 }
 
 // TestTakesSlotEveryCombination checks all 1,024 combinations of facts against the rule stated in words:
-// a platform entry always holds its slot; a link that cannot be made never does; the deciding link does;
+// a platform entry always holds its slot; a link wxlink will never make never does; the deciding link does;
 // any other link does unless something keeps it from being made now.
 func TestTakesSlotEveryCombination(t *testing.T) {
 	for bits := range 1 << 10 {
 		b := func(i int) bool { return bits&(1<<i) != 0 }
 		f := SlotFacts{Deciding: b(0), OnPlatform: b(1), SelfLink: b(2), EndMissing: b(3), Deleting: b(4),
 			ObserveOnly: b(5), Refused: b(6), Rejected: b(7), YoungerDuplicate: b(8), QueuedElsewhere: b(9)}
-		cannotBeMade := f.SelfLink || f.EndMissing
-		heldBack := f.Deleting || f.ObserveOnly || f.Refused || f.Rejected || f.YoungerDuplicate || f.QueuedElsewhere
+		cannotBeMade := f.SelfLink || f.EndMissing || f.ObserveOnly
+		heldBack := f.Deleting || f.Refused || f.Rejected || f.YoungerDuplicate || f.QueuedElsewhere
 		want := f.OnPlatform || (!cannotBeMade && (f.Deciding || !heldBack))
 		if got := TakesSlot(f); got != want {
 			t.Fatalf("TakesSlot(%+v) = %v, want %v", f, got, want)

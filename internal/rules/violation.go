@@ -27,6 +27,9 @@ const (
 
 	// ReasonAccountNotVerified: WeChat Pay needs a verified account.
 	ReasonAccountNotVerified = "AccountNotVerified"
+	// ReasonIndividualCannotTakePay: an Individual subject can never be
+	// verified, so WeChat Pay can never be bound to its account.
+	ReasonIndividualCannotTakePay = "IndividualCannotTakePay"
 	// ReasonMerchantAppIDLimitReached: the merchant already binds
 	// MerchantMaxAppIDs AppIDs.
 	ReasonMerchantAppIDLimitReached = "MerchantAppIDLimitReached"
