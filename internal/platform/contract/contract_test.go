@@ -212,10 +212,11 @@ func TestLinkListUnlink(t *testing.T) {
 		if got := e.links(oa); len(got) != 0 {
 			t.Fatalf("a new Official Account lists %d links, want 0", len(got))
 		}
-		if err := e.p.LinkMiniProgram(ctx, oa, mpA.AppID, platform.LinkOptions{NotifyFollowers: true, ShowOnProfile: true}); err != nil {
-			t.Fatalf("LinkMiniProgram(A): %v", err)
+		if got, err := e.p.LinkMiniProgram(ctx, oa, mpA.AppID, platform.LinkOptions{NotifyFollowers: true, ShowOnProfile: true}); err != nil ||
+			got != platform.LinkRequested {
+			t.Fatalf("LinkMiniProgram(A) = %s, %v; want Requested", got, err)
 		}
-		if err := e.p.LinkMiniProgram(ctx, oa, accts[2].AppID, platform.LinkOptions{}); err != nil {
+		if _, err := e.p.LinkMiniProgram(ctx, oa, accts[2].AppID, platform.LinkOptions{}); err != nil {
 			t.Fatalf("LinkMiniProgram(B): %v", err)
 		}
 
@@ -281,18 +282,18 @@ func TestPendingConfirmReject(t *testing.T) {
 			}
 			return l.Status
 		}
-		link := func(mp string) {
+		link := func(mp string, want platform.LinkOutcome) {
 			t.Helper()
-			if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
-				t.Fatalf("LinkMiniProgram(%s): %v", mp, err)
+			if got, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil || got != want {
+				t.Fatalf("LinkMiniProgram(%s) = %s, %v; want %s, nil", mp, got, err, want)
 			}
 		}
 
-		link(mp1)
+		link(mp1, platform.LinkRequested)
 		if got := status(mp1); got != platform.LinkAwaitingOfficialAccountAdmin {
 			t.Fatalf("a different-subject link has status %d, want 12", got)
 		}
-		link(mp1) // pending: 89010 is not an error
+		link(mp1, platform.LinkAlreadyPending) // pending: 89010 is an outcome, not an error
 		if got := e.answered(pLink, 89010); got != 1 {
 			t.Errorf("wxamplink answered 89010 %d times, want 1", got)
 		}
@@ -302,7 +303,7 @@ func TestPendingConfirmReject(t *testing.T) {
 		if got := status(mp1); got != platform.LinkAwaitingMiniProgramAdmin {
 			t.Fatalf("after Advance the status is %d, want 2", got)
 		}
-		link(mp1) // still pending
+		link(mp1, platform.LinkAlreadyPending) // still pending
 		if got := e.answered(pLink, 89010); got != 2 {
 			t.Errorf("wxamplink answered 89010 %d times, want 2", got)
 		}
@@ -312,12 +313,12 @@ func TestPendingConfirmReject(t *testing.T) {
 		if got := status(mp1); got != platform.LinkLinked {
 			t.Fatalf("after Confirm the status is %d, want 1", got)
 		}
-		link(mp1) // linked: 89015 is not an error
+		link(mp1, platform.LinkAlreadyLinked) // linked: 89015 is an outcome, not an error
 		if got := e.answered(pLink, 89015); got != 1 {
 			t.Errorf("wxamplink answered 89015 %d times, want 1", got)
 		}
 
-		link(mp2)
+		link(mp2, platform.LinkRequested)
 		if err := e.srv.Reject(oa.AppID, mp2); err != nil {
 			t.Fatalf("Reject: %v", err)
 		}
@@ -325,7 +326,7 @@ func TestPendingConfirmReject(t *testing.T) {
 			t.Fatalf("after Reject the status is %d, want 3 (not occupying)", got)
 		}
 		// Asking again after a rejection starts a new request.
-		link(mp2)
+		link(mp2, platform.LinkRequested)
 		if got := status(mp2); got != platform.LinkAwaitingOfficialAccountAdmin {
 			t.Errorf("a new request after a rejection has status %d, want 12", got)
 		}
@@ -353,12 +354,12 @@ func TestQuotaErrcodes(t *testing.T) {
 				e.seed(miniProgram(fmt.Sprintf("wxmpsame%08d", i), acme))
 			}
 			for i := 1; i <= 10; i++ {
-				if err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpsame%08d", i), platform.LinkOptions{}); err != nil {
+				if _, err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpsame%08d", i), platform.LinkOptions{}); err != nil {
 					t.Fatalf("link %d: %v", i, err)
 				}
 			}
 			e.srv.ResetCalls()
-			err := e.p.LinkMiniProgram(ctx, oa, "wxmpsame00000011", platform.LinkOptions{})
+			_, err := e.p.LinkMiniProgram(ctx, oa, "wxmpsame00000011", platform.LinkOptions{})
 			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, 89016)
 			if got := e.calls(pLink); got != 1 {
 				t.Errorf("wxamplink called %d times, want 1 (a terminal error is not retried)", got)
@@ -380,11 +381,11 @@ func TestQuotaErrcodes(t *testing.T) {
 					e.seed(miniProgram(fmt.Sprintf("wxmpdiff%08d", i), globex))
 				}
 				for i := 1; i <= 3; i++ {
-					if err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpdiff%08d", i), platform.LinkOptions{}); err != nil {
+					if _, err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpdiff%08d", i), platform.LinkOptions{}); err != nil {
 						t.Fatalf("link %d: %v", i, err)
 					}
 				}
-				err := e.p.LinkMiniProgram(ctx, oa, "wxmpdiff00000004", platform.LinkOptions{})
+				_, err := e.p.LinkMiniProgram(ctx, oa, "wxmpdiff00000004", platform.LinkOptions{})
 				if got := e.answered(pLink, code); got != 1 {
 					t.Fatalf("the simulator answered %d %d times, want 1", code, got)
 				}
@@ -410,13 +411,13 @@ func TestQuotaErrcodes(t *testing.T) {
 				}
 			}
 			oa := e.seed(officialAccount("wxoafan999999999", acme))[0]
-			err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})
+			_, err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})
 			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, 89009)
 			// One console link fewer and the same request goes through.
 			if err := e.srv.RemoveLink(others[0].AppID, mp.AppID); err != nil {
 				t.Fatalf("RemoveLink: %v", err)
 			}
-			if err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{}); err != nil {
+			if _, err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{}); err != nil {
 				t.Errorf("with 499 links: %v", err)
 			}
 		})
@@ -429,7 +430,7 @@ func TestQuotaErrcodes(t *testing.T) {
 			accts := e.seed(officialAccount("wxoamonthly00001", acme), miniProgram("wxmpmonthly00001", acme))
 			oa, mp := accts[0], accts[1].AppID
 			for i := 1; i <= sim.OfficialAccountMonthly; i++ {
-				if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
+				if _, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
 					t.Fatalf("link operation %d: %v", i, err)
 				}
 				if err := e.p.UnlinkMiniProgram(ctx, oa, mp); err != nil {
@@ -439,15 +440,15 @@ func TestQuotaErrcodes(t *testing.T) {
 			if got := e.srv.MonthlyOperations(oa.AppID); got != 13 {
 				t.Fatalf("the simulator counts %d operations this month, want 13", got)
 			}
-			err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+			_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
 			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonMonthlyLimit, 89030)
 
 			e.clk.Set(time.Date(2026, 3, 31, 15, 59, 59, 0, time.UTC)) // 23:59:59 in Beijing
-			err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+			_, err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
 			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonMonthlyLimit, 89030)
 
 			e.clk.Set(time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC)) // 1 April 00:00 in Beijing, still March in UTC
-			if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
+			if _, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
 				t.Fatalf("after the Beijing month turned: %v", err)
 			}
 			if got := e.links(oa)[mp].Status; got != platform.LinkLinked {
@@ -455,7 +456,7 @@ func TestQuotaErrcodes(t *testing.T) {
 			}
 		})
 
-		t.Run("already linked is nil", func(t *testing.T) {
+		t.Run("already linked is an outcome, not an error", func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, route)
 			accts := e.seed(officialAccount("wxoaalready00001", acme), miniProgram("wxmpalready00001", acme))
@@ -463,8 +464,8 @@ func TestQuotaErrcodes(t *testing.T) {
 			if err := e.srv.ConsoleLink(oa.AppID, mp, sim.ConsoleLinkOptions{ShowProfile: true}); err != nil {
 				t.Fatalf("ConsoleLink: %v", err)
 			}
-			if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
-				t.Errorf("LinkMiniProgram on a linked pair: %v, want nil", err)
+			if got, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil || got != platform.LinkAlreadyLinked {
+				t.Errorf("LinkMiniProgram on a linked pair: %s, %v; want AlreadyLinked, nil", got, err)
 			}
 			if got := e.answered(pLink, 89015); got != 1 {
 				t.Errorf("wxamplink answered 89015 %d times, want 1", got)
@@ -589,7 +590,7 @@ func TestFaults(t *testing.T) {
 				e.clk.ResetSlept()
 				start := e.clk.Now()
 
-				err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+				_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
 
 				if got := e.calls(pLink); got != tc.calls {
 					t.Errorf("wxamplink called %d times, want %d", got, tc.calls)
@@ -864,7 +865,7 @@ func TestTesters(t *testing.T) {
 		_, err = e.p.BindTester(ctx, mp, "1-not-an-id")
 		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonTesterUnknown, 85001)
 
-		if err := e.p.UnbindTester(ctx, mp, userstrs["tester_01"]); err != nil {
+		if err := e.p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "tester_01", UserStr: userstrs["tester_01"]}); err != nil {
 			t.Fatalf("UnbindTester: %v", err)
 		}
 		if got := e.answered(pUnbindTester, 0); got != 1 {
@@ -877,6 +878,17 @@ func TestTesters(t *testing.T) {
 			t.Errorf("after unbind ListTesters = %v, want 9 without tester_01", got)
 		}
 		bind("tester_11") // a slot is free again
+
+		// A tester whose userstr wxlink lost (85004 may come without one): unbind by WeChat ID only.
+		if err := e.p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "tester_02"}); err != nil {
+			t.Fatalf("UnbindTester by WeChat ID: %v", err)
+		}
+		if simT := e.srv.Testers(mp.AppID); slices.ContainsFunc(simT, func(x sim.Tester) bool { return x.WeChatID == "tester_02" }) {
+			t.Errorf("unbound by WeChat ID, the simulator still lists tester_02")
+		}
+		if got := listed(); slices.Contains(got, userstrs["tester_02"]) || len(got) != 9 {
+			t.Errorf("after unbind by WeChat ID ListTesters = %v, want 9 without tester_02", got)
+		}
 	})
 }
 
@@ -1142,7 +1154,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 			}
 		}
 
-		mustOK("link", e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{}))
+		mustOK("link", errOf(e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})))
 		_, err := e.p.DescribeAccount(ctx, oa)
 		mustOK("describe", err)
 		_, err = e.p.BindTester(ctx, mp, "leaktester01")
@@ -1164,7 +1176,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		} {
 			f.Path, f.Count = pLink, retry.MaxAttempts
 			e.inject(f)
-			mustFail(fmt.Sprintf("fault %+v", f), e.p.LinkMiniProgram(ctx, oa, "wxmpleak00000002", platform.LinkOptions{}))
+			mustFail(fmt.Sprintf("fault %+v", f), errOf(e.p.LinkMiniProgram(ctx, oa, "wxmpleak00000002", platform.LinkOptions{})))
 			e.srv.ClearFaults()
 		}
 		// Wrong credentials: the wrong value is a secret too.
@@ -1226,7 +1238,7 @@ func TestMetrics(t *testing.T) {
 			miniProgram("wxmpmetrics00004", acme))
 		oa := accts[0]
 		ctx := context.Background()
-		link := func(mp string) error { return e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}) }
+		link := func(mp string) error { return errOf(e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})) }
 
 		if err := link(accts[1].AppID); err != nil {
 			t.Fatal(err)

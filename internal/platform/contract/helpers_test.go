@@ -632,6 +632,9 @@ func wantErr(t *testing.T, err error, class platform.Class, reason string, code 
 	return pe
 }
 
+// errOf drops a LinkMiniProgram outcome, for the checks that look at the error only.
+func errOf(_ platform.LinkOutcome, err error) error { return err }
+
 // nextBeijingMidnight is the start of the next calendar day in Beijing time.
 func nextBeijingMidnight(now time.Time) time.Time {
 	b := now.In(beijing)
@@ -658,10 +661,11 @@ func (o observed) ListMiniProgramLinks(ctx context.Context, a platform.Account) 
 	return r, err
 }
 
-func (o observed) LinkMiniProgram(ctx context.Context, a platform.Account, mp string, opts platform.LinkOptions) error {
-	err := o.p.LinkMiniProgram(ctx, a, mp, opts)
+func (o observed) LinkMiniProgram(ctx context.Context, a platform.Account, mp string, opts platform.LinkOptions) (
+	platform.LinkOutcome, error) {
+	r, err := o.p.LinkMiniProgram(ctx, a, mp, opts)
 	o.w.recordErr(err)
-	return err
+	return r, err
 }
 
 func (o observed) UnlinkMiniProgram(ctx context.Context, a platform.Account, mp string) error {
@@ -712,8 +716,8 @@ func (o observed) BindTester(ctx context.Context, a platform.Account, id string)
 	return r, err
 }
 
-func (o observed) UnbindTester(ctx context.Context, a platform.Account, us string) error {
-	err := o.p.UnbindTester(ctx, a, us)
+func (o observed) UnbindTester(ctx context.Context, a platform.Account, ref platform.TesterRef) error {
+	err := o.p.UnbindTester(ctx, a, ref)
 	o.w.recordErr(err)
 	return err
 }

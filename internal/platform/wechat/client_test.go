@@ -438,7 +438,7 @@ func TestTerminalErrorsNeverRetried(t *testing.T) {
 		env := newEnv(t, nil)
 		env.srv.stableTokens("", "tok-terminal-1")
 		env.srv.handle(apiLink, func(w http.ResponseWriter, _ call) { writeJSON(w, errBody(code, "nope")) })
-		err := env.client.LinkMiniProgram(context.Background(), ownOA, ownMP.AppID, platform.LinkOptions{})
+		_, err := env.client.LinkMiniProgram(context.Background(), ownOA, ownMP.AppID, platform.LinkOptions{})
 		e := mustClass(t, err, platform.ClassTerminal)
 		if e.Code != code {
 			t.Fatalf("code = %d, want %d", e.Code, code)
@@ -562,13 +562,13 @@ func TestMetricsLabelsAndSharedRegistry(t *testing.T) {
 		writeJSON(w, ok(nil))
 	})
 	ctx := context.Background()
-	if err := env.client.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
+	if _, err := env.client.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
+	if _, err := second.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_ = env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
+	_, _ = env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
 
 	requests, err := env.reg.Gather()
 	if err != nil {
