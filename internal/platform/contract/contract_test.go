@@ -360,7 +360,7 @@ func TestQuotaErrcodes(t *testing.T) {
 			}
 			e.srv.ResetCalls()
 			_, err := e.p.LinkMiniProgram(ctx, oa, "wxmpsame00000011", platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, 89016)
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformSameSubjectQuotaFull, 89016)
 			if got := e.calls(pLink); got != 1 {
 				t.Errorf("wxamplink called %d times, want 1 (a terminal error is not retried)", got)
 			}
@@ -389,7 +389,7 @@ func TestQuotaErrcodes(t *testing.T) {
 				if got := e.answered(pLink, code); got != 1 {
 					t.Fatalf("the simulator answered %d %d times, want 1", code, got)
 				}
-				_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, code)
+				_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformOtherSubjectQuotaFull, code)
 			})
 		}
 
@@ -412,7 +412,7 @@ func TestQuotaErrcodes(t *testing.T) {
 			}
 			oa := e.seed(officialAccount("wxoafan999999999", acme))[0]
 			_, err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, 89009)
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformLinkedByLimitReached, 89009)
 			// One console link fewer and the same request goes through.
 			if err := e.srv.RemoveLink(others[0].AppID, mp.AppID); err != nil {
 				t.Fatalf("RemoveLink: %v", err)
@@ -441,11 +441,11 @@ func TestQuotaErrcodes(t *testing.T) {
 				t.Fatalf("the simulator counts %d operations this month, want 13", got)
 			}
 			_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonMonthlyLimit, 89030)
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformMonthlyLimitReached, 89030)
 
 			e.clk.Set(time.Date(2026, 3, 31, 15, 59, 59, 0, time.UTC)) // 23:59:59 in Beijing
 			_, err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonMonthlyLimit, 89030)
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformMonthlyLimitReached, 89030)
 
 			e.clk.Set(time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC)) // 1 April 00:00 in Beijing, still March in UTC
 			if _, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {

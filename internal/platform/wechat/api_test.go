@@ -71,7 +71,7 @@ func TestLinkMiniProgram(t *testing.T) {
 		}
 	}
 	_, err := env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
-	if e := mustClass(t, err, platform.ClassTerminal); e.Reason != platform.ReasonQuotaExceeded {
+	if e := mustClass(t, err, platform.ClassTerminal); e.Reason != platform.ReasonPlatformOtherSubjectQuotaFull {
 		t.Fatalf("error = %+v", e)
 	}
 }
