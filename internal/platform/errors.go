@@ -113,7 +113,8 @@ type Error struct {
 	HTTPStatus int
 	Class      Class
 	Reason     string
-	// RetryAfter is the least wait before a retry can help (45009 waits for the next day in Beijing time).
+	// RetryAfter is the least wait before a retry can help: 45009 waits for the next day in Beijing time,
+	// 45011 for the next minute, and an HTTP 429 or 503 for its Retry-After header.
 	RetryAfter time.Duration
 }
 

@@ -610,3 +610,69 @@ func TestMetricsLabelsAndSharedRegistry(t *testing.T) {
 		t.Errorf("series = %v, want exactly %v", got, want)
 	}
 }
+
+// TestRetryAfterHeader: an HTTP 429 or 503 with Retry-After (seconds or an HTTP-date) sets RetryAfter, and
+// the retry loop waits that long instead of its backoff, within the caller's deadline.
+func TestRetryAfterHeader(t *testing.T) {
+	env := newEnv(t, func(c *Config) {
+		c.Retry = RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Minute}
+	})
+	env.srv.stableTokens("", "tok-retry-after")
+	var n atomic.Int32
+	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, c call) {
+		switch n.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2:
+			w.Header().Set("Retry-After", env.clock.Now().Add(12*time.Second).UTC().Format(http.TimeFormat))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			membersOK(w, c)
+		}
+	})
+	if _, err := env.client.ListTesters(context.Background(), ownMP); err != nil {
+		t.Fatal(err)
+	}
+	if slept := env.clock.Slept(); len(slept) != 2 || slept[0] != 7*time.Second || slept[1] != 12*time.Second {
+		t.Fatalf("waits = %v, want [7s 12s] (the Retry-After headers, not the backoff)", slept)
+	}
+
+	// A Retry-After that would pass the caller's deadline is returned at once, with RetryAfter set.
+	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, _ call) {
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	before := env.srv.count(apiMemberAuth, nil)
+	_, err := env.client.ListTesters(ctx, ownMP)
+	e := mustClass(t, err, platform.ClassRetryable)
+	if e.HTTPStatus != http.StatusTooManyRequests || e.RetryAfter != 30*time.Second {
+		t.Fatalf("error = %+v, want HTTP 429 with RetryAfter 30s", e)
+	}
+	if got := env.srv.count(apiMemberAuth, nil) - before; got != 1 || len(env.clock.Slept()) != 2 {
+		t.Fatalf("attempts = %d, waits = %v; want 1 attempt and no new wait", got, env.clock.Slept())
+	}
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{
+		"":                               0,
+		"120":                            2 * time.Minute,
+		" 5 ":                            5 * time.Second,
+		"0":                              0,
+		"-3":                             0,
+		"1.5":                            0,
+		"soon":                           0,
+		"99999999999999999":              maxRetryAfter,
+		"Mon, 02 Mar 2026 10:01:30 GMT":  90 * time.Second,
+		"Mon, 02 Mar 2026 09:59:00 GMT":  0,                // in the past
+		"Monday, 02-Mar-26 10:00:10 GMT": 10 * time.Second, // RFC 850, which http.ParseTime accepts
+	} {
+		if got := retryAfter(h, now); got != want {
+			t.Errorf("retryAfter(%q) = %s, want %s", h, got, want)
+		}
+	}
+}
