@@ -190,6 +190,20 @@ const (
 	CodeTesterAlreadyBound = 85004 // bind_tester: already a tester
 )
 
+// KnownCode reports whether code is an errcode wxlink knows: one of the taxonomy, or one of the codes above
+// that callers treat as a state. Anything else is classified as UnknownError.
+func KnownCode(code int) bool {
+	if _, ok := taxonomy[code]; ok {
+		return true
+	}
+	switch code {
+	case CodeAlreadyLinked, CodeInvitationPending, CodeOpenNotBound, CodeAlreadyBoundOpen, CodeTesterAlreadyBound,
+		CodeUnlinkPending:
+		return true
+	}
+	return false
+}
+
 // Classify builds the Error for an errcode returned by api. now gives the wait for 45009 (the next day in
 // Beijing time); an unknown errcode is terminal with reason UnknownError, so that it surfaces in status
 // instead of being retried forever.

@@ -109,3 +109,21 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Error("Reveal must return the value")
 	}
 }
+
+func TestKnownCode(t *testing.T) {
+	for code := range taxonomy {
+		if !KnownCode(code) {
+			t.Errorf("KnownCode(%d) = false for a code of the taxonomy", code)
+		}
+	}
+	for _, code := range []int{CodeAlreadyLinked, CodeOpenNotBound, CodeTesterAlreadyBound} {
+		if !KnownCode(code) {
+			t.Errorf("KnownCode(%d) = false for a state code", code)
+		}
+	}
+	for _, code := range []int{0, 123456, 89999} {
+		if KnownCode(code) {
+			t.Errorf("KnownCode(%d) = true", code)
+		}
+	}
+}

@@ -1259,12 +1259,12 @@ func TestMetrics(t *testing.T) {
 		}
 
 		const expected = `
-# HELP wechat_api_requests_total WeChat API requests by endpoint and outcome (errcode, "network" or "http_<status>").
+# HELP wechat_api_requests_total WeChat API requests by endpoint and outcome: 0, a known errcode, "other" (an unknown errcode), "http_<class>" (http_4xx, http_5xx), "network" or "malformed".
 # TYPE wechat_api_requests_total counter
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="-1"} 2
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="0"} 4
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="48001"} 1
-wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="http_503"} 1
+wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="http_5xx"} 1
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="network"} 1
 `
 		if err := testutil.GatherAndCompare(onlyAPI(e.reg, apiLinkLabel), strings.NewReader(expected), wechat.MetricRequests); err != nil {

@@ -172,10 +172,9 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, secre
 	start := time.Now()
 	perr := c.roundTrip(ctx, req, payload, secrets, decode)
 	elapsed := time.Since(start)
-	label := outcomeLabel(perr)
-	c.metrics.requests.WithLabelValues(req.api, label).Inc()
+	c.metrics.requests.WithLabelValues(req.api, metricLabel(perr)).Inc()
 	c.metrics.duration.WithLabelValues(req.api).Observe(elapsed.Seconds())
-	c.log.V(1).Info("wechat API call", "api", req.api, "errcode", label, "attempt", attempt,
+	c.log.V(1).Info("wechat API call", "api", req.api, "errcode", outcomeLabel(perr), "attempt", attempt,
 		"duration", elapsed.String())
 	return perr
 }

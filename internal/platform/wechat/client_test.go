@@ -505,7 +505,7 @@ func TestServerErrorsAndDroppedConnectionsRetried(t *testing.T) {
 	if _, err := env.client.ListTesters(context.Background(), ownMP); err != nil {
 		t.Fatalf("ListTesters: %v", err)
 	}
-	for label, want := range map[string]float64{"http_502": 1, "network": 1, "malformed": 1, "0": 1} {
+	for label, want := range map[string]float64{"http_5xx": 1, "network": 1, "malformed": 1, "0": 1} {
 		if got := testutil.ToFloat64(env.client.metrics.requests.WithLabelValues(apiMemberAuth, label)); got != want {
 			t.Errorf("requests{api=%s,errcode=%s} = %v, want %v", apiMemberAuth, label, got, want)
 		}
@@ -673,6 +673,37 @@ func TestRetryAfterParsing(t *testing.T) {
 	} {
 		if got := retryAfter(h, now); got != want {
 			t.Errorf("retryAfter(%q) = %s, want %s", h, got, want)
+		}
+	}
+}
+
+// TestMetricErrcodeLabelIsBounded: known errcodes are their own label; an errcode wxlink does not know is
+// "other", and HTTP statuses are counted by class.
+func TestMetricErrcodeLabelIsBounded(t *testing.T) {
+	env := newEnv(t, func(c *Config) { c.Retry.MaxAttempts = 1 })
+	env.srv.stableTokens("", "tok-labels-001")
+	var n atomic.Int32
+	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, _ call) {
+		switch n.Add(1) {
+		case 1:
+			writeJSON(w, errBody(123456, "something new"))
+		case 2:
+			writeJSON(w, errBody(654321, "something else new"))
+		case 3:
+			writeJSON(w, errBody(85004, "wechat user has been tester"))
+		case 4:
+			w.WriteHeader(http.StatusNotFound)
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	for range 5 {
+		_, _ = env.client.ListTesters(context.Background(), ownMP)
+	}
+	for label, want := range map[string]float64{"other": 2, "85004": 1, "http_4xx": 1, "http_5xx": 1,
+		"123456": 0, "654321": 0, "http_404": 0, "http_503": 0} {
+		if got := testutil.ToFloat64(env.client.metrics.requests.WithLabelValues(apiMemberAuth, label)); got != want {
+			t.Errorf("requests{api=%s,errcode=%s} = %v, want %v", apiMemberAuth, label, got, want)
 		}
 	}
 }

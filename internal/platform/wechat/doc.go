@@ -32,7 +32,9 @@
 //     access_token: net/http's *url.Error is reduced to its Op and inner error, and every token, secret and
 //     ticket value is scrubbed from every error message and log line. Redirects are never followed.
 //   - Metrics wechat_api_requests_total{api,errcode} and wechat_api_request_duration_seconds{api}, registered
-//     once per Registerer and shared by every Client on it. No AppID or credential is ever a label value.
+//     once per Registerer and shared by every Client on it. No AppID or credential is ever a label value, and
+//     errcode is bounded: "0", the errcodes wxlink knows, "other", "http_4xx"/"http_5xx", "network",
+//     "malformed" (the log line keeps the exact errcode and HTTP status).
 //   - NewTicketHandler: the component_verify_ticket callback, with WeChat's message encryption (安全模式).
 //
 // # Library evaluation
