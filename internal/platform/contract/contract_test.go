@@ -643,6 +643,36 @@ func noSleep(t *testing.T, _ wechat.RetryPolicy, slept []time.Duration, _ time.T
 	}
 }
 
+// 5 (continued). A connection that drops after the platform applied the request: the client sees a network
+// error, yet the link is made (and counted by the platform).
+func TestDropAfterApply(t *testing.T) {
+	t.Parallel()
+	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
+		e := newEnv(t, route, withRetry(wechat.RetryPolicy{MaxAttempts: 1}))
+		accts := e.seed(officialAccount("wxoadropapply001", acme), miniProgram("wxmpdropapply001", acme))
+		oa, mp := accts[0], accts[1].AppID
+		ctx := context.Background()
+		if _, err := e.p.ListMiniProgramLinks(ctx, oa); err != nil { // the token first: only wxamplink drops
+			t.Fatalf("warm-up: %v", err)
+		}
+		e.inject(sim.Fault{Path: pLink, DropAfterApply: true, Count: 1})
+		_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+		_ = wantErr(t, err, platform.ClassRetryable, platform.ReasonNetwork, 0)
+		if l, ok := e.srv.Link(oa.AppID, mp); !ok || l.Status != sim.LinkLinked {
+			t.Fatalf("the simulator's link = %+v (found %v), want linked: the request was applied", l, ok)
+		}
+		if got := e.srv.MonthlyOperations(oa.AppID); got != 1 {
+			t.Errorf("the simulator counts %d operations this month, want 1", got)
+		}
+		if st := e.srv.CallStats()[pLink]; st.AppliedUnanswered != 1 || st.Total != 1 {
+			t.Errorf("wxamplink stats = %+v, want 1 call, applied but unanswered", st)
+		}
+		if got := e.links(oa)[mp].Status; got != platform.LinkLinked {
+			t.Errorf("the client lists the link with status %d, want 1", got)
+		}
+	})
+}
+
 // 5 (continued). Latency, timeouts and deadlines. These use wall time (the client's per-request timeout and
 // the caller's context are wall-clock by nature), kept short.
 func TestLatencyAndDeadlines(t *testing.T) {
