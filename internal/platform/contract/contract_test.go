@@ -194,11 +194,11 @@ func simHasToken(e *env, appID, token string, expiresAt time.Time) bool {
 	return false
 }
 
-// 2. Link / list / unlink.
+// 2. Link / list / unlink, with and without appids in wxamplinkget's items.
 func TestLinkListUnlink(t *testing.T) {
 	t.Parallel()
-	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
-		e := newEnv(t, route)
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, opts...)
 		mpA := miniProgram("wxmplinka0000001", acme)
 		mpA.Released = true
 		mpA.Nickname = "ACME Shop"
@@ -222,15 +222,15 @@ func TestLinkListUnlink(t *testing.T) {
 
 		got := e.links(oa)
 		want := map[string]platform.MiniProgramLink{
-			mpA.AppID: {AppID: mpA.AppID, Nickname: "ACME Shop", Status: platform.LinkLinked, ShowOnProfile: true,
-				Released: true, PaymentEnabled: true},
-			accts[2].AppID: {AppID: accts[2].AppID, Nickname: accts[2].AppID, Status: platform.LinkLinked},
+			mpA.AppID: {AppID: e.listedAppID(mpA.AppID), Nickname: "ACME Shop", Status: platform.LinkLinked,
+				ShowOnProfile: true, Released: true, PaymentEnabled: true},
+			accts[2].AppID: {AppID: e.listedAppID(accts[2].AppID), Nickname: accts[2].AppID, Status: platform.LinkLinked},
 		}
 		if len(got) != len(want) {
 			t.Fatalf("listed %d links, want %d: %+v", len(got), len(want), got)
 		}
 		for id, w := range want {
-			g := got[id]
+			g := got[e.key(id)]
 			simAcct, _ := e.srv.Account(id)
 			w.Username = simAcct.Username
 			if g != w {
@@ -250,7 +250,7 @@ func TestLinkListUnlink(t *testing.T) {
 			t.Fatalf("UnlinkMiniProgram(A): %v", err)
 		}
 		got = e.links(oa)
-		if _, still := got[mpA.AppID]; still || len(got) != 1 {
+		if _, still := got[e.key(mpA.AppID)]; still || len(got) != 1 {
 			t.Errorf("after unlink the list is %+v, want only B", got)
 		}
 		if _, ok := e.srv.Link(oa.AppID, mpA.AppID); ok {
@@ -265,18 +265,18 @@ func TestLinkListUnlink(t *testing.T) {
 	})
 }
 
-// 3. Pending then confirmed, or rejected.
+// 3. Pending then confirmed, or rejected, with and without appids in wxamplinkget's items.
 func TestPendingConfirmReject(t *testing.T) {
 	t.Parallel()
-	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
-		e := newEnv(t, route)
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, opts...)
 		accts := e.seed(officialAccount("wxoapending00001", acme), miniProgram("wxmppending00001", globex),
 			miniProgram("wxmppending00002", globex))
 		oa, mp1, mp2 := accts[0], accts[1].AppID, accts[2].AppID
 		ctx := context.Background()
 		status := func(mp string) platform.LinkStatus {
 			t.Helper()
-			l, ok := e.links(oa)[mp]
+			l, ok := e.links(oa)[e.key(mp)]
 			if !ok {
 				t.Fatalf("%s is not listed", mp)
 			}
@@ -334,7 +334,7 @@ func TestPendingConfirmReject(t *testing.T) {
 		if err := e.p.UnlinkMiniProgram(ctx, oa, mp2); err != nil {
 			t.Fatalf("UnlinkMiniProgram(pending): %v", err)
 		}
-		if _, ok := e.links(oa)[mp2]; ok {
+		if _, ok := e.links(oa)[e.key(mp2)]; ok {
 			t.Errorf("the withdrawn request is still listed")
 		}
 	})
@@ -647,8 +647,8 @@ func noSleep(t *testing.T, _ wechat.RetryPolicy, slept []time.Duration, _ time.T
 // error, yet the link is made (and counted by the platform).
 func TestDropAfterApply(t *testing.T) {
 	t.Parallel()
-	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
-		e := newEnv(t, route, withRetry(wechat.RetryPolicy{MaxAttempts: 1}))
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, append(opts, withRetry(wechat.RetryPolicy{MaxAttempts: 1}))...)
 		accts := e.seed(officialAccount("wxoadropapply001", acme), miniProgram("wxmpdropapply001", acme))
 		oa, mp := accts[0], accts[1].AppID
 		ctx := context.Background()
@@ -667,9 +667,43 @@ func TestDropAfterApply(t *testing.T) {
 		if st := e.srv.CallStats()[pLink]; st.AppliedUnanswered != 1 || st.Total != 1 {
 			t.Errorf("wxamplink stats = %+v, want 1 call, applied but unanswered", st)
 		}
-		if got := e.links(oa)[mp].Status; got != platform.LinkLinked {
+		if got := e.links(oa)[e.key(mp)].Status; got != platform.LinkLinked {
 			t.Errorf("the client lists the link with status %d, want 1", got)
 		}
+	})
+}
+
+// 3 (continued). When wxampunlink fails with a terminal errcode the client reads wxamplinkget to tell "not
+// linked" (nil) from a real failure. Items without appids cannot prove a Mini Program absent: the client
+// returns the error then, for a linked Mini Program and for one that is not listed alike.
+func TestUnlinkFailureWithAndWithoutAppIDs(t *testing.T) {
+	t.Parallel()
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, opts...)
+		accts := e.seed(officialAccount("wxoaunlinkfail01", acme), miniProgram("wxmpunlinkfail01", acme),
+			miniProgram("wxmpunlinkfail02", acme))
+		oa, linked, absent := accts[0], accts[1].AppID, accts[2].AppID
+		ctx := context.Background()
+		if _, err := e.p.LinkMiniProgram(ctx, oa, linked, platform.LinkOptions{}); err != nil {
+			t.Fatalf("LinkMiniProgram: %v", err)
+		}
+		// 89011: "cannot unlink a nearby Mini Program", a terminal refusal of wxampunlink.
+		e.inject(sim.Fault{Path: pUnlink, ErrCode: 89011, Count: 1})
+		err := e.p.UnlinkMiniProgram(ctx, oa, linked)
+		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonConsoleOnly, 89011)
+		if _, ok := e.links(oa)[e.key(linked)]; !ok {
+			t.Errorf("the linked Mini Program is no longer listed")
+		}
+
+		e.inject(sim.Fault{Path: pUnlink, ErrCode: 89011, Count: 1})
+		err = e.p.UnlinkMiniProgram(ctx, oa, absent)
+		if !e.omitIDs {
+			if err != nil {
+				t.Errorf("unlinking a Mini Program the list proves absent: %v, want nil", err)
+			}
+			return
+		}
+		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonConsoleOnly, 89011)
 	})
 }
 
