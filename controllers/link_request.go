@@ -109,14 +109,19 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool
 	now := metav1.NewTime(r.now())
 	callCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
-	err := r.Observer.AfterWrite(s.p, string(s.oa.Spec.AppID), func() error {
-		return s.p.LinkMiniProgram(callCtx, s.oaAcct, string(s.mp.Spec.AppID), opts)
+	var outcome platform.LinkOutcome
+	err := r.Observer.AfterWrite(s.p, string(s.oa.Spec.AppID), func() (err error) {
+		outcome, err = s.p.LinkMiniProgram(callCtx, s.oaAcct, string(s.mp.Spec.AppID), opts)
+		return err
 	})
 	if err != nil {
 		return r.requestFailed(s, now, err)
 	}
-	if err := r.recordNewLink(ctx, s); err != nil {
-		return true, err
+	// Only a new request uses the monthly allowance: an association already linked or pending is not counted again.
+	if outcome == platform.LinkRequested {
+		if err := r.recordNewLink(ctx, s); err != nil {
+			return true, err
+		}
 	}
 	logf.FromContext(ctx).Info("requested association", "officialAccount", s.oa.Spec.AppID, "miniProgram", s.mp.Spec.AppID)
 	r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",

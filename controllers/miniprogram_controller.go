@@ -189,8 +189,10 @@ func (r *MiniProgramReconciler) unbindUndeclared(ctx context.Context, ts *tester
 			ts.diffs = append(ts.diffs, "undeclared "+string(id))
 			continue
 		}
-		if userStr != "" && ts.onPlatform[userStr] {
-			err := r.Observer.AfterWrite(ts.p, ts.acct.AppID, func() error { return ts.p.UnbindTester(ctx, ts.acct, userStr) })
+		if userStr == "" || ts.onPlatform[userStr] {
+			err := r.Observer.AfterWrite(ts.p, ts.acct.AppID, func() error {
+				return ts.p.UnbindTester(ctx, ts.acct, platform.TesterRef{WeChatID: string(id), UserStr: userStr})
+			})
 			if err != nil {
 				ts.problems = append(ts.problems, fmt.Sprintf("unbinding %s: %v", id, err))
 				continue

@@ -128,7 +128,8 @@ func TestObserverForgetsAfterAWriteAndReadsFresh(t *testing.T) {
 	}
 	plat.Fail(fake.MethodLinkMiniProgram, fake.NetworkError(fake.MethodLinkMiniProgram))
 	err := o.AfterWrite(plat, acct.AppID, func() error {
-		return plat.LinkMiniProgram(ctx, acct, "wx00000000000000b1", platform.LinkOptions{})
+		_, err := plat.LinkMiniProgram(ctx, acct, "wx00000000000000b1", platform.LinkOptions{})
+		return err
 	})
 	if err == nil {
 		t.Fatal("the injected failure was lost")

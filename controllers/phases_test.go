@@ -389,9 +389,9 @@ func synced(l *wx.AssociationLink) *metav1.Condition {
 // hangingPlatform never answers a link request until its caller gives up.
 type hangingPlatform struct{ *fake.Platform }
 
-func (h hangingPlatform) LinkMiniProgram(ctx context.Context, _ platform.Account, _ string, _ platform.LinkOptions) error {
+func (h hangingPlatform) LinkMiniProgram(ctx context.Context, _ platform.Account, _ string, _ platform.LinkOptions) (platform.LinkOutcome, error) {
 	<-ctx.Done()
-	return ctx.Err()
+	return 0, ctx.Err()
 }
 
 // A platform call that never answers holds the owners' locks no longer than a locked call may take.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,94 +36,141 @@ func main() {
 	}
 }
 
-// envOr returns the environment variable's value when set, else def.
+// envOr returns the environment variable's value when set and not empty, else def: an empty variable never
+// erases a flag (an empty $WECHATSIM_ADMIN_TOKEN must not disable --admin-token).
 func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
+	if v := os.Getenv(name); v != "" {
 		return v
 	}
 	return def
 }
 
-// run serves until ctx is done (SIGINT or SIGTERM in main), then shuts down and flushes the state file.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+// loopback reports whether a listen address binds only the loopback interface: localhost, 127.0.0.0/8 or
+// ::1. An empty host (":8080"), 0.0.0.0, :: and any other name bind, or may bind, beyond the machine.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// config is the command line, parsed.
+type config struct {
+	listen, seed, stateFile                      string
+	tokenTTL, tokenGrace, ticketEvery, ticketTTL time.Duration
+	compAppID, compSecret, compToken, compKey    string
+	compCallback                                 string
+	diffErrcode                                  int
+	unlinkConfirm, omitAppID, logJSON            bool
+	maxBody                                      int64
+	adminToken                                   string
+}
+
+// parseFlags parses args into a config; --help gives flag.ErrHelp after printing the usage to stderr.
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("wechatsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		listen        = fs.String("listen", "127.0.0.1:18080", "address to serve on")
-		seed          = fs.String("seed", "", "seed file (YAML or JSON): accounts, openAccounts, links, merchants, cooperations, unknownWeChatIDs")
-		stateFile     = fs.String("state-file", "", "state file: loaded at start, rewritten atomically after changes")
-		tokenTTL      = fs.Duration("token-ttl", sim.DefaultTokenTTL, "lifetime of access tokens")
-		tokenGrace    = fs.Duration("token-grace", sim.DefaultTokenGrace, "how long the previous token stays valid after a new one is issued")
-		ticketEvery   = fs.Duration("ticket-interval", sim.DefaultTicketInterval, "component_verify_ticket push interval (0 or negative: only on demand)")
-		ticketTTL     = fs.Duration("ticket-ttl", sim.DefaultTicketTTL, "component_verify_ticket validity")
-		compAppID     = fs.String("component-appid", "", "third-party platform (component) appid")
-		compSecret    = fs.String("component-secret", "", "component appsecret (prefer $WECHATSIM_COMPONENT_SECRET)")
-		compToken     = fs.String("component-token", "", "component message-check token (prefer $WECHATSIM_COMPONENT_TOKEN)")
-		compKey       = fs.String("component-aes-key", "", "component 43-character EncodingAESKey (prefer $WECHATSIM_COMPONENT_AES_KEY)")
-		compCallback  = fs.String("component-callback-url", "", "where component_verify_tickets are pushed")
-		diffErrcode   = fs.Int("different-subject-errcode", 89407, "errcode of the 4th different-subject link: 89407, 89017 or 1005")
-		unlinkConfirm = fs.Bool("unlink-needs-confirm", false, "wxampunlink waits for the Official Account admin (POST /sim/links/confirm-unlink)")
-		omitAppID     = fs.Bool("omit-link-appid", false, "leave appid out of wxamplinkget items, as older responses did")
-		maxBody       = fs.Int64("max-body-bytes", sim.DefaultMaxBodyBytes, "largest accepted API request body")
-		adminToken    = fs.String("admin-token", "", "require 'Authorization: Bearer <token>' on /sim/ (prefer $WECHATSIM_ADMIN_TOKEN)")
-		logJSON       = fs.Bool("log-json", false, "log JSON lines instead of text")
-	)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `wechatsim: a stateful WeChat platform API simulator (paths, fields and errcodes of api.weixin.qq.com).
+	c := &config{}
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:18080", "address to serve on (not a loopback address: --admin-token is required)")
+	fs.StringVar(&c.seed, "seed", "", "seed file (YAML or JSON): accounts, openAccounts, links, merchants, cooperations, unknownWeChatIDs")
+	fs.StringVar(&c.stateFile, "state-file", "", "state file: loaded at start, rewritten atomically after changes")
+	fs.DurationVar(&c.tokenTTL, "token-ttl", sim.DefaultTokenTTL, "lifetime of access tokens")
+	fs.DurationVar(&c.tokenGrace, "token-grace", sim.DefaultTokenGrace, "how long the previous token stays valid after a new one is issued")
+	fs.DurationVar(&c.ticketEvery, "ticket-interval", sim.DefaultTicketInterval, "component_verify_ticket push interval (0 or negative: only on demand)")
+	fs.DurationVar(&c.ticketTTL, "ticket-ttl", sim.DefaultTicketTTL, "component_verify_ticket validity")
+	fs.StringVar(&c.compAppID, "component-appid", "", "third-party platform (component) appid")
+	fs.StringVar(&c.compSecret, "component-secret", "", "component appsecret (prefer $WECHATSIM_COMPONENT_SECRET)")
+	fs.StringVar(&c.compToken, "component-token", "", "component message-check token (prefer $WECHATSIM_COMPONENT_TOKEN)")
+	fs.StringVar(&c.compKey, "component-aes-key", "", "component 43-character EncodingAESKey (prefer $WECHATSIM_COMPONENT_AES_KEY)")
+	fs.StringVar(&c.compCallback, "component-callback-url", "", "where component_verify_tickets are pushed")
+	fs.IntVar(&c.diffErrcode, "different-subject-errcode", 89407, "errcode of the 4th different-subject link: 89407, 89017 or 1005")
+	fs.BoolVar(&c.unlinkConfirm, "unlink-needs-confirm", false, "wxampunlink waits for the Official Account admin (POST /sim/links/confirm-unlink)")
+	fs.BoolVar(&c.omitAppID, "omit-link-appid", false, "leave appid out of wxamplinkget items, as older responses did")
+	fs.Int64Var(&c.maxBody, "max-body-bytes", sim.DefaultMaxBodyBytes, "largest accepted API request body")
+	fs.StringVar(&c.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on /sim/ (prefer $WECHATSIM_ADMIN_TOKEN)")
+	fs.BoolVar(&c.logJSON, "log-json", false, "log JSON lines instead of text")
+	fs.Usage = func() { usage(fs, stderr) }
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.adminToken = envOr("WECHATSIM_ADMIN_TOKEN", c.adminToken)
+	return c, nil
+}
+
+func usage(fs *flag.FlagSet, stderr io.Writer) {
+	fmt.Fprintf(stderr, `wechatsim: a stateful WeChat platform API simulator (paths, fields and errcodes of api.weixin.qq.com).
 
 Usage: wechatsim [flags]
 
 Secrets may come from the environment instead of flags: WECHATSIM_COMPONENT_SECRET, WECHATSIM_COMPONENT_TOKEN,
-WECHATSIM_COMPONENT_AES_KEY, WECHATSIM_ADMIN_TOKEN. They are never logged.
+WECHATSIM_COMPONENT_AES_KEY, WECHATSIM_ADMIN_TOKEN. They are never logged. On an address other than loopback
+the admin API needs a token: wechatsim refuses to start without one.
 
 Flags:
 `)
-		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nWeChat API paths served:\n")
-		for _, p := range sim.APIPaths() {
-			fmt.Fprintf(stderr, "  %s\n", p)
-		}
-		fmt.Fprintf(stderr, "\nAdmin API (JSON):\n%s", sim.AdminRoutesHelp())
+	fs.PrintDefaults()
+	fmt.Fprintf(stderr, "\nWeChat API paths served:\n")
+	for _, p := range sim.APIPaths() {
+		fmt.Fprintf(stderr, "  %s\n", p)
 	}
-	if err := fs.Parse(args); err != nil {
+	fmt.Fprintf(stderr, "\nAdmin API (JSON):\n%s", sim.AdminRoutesHelp())
+}
+
+// options turns the command line into the simulator's options.
+func (c *config) options(logger *slog.Logger) sim.Options {
+	opts := sim.Options{
+		Logger:                  logger,
+		TokenTTL:                c.tokenTTL,
+		TokenGrace:              c.tokenGrace,
+		TicketTTL:               c.ticketTTL,
+		TicketInterval:          c.ticketEvery,
+		DifferentSubjectErrcode: c.diffErrcode,
+		UnlinkNeedsConfirm:      c.unlinkConfirm,
+		OmitLinkAppID:           c.omitAppID,
+		MaxBodyBytes:            c.maxBody,
+		StateFile:               c.stateFile,
+		AdminToken:              c.adminToken,
+	}
+	if c.ticketEvery <= 0 {
+		opts.TicketInterval = -1
+	}
+	if c.compAppID != "" {
+		opts.Component = &sim.Component{
+			AppID:          c.compAppID,
+			Secret:         envOr("WECHATSIM_COMPONENT_SECRET", c.compSecret),
+			Token:          envOr("WECHATSIM_COMPONENT_TOKEN", c.compToken),
+			EncodingAESKey: envOr("WECHATSIM_COMPONENT_AES_KEY", c.compKey),
+			CallbackURL:    c.compCallback,
+		}
+	}
+	return opts
+}
+
+// run serves until ctx is done (SIGINT or SIGTERM in main), then shuts down and flushes the state file.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	if c.adminToken == "" && !loopback(c.listen) {
+		return fmt.Errorf("refusing to serve the admin API (/sim/) without a token on %s, which is not a loopback "+
+			"address: anyone who reaches it could rewrite the simulator's state; set --admin-token (or "+
+			"$WECHATSIM_ADMIN_TOKEN), or listen on 127.0.0.1", c.listen)
 	}
-
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
-	if *logJSON {
+	if c.logJSON {
 		handler = slog.NewJSONHandler(stderr, nil)
 	}
 	logger := slog.New(handler)
-
-	opts := sim.Options{
-		Logger:                  logger,
-		TokenTTL:                *tokenTTL,
-		TokenGrace:              *tokenGrace,
-		TicketTTL:               *ticketTTL,
-		TicketInterval:          *ticketEvery,
-		DifferentSubjectErrcode: *diffErrcode,
-		UnlinkNeedsConfirm:      *unlinkConfirm,
-		OmitLinkAppID:           *omitAppID,
-		MaxBodyBytes:            *maxBody,
-		StateFile:               *stateFile,
-		AdminToken:              envOr("WECHATSIM_ADMIN_TOKEN", *adminToken),
-	}
-	if *ticketEvery <= 0 {
-		opts.TicketInterval = -1
-	}
-	if *compAppID != "" {
-		opts.Component = &sim.Component{
-			AppID:          *compAppID,
-			Secret:         envOr("WECHATSIM_COMPONENT_SECRET", *compSecret),
-			Token:          envOr("WECHATSIM_COMPONENT_TOKEN", *compToken),
-			EncodingAESKey: envOr("WECHATSIM_COMPONENT_AES_KEY", *compKey),
-			CallbackURL:    *compCallback,
-		}
-	}
-	s, err := sim.New(opts)
+	s, err := sim.New(c.options(logger))
 	if err != nil {
 		return err
 	}
@@ -131,22 +179,26 @@ Flags:
 			logger.Error("closing the simulator", "err", err)
 		}
 	}()
-	if *seed != "" {
-		if err := s.LoadSeedFile(*seed); err != nil {
-			return fmt.Errorf("seed %s: %w", *seed, err)
+	if c.seed != "" {
+		if err := s.LoadSeedFile(c.seed); err != nil {
+			return fmt.Errorf("seed %s: %w", c.seed, err)
 		}
 	}
+	return serve(ctx, c, s.Handler(), logger)
+}
 
+// serve listens on c.listen and serves h until ctx is done, then shuts the server down.
+func serve(ctx context.Context, c *config, h http.Handler, logger *slog.Logger) error {
 	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", *listen)
+	ln, err := lc.Listen(ctx, "tcp", c.listen)
 	if err != nil {
 		return err
 	}
-	srv := sim.NewHTTPServer(*listen, s.Handler())
+	srv := sim.NewHTTPServer(c.listen, h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("wechatsim listening", "addr", ln.Addr().String(), "stateFile", *stateFile,
-		"component", *compAppID != "", "tokenTTL", tokenTTL.String())
+	logger.Info("wechatsim listening", "addr", ln.Addr().String(), "stateFile", c.stateFile,
+		"component", c.compAppID != "", "tokenTTL", c.tokenTTL.String(), "adminToken", c.adminToken != "")
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -30,35 +30,73 @@ const (
 	ClassPending Class = "Pending"
 )
 
-// Reasons say what a terminal error means, in words a condition reason can use.
+// Reasons say what an error means, in words a condition reason can use. Each line says what a person must
+// do. No reason here is "QuotaExceeded" or "MonthlyLimitReached": on a condition those mean that wxlink
+// itself queued the object (api/v1alpha1), never that the platform refused it.
 const (
-	ReasonQuotaExceeded       = "QuotaExceeded"
-	ReasonMonthlyLimit        = "MonthlyLimitReached"
-	ReasonSubjectMismatch     = "SubjectMismatch"
-	ReasonNotVerified         = "NotVerified"
-	ReasonInvalidAppID        = "InvalidAppID"
-	ReasonInvalidCredentials  = "InvalidCredentials"
-	ReasonNotAuthorized       = "NotAuthorized"
-	ReasonReauthorize         = "ReauthorizationRequired"
-	ReasonIPNotWhitelisted    = "IPNotWhitelisted"
-	ReasonAlreadyBound        = "AlreadyBound"
-	ReasonBanned              = "Banned"
-	ReasonOverseas            = "OverseasAccount"
-	ReasonNotCreatedByAPI     = "NotCreatedByAPI"
-	ReasonConsoleOnly         = "ConsoleOnly"
-	ReasonTesterUnknown       = "TesterUnknown"
-	ReasonTesterLimit         = "TesterLimitReached"
-	ReasonBadRequest          = "BadRequest"
-	ReasonTicketInvalid       = "VerifyTicketInvalid"
-	ReasonUnknownError        = "UnknownError"
-	ReasonSystemBusy          = "SystemBusy"
-	ReasonDailyQuota          = "DailyQuotaExhausted"
-	ReasonMinuteQuota         = "MinuteQuotaExhausted"
-	ReasonNetwork             = "NetworkError"
-	ReasonServerError         = "ServerError"
-	ReasonTokenInvalid        = "TokenInvalid"
-	ReasonInvitationPending   = "InvitationPending"
-	ReasonUnlinkPending       = "UnlinkPending"
+	// ReasonPlatformSameSubjectQuotaFull (89016): unlink one of the Official Account's 10 same-subject Mini Programs.
+	ReasonPlatformSameSubjectQuotaFull = "PlatformSameSubjectQuotaFull"
+	// ReasonPlatformOtherSubjectQuotaFull (89017, 89407, 1005 on wxamplink): unlink one of its 3 other-subject Mini Programs.
+	ReasonPlatformOtherSubjectQuotaFull = "PlatformOtherSubjectQuotaFull"
+	// ReasonPlatformLinkedByLimitReached (89009): the Mini Program has 500 Official Accounts; one must unlink it.
+	ReasonPlatformLinkedByLimitReached = "PlatformLinkedByLimitReached"
+	// ReasonPlatformQuotaFull (89007): free a slot of the quota the platform names, in its console, then retry.
+	ReasonPlatformQuotaFull = "PlatformQuotaFull"
+	// ReasonPlatformMonthlyLimitReached (89030): wait for the next calendar month in Beijing time (UTC+8).
+	ReasonPlatformMonthlyLimitReached = "PlatformMonthlyLimitReached"
+	// ReasonOpenPlatformAccountFull (89004): unbind an account from the Open Platform account (100) or use another.
+	ReasonOpenPlatformAccountFull = "OpenPlatformAccountFull"
+	// ReasonSubjectMismatch (89001): bind only accounts of the Open Platform account's subject.
+	ReasonSubjectMismatch = "SubjectMismatch"
+	// ReasonNotVerified (89036): verify the Open Platform account (微信认证) in its console.
+	ReasonNotVerified = "NotVerified"
+	// ReasonInvalidAppID (40013): correct the AppID in the spec.
+	ReasonInvalidAppID = "InvalidAppID"
+	// ReasonInvalidCredentials (40125): put the account's current AppSecret in its credentials Secret.
+	ReasonInvalidCredentials = "InvalidCredentials"
+	// ReasonNotAuthorized (48001, 61003, 61007): grant the third-party platform the API's permission set.
+	ReasonNotAuthorized = "NotAuthorized"
+	// ReasonReauthorize (61023): the account's admin must authorise the third-party platform again.
+	ReasonReauthorize = "ReauthorizationRequired"
+	// ReasonIPNotWhitelisted (40164, 61004): add the operator's egress IP to the account's IP whitelist.
+	ReasonIPNotWhitelisted = "IPNotWhitelisted"
+	// ReasonAlreadyBound (89000): unbind the account from its other Open Platform account first, in the console.
+	ReasonAlreadyBound = "AlreadyBound"
+	// ReasonBanned (89013): the Mini Program is banned; its admin must resolve that with WeChat first.
+	ReasonBanned = "Banned"
+	// ReasonOverseas (89008): nothing to do by API; overseas accounts cannot be linked.
+	ReasonOverseas = "OverseasAccount"
+	// ReasonNotCreatedByAPI (89003): unbind in the Open Platform console; only API-created accounts unbind by API.
+	ReasonNotCreatedByAPI = "NotCreatedByAPI"
+	// ReasonConsoleOnly (89011, 89012): make this change by hand in the console.
+	ReasonConsoleOnly = "ConsoleOnly"
+	// ReasonTesterUnknown (85001): correct the WeChat ID, or ask the person to make it searchable.
+	ReasonTesterUnknown = "TesterUnknown"
+	// ReasonTesterLimit (85002, 85003): remove a tester from the Mini Program, or from the person's other ones.
+	ReasonTesterLimit = "TesterLimitReached"
+	// ReasonBadRequest: a request wxlink built wrongly; report it as a wxlink bug.
+	ReasonBadRequest = "BadRequest"
+	// ReasonTicketInvalid (61005, 61006): check that the verify-ticket callback URL receives the platform's pushes.
+	ReasonTicketInvalid = "VerifyTicketInvalid"
+	// ReasonUnknownError: an errcode wxlink does not know; read the message and report it to wxlink.
+	ReasonUnknownError = "UnknownError"
+	// ReasonSystemBusy (-1): nothing; wxlink retries.
+	ReasonSystemBusy = "SystemBusy"
+	// ReasonDailyQuota (45009): wait for the next day in Beijing time, or reset the quota (clear_quota).
+	ReasonDailyQuota = "DailyQuotaExhausted"
+	// ReasonMinuteQuota (45011): nothing; wxlink waits for the next minute.
+	ReasonMinuteQuota = "MinuteQuotaExhausted"
+	// ReasonNetwork: check the operator's egress to the platform if it persists; wxlink retries.
+	ReasonNetwork = "NetworkError"
+	// ReasonServerError (HTTP 5xx, 429, malformed bodies): nothing; wxlink retries.
+	ReasonServerError = "ServerError"
+	// ReasonTokenInvalid (40001, 40014, 42001): check that no other system force-refreshes the account's token.
+	ReasonTokenInvalid = "TokenInvalid"
+	// ReasonInvitationPending (89010): the admins must confirm the invitation in WeChat.
+	ReasonInvitationPending = "InvitationPending"
+	// ReasonUnlinkPending (89018): the Official Account's admin must confirm the unlink in WeChat.
+	ReasonUnlinkPending = "UnlinkPending"
+	// ReasonAccountCountReached (1003, 1005): the admin must unbind an account from their WeChat (or phone) first.
 	ReasonAccountCountReached = "AdminAccountLimit"
 )
 
@@ -75,7 +113,8 @@ type Error struct {
 	HTTPStatus int
 	Class      Class
 	Reason     string
-	// RetryAfter is the least wait before a retry can help (45009 waits for the next day in Beijing time).
+	// RetryAfter is the least wait before a retry can help: 45009 waits for the next day in Beijing time,
+	// 45011 for the next minute, and an HTTP 429 or 503 for its Retry-After header.
 	RetryAfter time.Duration
 }
 
@@ -117,12 +156,12 @@ var taxonomy = map[int]struct {
 	48001:  {ClassTerminal, ReasonNotAuthorized},
 	44002:  {ClassTerminal, ReasonBadRequest},
 	47001:  {ClassTerminal, ReasonBadRequest},
-	89016:  {ClassTerminal, ReasonQuotaExceeded},
-	89017:  {ClassTerminal, ReasonQuotaExceeded},
-	89407:  {ClassTerminal, ReasonQuotaExceeded},
-	89009:  {ClassTerminal, ReasonQuotaExceeded},
-	89007:  {ClassTerminal, ReasonQuotaExceeded},
-	89030:  {ClassTerminal, ReasonMonthlyLimit},
+	89016:  {ClassTerminal, ReasonPlatformSameSubjectQuotaFull},
+	89017:  {ClassTerminal, ReasonPlatformOtherSubjectQuotaFull},
+	89407:  {ClassTerminal, ReasonPlatformOtherSubjectQuotaFull},
+	89009:  {ClassTerminal, ReasonPlatformLinkedByLimitReached},
+	89007:  {ClassTerminal, ReasonPlatformQuotaFull},
+	89030:  {ClassTerminal, ReasonPlatformMonthlyLimitReached},
 	89008:  {ClassTerminal, ReasonOverseas},
 	89013:  {ClassTerminal, ReasonBanned},
 	89011:  {ClassTerminal, ReasonConsoleOnly},
@@ -131,7 +170,7 @@ var taxonomy = map[int]struct {
 	1005:   {ClassTerminal, ReasonAccountCountReached},
 	89000:  {ClassTerminal, ReasonAlreadyBound},
 	89001:  {ClassTerminal, ReasonSubjectMismatch},
-	89004:  {ClassTerminal, ReasonQuotaExceeded},
+	89004:  {ClassTerminal, ReasonOpenPlatformAccountFull},
 	89003:  {ClassTerminal, ReasonNotCreatedByAPI},
 	89036:  {ClassTerminal, ReasonNotVerified},
 	85001:  {ClassTerminal, ReasonTesterUnknown},
@@ -151,6 +190,20 @@ const (
 	CodeTesterAlreadyBound = 85004 // bind_tester: already a tester
 )
 
+// KnownCode reports whether code is an errcode wxlink knows: one of the taxonomy, or one of the codes above
+// that callers treat as a state. Anything else is classified as UnknownError.
+func KnownCode(code int) bool {
+	if _, ok := taxonomy[code]; ok {
+		return true
+	}
+	switch code {
+	case CodeAlreadyLinked, CodeInvitationPending, CodeOpenNotBound, CodeAlreadyBoundOpen, CodeTesterAlreadyBound,
+		CodeUnlinkPending:
+		return true
+	}
+	return false
+}
+
 // Classify builds the Error for an errcode returned by api. now gives the wait for 45009 (the next day in
 // Beijing time); an unknown errcode is terminal with reason UnknownError, so that it surfaces in status
 // instead of being retried forever.
@@ -162,7 +215,7 @@ func Classify(api string, code int, msg string, now time.Time) *Error {
 	if api == "cgi-bin/wxopen/wxamplink" && code == 1005 {
 		// On wxamplink the community reports 1005 for a 4th different-subject Mini Program: a quota, not the
 		// admin's bound-account count that 1005 means elsewhere.
-		e.Reason = ReasonQuotaExceeded
+		e.Reason = ReasonPlatformOtherSubjectQuotaFull
 	}
 	switch code {
 	case 45009:

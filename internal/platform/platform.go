@@ -124,6 +124,40 @@ type LinkOptions struct {
 	ShowOnProfile   bool
 }
 
+// LinkOutcome says what a LinkMiniProgram call that the platform did not refuse did.
+type LinkOutcome int
+
+// Link outcomes.
+const (
+	// LinkRequested: a new association was requested: it counts against both owners' monthly allowance.
+	LinkRequested LinkOutcome = iota + 1
+	// LinkAlreadyLinked: the Mini Program is already linked (89015); nothing was requested or counted.
+	LinkAlreadyLinked
+	// LinkAlreadyPending: an invitation is already waiting for an admin (89010); nothing was requested or
+	// counted.
+	LinkAlreadyPending
+)
+
+// String names the outcome.
+func (o LinkOutcome) String() string {
+	switch o {
+	case LinkRequested:
+		return "Requested"
+	case LinkAlreadyLinked:
+		return "AlreadyLinked"
+	case LinkAlreadyPending:
+		return "AlreadyPending"
+	}
+	return "Unknown"
+}
+
+// TesterRef names a tester to unbind: by userstr when it is known, else by WeChat ID (unbind_tester accepts
+// either). wxlink may have lost a userstr (85004 can come without one), so the WeChat ID is the fallback.
+type TesterRef struct {
+	WeChatID string
+	UserStr  string
+}
+
 // Tester is a Mini Program tester (体验者) as the platform lists it: by userstr, an opaque per-Mini-Program ID.
 // The platform never returns WeChat IDs, so the caller keeps the WeChat ID → userstr map BindTester returns.
 type Tester struct {
@@ -138,9 +172,11 @@ type Platform interface {
 	// ListMiniProgramLinks lists every Mini Program associated with, or pending with, an Official Account,
 	// including those made by hand in the console. One call serves every link of that Official Account.
 	ListMiniProgramLinks(ctx context.Context, officialAccount Account) ([]MiniProgramLink, error)
-	// LinkMiniProgram asks the platform to associate a Mini Program. "Already linked" (89015) and
-	// "invitation already sent" (89010) are not errors: the caller observes the state with ListMiniProgramLinks.
-	LinkMiniProgram(ctx context.Context, officialAccount Account, miniProgramAppID string, opts LinkOptions) error
+	// LinkMiniProgram asks the platform to associate a Mini Program and says whether that requested a new
+	// association (LinkRequested, which counts against both owners' monthly allowance) or found one already
+	// there: "already linked" (89015, LinkAlreadyLinked) and "invitation already sent" (89010,
+	// LinkAlreadyPending) are outcomes, not errors. The outcome is meaningful only when the error is nil.
+	LinkMiniProgram(ctx context.Context, officialAccount Account, miniProgramAppID string, opts LinkOptions) (LinkOutcome, error)
 	// UnlinkMiniProgram removes an association. A link that is not there is not an error.
 	UnlinkMiniProgram(ctx context.Context, officialAccount Account, miniProgramAppID string) error
 
@@ -157,8 +193,9 @@ type Platform interface {
 	ListTesters(ctx context.Context, miniProgram Account) ([]Tester, error)
 	// BindTester binds a tester by WeChat ID and returns the tester's userstr.
 	BindTester(ctx context.Context, miniProgram Account, wechatID string) (string, error)
-	// UnbindTester unbinds a tester by userstr.
-	UnbindTester(ctx context.Context, miniProgram Account, userStr string) error
+	// UnbindTester unbinds a tester by tester.UserStr when set, else by tester.WeChatID. Someone who is not a
+	// tester is not an error; a WeChat ID that does not exist is (85001).
+	UnbindTester(ctx context.Context, miniProgram Account, tester TesterRef) error
 
 	// AccessToken returns the account's current access token from the client's central refresher (中控),
 	// renewed when it is due, so that wxlink can publish it to the user's own workloads.

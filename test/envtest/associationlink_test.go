@@ -294,7 +294,7 @@ func TestMiniProgramLinkedBy500IsRefusedByThePlatformAndReported(t *testing.T) {
 		}
 	}
 	e.link("news-mall", "news", "mall")
-	l := e.linkReason("news-mall", platform.ReasonQuotaExceeded)
+	l := e.linkReason("news-mall", platform.ReasonPlatformLinkedByLimitReached)
 	if msg := readyMessage(l.Status.Conditions); !strings.Contains(msg, "89009") {
 		t.Errorf("the message should carry the platform's errcode: %q", msg)
 	}

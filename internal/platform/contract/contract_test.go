@@ -194,11 +194,11 @@ func simHasToken(e *env, appID, token string, expiresAt time.Time) bool {
 	return false
 }
 
-// 2. Link / list / unlink.
+// 2. Link / list / unlink, with and without appids in wxamplinkget's items.
 func TestLinkListUnlink(t *testing.T) {
 	t.Parallel()
-	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
-		e := newEnv(t, route)
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, opts...)
 		mpA := miniProgram("wxmplinka0000001", acme)
 		mpA.Released = true
 		mpA.Nickname = "ACME Shop"
@@ -212,24 +212,25 @@ func TestLinkListUnlink(t *testing.T) {
 		if got := e.links(oa); len(got) != 0 {
 			t.Fatalf("a new Official Account lists %d links, want 0", len(got))
 		}
-		if err := e.p.LinkMiniProgram(ctx, oa, mpA.AppID, platform.LinkOptions{NotifyFollowers: true, ShowOnProfile: true}); err != nil {
-			t.Fatalf("LinkMiniProgram(A): %v", err)
+		if got, err := e.p.LinkMiniProgram(ctx, oa, mpA.AppID, platform.LinkOptions{NotifyFollowers: true, ShowOnProfile: true}); err != nil ||
+			got != platform.LinkRequested {
+			t.Fatalf("LinkMiniProgram(A) = %s, %v; want Requested", got, err)
 		}
-		if err := e.p.LinkMiniProgram(ctx, oa, accts[2].AppID, platform.LinkOptions{}); err != nil {
+		if _, err := e.p.LinkMiniProgram(ctx, oa, accts[2].AppID, platform.LinkOptions{}); err != nil {
 			t.Fatalf("LinkMiniProgram(B): %v", err)
 		}
 
 		got := e.links(oa)
 		want := map[string]platform.MiniProgramLink{
-			mpA.AppID: {AppID: mpA.AppID, Nickname: "ACME Shop", Status: platform.LinkLinked, ShowOnProfile: true,
-				Released: true, PaymentEnabled: true},
-			accts[2].AppID: {AppID: accts[2].AppID, Nickname: accts[2].AppID, Status: platform.LinkLinked},
+			mpA.AppID: {AppID: e.listedAppID(mpA.AppID), Nickname: "ACME Shop", Status: platform.LinkLinked,
+				ShowOnProfile: true, Released: true, PaymentEnabled: true},
+			accts[2].AppID: {AppID: e.listedAppID(accts[2].AppID), Nickname: accts[2].AppID, Status: platform.LinkLinked},
 		}
 		if len(got) != len(want) {
 			t.Fatalf("listed %d links, want %d: %+v", len(got), len(want), got)
 		}
 		for id, w := range want {
-			g := got[id]
+			g := got[e.key(id)]
 			simAcct, _ := e.srv.Account(id)
 			w.Username = simAcct.Username
 			if g != w {
@@ -249,7 +250,7 @@ func TestLinkListUnlink(t *testing.T) {
 			t.Fatalf("UnlinkMiniProgram(A): %v", err)
 		}
 		got = e.links(oa)
-		if _, still := got[mpA.AppID]; still || len(got) != 1 {
+		if _, still := got[e.key(mpA.AppID)]; still || len(got) != 1 {
 			t.Errorf("after unlink the list is %+v, want only B", got)
 		}
 		if _, ok := e.srv.Link(oa.AppID, mpA.AppID); ok {
@@ -264,35 +265,35 @@ func TestLinkListUnlink(t *testing.T) {
 	})
 }
 
-// 3. Pending then confirmed, or rejected.
+// 3. Pending then confirmed, or rejected, with and without appids in wxamplinkget's items.
 func TestPendingConfirmReject(t *testing.T) {
 	t.Parallel()
-	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
-		e := newEnv(t, route)
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, opts...)
 		accts := e.seed(officialAccount("wxoapending00001", acme), miniProgram("wxmppending00001", globex),
 			miniProgram("wxmppending00002", globex))
 		oa, mp1, mp2 := accts[0], accts[1].AppID, accts[2].AppID
 		ctx := context.Background()
 		status := func(mp string) platform.LinkStatus {
 			t.Helper()
-			l, ok := e.links(oa)[mp]
+			l, ok := e.links(oa)[e.key(mp)]
 			if !ok {
 				t.Fatalf("%s is not listed", mp)
 			}
 			return l.Status
 		}
-		link := func(mp string) {
+		link := func(mp string, want platform.LinkOutcome) {
 			t.Helper()
-			if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
-				t.Fatalf("LinkMiniProgram(%s): %v", mp, err)
+			if got, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil || got != want {
+				t.Fatalf("LinkMiniProgram(%s) = %s, %v; want %s, nil", mp, got, err, want)
 			}
 		}
 
-		link(mp1)
+		link(mp1, platform.LinkRequested)
 		if got := status(mp1); got != platform.LinkAwaitingOfficialAccountAdmin {
 			t.Fatalf("a different-subject link has status %d, want 12", got)
 		}
-		link(mp1) // pending: 89010 is not an error
+		link(mp1, platform.LinkAlreadyPending) // pending: 89010 is an outcome, not an error
 		if got := e.answered(pLink, 89010); got != 1 {
 			t.Errorf("wxamplink answered 89010 %d times, want 1", got)
 		}
@@ -302,7 +303,7 @@ func TestPendingConfirmReject(t *testing.T) {
 		if got := status(mp1); got != platform.LinkAwaitingMiniProgramAdmin {
 			t.Fatalf("after Advance the status is %d, want 2", got)
 		}
-		link(mp1) // still pending
+		link(mp1, platform.LinkAlreadyPending) // still pending
 		if got := e.answered(pLink, 89010); got != 2 {
 			t.Errorf("wxamplink answered 89010 %d times, want 2", got)
 		}
@@ -312,12 +313,12 @@ func TestPendingConfirmReject(t *testing.T) {
 		if got := status(mp1); got != platform.LinkLinked {
 			t.Fatalf("after Confirm the status is %d, want 1", got)
 		}
-		link(mp1) // linked: 89015 is not an error
+		link(mp1, platform.LinkAlreadyLinked) // linked: 89015 is an outcome, not an error
 		if got := e.answered(pLink, 89015); got != 1 {
 			t.Errorf("wxamplink answered 89015 %d times, want 1", got)
 		}
 
-		link(mp2)
+		link(mp2, platform.LinkRequested)
 		if err := e.srv.Reject(oa.AppID, mp2); err != nil {
 			t.Fatalf("Reject: %v", err)
 		}
@@ -325,7 +326,7 @@ func TestPendingConfirmReject(t *testing.T) {
 			t.Fatalf("after Reject the status is %d, want 3 (not occupying)", got)
 		}
 		// Asking again after a rejection starts a new request.
-		link(mp2)
+		link(mp2, platform.LinkRequested)
 		if got := status(mp2); got != platform.LinkAwaitingOfficialAccountAdmin {
 			t.Errorf("a new request after a rejection has status %d, want 12", got)
 		}
@@ -333,7 +334,7 @@ func TestPendingConfirmReject(t *testing.T) {
 		if err := e.p.UnlinkMiniProgram(ctx, oa, mp2); err != nil {
 			t.Fatalf("UnlinkMiniProgram(pending): %v", err)
 		}
-		if _, ok := e.links(oa)[mp2]; ok {
+		if _, ok := e.links(oa)[e.key(mp2)]; ok {
 			t.Errorf("the withdrawn request is still listed")
 		}
 	})
@@ -353,13 +354,13 @@ func TestQuotaErrcodes(t *testing.T) {
 				e.seed(miniProgram(fmt.Sprintf("wxmpsame%08d", i), acme))
 			}
 			for i := 1; i <= 10; i++ {
-				if err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpsame%08d", i), platform.LinkOptions{}); err != nil {
+				if _, err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpsame%08d", i), platform.LinkOptions{}); err != nil {
 					t.Fatalf("link %d: %v", i, err)
 				}
 			}
 			e.srv.ResetCalls()
-			err := e.p.LinkMiniProgram(ctx, oa, "wxmpsame00000011", platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, 89016)
+			_, err := e.p.LinkMiniProgram(ctx, oa, "wxmpsame00000011", platform.LinkOptions{})
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformSameSubjectQuotaFull, 89016)
 			if got := e.calls(pLink); got != 1 {
 				t.Errorf("wxamplink called %d times, want 1 (a terminal error is not retried)", got)
 			}
@@ -380,15 +381,15 @@ func TestQuotaErrcodes(t *testing.T) {
 					e.seed(miniProgram(fmt.Sprintf("wxmpdiff%08d", i), globex))
 				}
 				for i := 1; i <= 3; i++ {
-					if err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpdiff%08d", i), platform.LinkOptions{}); err != nil {
+					if _, err := e.p.LinkMiniProgram(ctx, oa, fmt.Sprintf("wxmpdiff%08d", i), platform.LinkOptions{}); err != nil {
 						t.Fatalf("link %d: %v", i, err)
 					}
 				}
-				err := e.p.LinkMiniProgram(ctx, oa, "wxmpdiff00000004", platform.LinkOptions{})
+				_, err := e.p.LinkMiniProgram(ctx, oa, "wxmpdiff00000004", platform.LinkOptions{})
 				if got := e.answered(pLink, code); got != 1 {
 					t.Fatalf("the simulator answered %d %d times, want 1", code, got)
 				}
-				_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, code)
+				_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformOtherSubjectQuotaFull, code)
 			})
 		}
 
@@ -410,13 +411,13 @@ func TestQuotaErrcodes(t *testing.T) {
 				}
 			}
 			oa := e.seed(officialAccount("wxoafan999999999", acme))[0]
-			err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonQuotaExceeded, 89009)
+			_, err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformLinkedByLimitReached, 89009)
 			// One console link fewer and the same request goes through.
 			if err := e.srv.RemoveLink(others[0].AppID, mp.AppID); err != nil {
 				t.Fatalf("RemoveLink: %v", err)
 			}
-			if err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{}); err != nil {
+			if _, err := e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{}); err != nil {
 				t.Errorf("with 499 links: %v", err)
 			}
 		})
@@ -429,7 +430,7 @@ func TestQuotaErrcodes(t *testing.T) {
 			accts := e.seed(officialAccount("wxoamonthly00001", acme), miniProgram("wxmpmonthly00001", acme))
 			oa, mp := accts[0], accts[1].AppID
 			for i := 1; i <= sim.OfficialAccountMonthly; i++ {
-				if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
+				if _, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
 					t.Fatalf("link operation %d: %v", i, err)
 				}
 				if err := e.p.UnlinkMiniProgram(ctx, oa, mp); err != nil {
@@ -439,15 +440,15 @@ func TestQuotaErrcodes(t *testing.T) {
 			if got := e.srv.MonthlyOperations(oa.AppID); got != 13 {
 				t.Fatalf("the simulator counts %d operations this month, want 13", got)
 			}
-			err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonMonthlyLimit, 89030)
+			_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformMonthlyLimitReached, 89030)
 
 			e.clk.Set(time.Date(2026, 3, 31, 15, 59, 59, 0, time.UTC)) // 23:59:59 in Beijing
-			err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
-			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonMonthlyLimit, 89030)
+			_, err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+			_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformMonthlyLimitReached, 89030)
 
 			e.clk.Set(time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC)) // 1 April 00:00 in Beijing, still March in UTC
-			if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
+			if _, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
 				t.Fatalf("after the Beijing month turned: %v", err)
 			}
 			if got := e.links(oa)[mp].Status; got != platform.LinkLinked {
@@ -455,7 +456,7 @@ func TestQuotaErrcodes(t *testing.T) {
 			}
 		})
 
-		t.Run("already linked is nil", func(t *testing.T) {
+		t.Run("already linked is an outcome, not an error", func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, route)
 			accts := e.seed(officialAccount("wxoaalready00001", acme), miniProgram("wxmpalready00001", acme))
@@ -463,8 +464,8 @@ func TestQuotaErrcodes(t *testing.T) {
 			if err := e.srv.ConsoleLink(oa.AppID, mp, sim.ConsoleLinkOptions{ShowProfile: true}); err != nil {
 				t.Fatalf("ConsoleLink: %v", err)
 			}
-			if err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil {
-				t.Errorf("LinkMiniProgram on a linked pair: %v, want nil", err)
+			if got, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil || got != platform.LinkAlreadyLinked {
+				t.Errorf("LinkMiniProgram on a linked pair: %s, %v; want AlreadyLinked, nil", got, err)
 			}
 			if got := e.answered(pLink, 89015); got != 1 {
 				t.Errorf("wxamplink answered 89015 %d times, want 1", got)
@@ -589,7 +590,7 @@ func TestFaults(t *testing.T) {
 				e.clk.ResetSlept()
 				start := e.clk.Now()
 
-				err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+				_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
 
 				if got := e.calls(pLink); got != tc.calls {
 					t.Errorf("wxamplink called %d times, want %d", got, tc.calls)
@@ -640,6 +641,70 @@ func noSleep(t *testing.T, _ wechat.RetryPolicy, slept []time.Duration, _ time.T
 	if len(slept) != 0 {
 		t.Errorf("the client waited %v, want no wait", slept)
 	}
+}
+
+// 5 (continued). A connection that drops after the platform applied the request: the client sees a network
+// error, yet the link is made (and counted by the platform).
+func TestDropAfterApply(t *testing.T) {
+	t.Parallel()
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, append(opts, withRetry(wechat.RetryPolicy{MaxAttempts: 1}))...)
+		accts := e.seed(officialAccount("wxoadropapply001", acme), miniProgram("wxmpdropapply001", acme))
+		oa, mp := accts[0], accts[1].AppID
+		ctx := context.Background()
+		if _, err := e.p.ListMiniProgramLinks(ctx, oa); err != nil { // the token first: only wxamplink drops
+			t.Fatalf("warm-up: %v", err)
+		}
+		e.inject(sim.Fault{Path: pLink, DropAfterApply: true, Count: 1})
+		_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+		_ = wantErr(t, err, platform.ClassRetryable, platform.ReasonNetwork, 0)
+		if l, ok := e.srv.Link(oa.AppID, mp); !ok || l.Status != sim.LinkLinked {
+			t.Fatalf("the simulator's link = %+v (found %v), want linked: the request was applied", l, ok)
+		}
+		if got := e.srv.MonthlyOperations(oa.AppID); got != 1 {
+			t.Errorf("the simulator counts %d operations this month, want 1", got)
+		}
+		if st := e.srv.CallStats()[pLink]; st.AppliedUnanswered != 1 || st.Total != 1 {
+			t.Errorf("wxamplink stats = %+v, want 1 call, applied but unanswered", st)
+		}
+		if got := e.links(oa)[e.key(mp)].Status; got != platform.LinkLinked {
+			t.Errorf("the client lists the link with status %d, want 1", got)
+		}
+	})
+}
+
+// 3 (continued). When wxampunlink fails with a terminal errcode the client reads wxamplinkget to tell "not
+// linked" (nil) from a real failure. Items without appids cannot prove a Mini Program absent: the client
+// returns the error then, for a linked Mini Program and for one that is not listed alike.
+func TestUnlinkFailureWithAndWithoutAppIDs(t *testing.T) {
+	t.Parallel()
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, opts...)
+		accts := e.seed(officialAccount("wxoaunlinkfail01", acme), miniProgram("wxmpunlinkfail01", acme),
+			miniProgram("wxmpunlinkfail02", acme))
+		oa, linked, absent := accts[0], accts[1].AppID, accts[2].AppID
+		ctx := context.Background()
+		if _, err := e.p.LinkMiniProgram(ctx, oa, linked, platform.LinkOptions{}); err != nil {
+			t.Fatalf("LinkMiniProgram: %v", err)
+		}
+		// 89011: "cannot unlink a nearby Mini Program", a terminal refusal of wxampunlink.
+		e.inject(sim.Fault{Path: pUnlink, ErrCode: 89011, Count: 1})
+		err := e.p.UnlinkMiniProgram(ctx, oa, linked)
+		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonConsoleOnly, 89011)
+		if _, ok := e.links(oa)[e.key(linked)]; !ok {
+			t.Errorf("the linked Mini Program is no longer listed")
+		}
+
+		e.inject(sim.Fault{Path: pUnlink, ErrCode: 89011, Count: 1})
+		err = e.p.UnlinkMiniProgram(ctx, oa, absent)
+		if !e.omitIDs {
+			if err != nil {
+				t.Errorf("unlinking a Mini Program the list proves absent: %v, want nil", err)
+			}
+			return
+		}
+		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonConsoleOnly, 89011)
+	})
 }
 
 // 5 (continued). Latency, timeouts and deadlines. These use wall time (the client's per-request timeout and
@@ -864,7 +929,7 @@ func TestTesters(t *testing.T) {
 		_, err = e.p.BindTester(ctx, mp, "1-not-an-id")
 		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonTesterUnknown, 85001)
 
-		if err := e.p.UnbindTester(ctx, mp, userstrs["tester_01"]); err != nil {
+		if err := e.p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "tester_01", UserStr: userstrs["tester_01"]}); err != nil {
 			t.Fatalf("UnbindTester: %v", err)
 		}
 		if got := e.answered(pUnbindTester, 0); got != 1 {
@@ -877,6 +942,17 @@ func TestTesters(t *testing.T) {
 			t.Errorf("after unbind ListTesters = %v, want 9 without tester_01", got)
 		}
 		bind("tester_11") // a slot is free again
+
+		// A tester whose userstr wxlink lost (85004 may come without one): unbind by WeChat ID only.
+		if err := e.p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "tester_02"}); err != nil {
+			t.Fatalf("UnbindTester by WeChat ID: %v", err)
+		}
+		if simT := e.srv.Testers(mp.AppID); slices.ContainsFunc(simT, func(x sim.Tester) bool { return x.WeChatID == "tester_02" }) {
+			t.Errorf("unbound by WeChat ID, the simulator still lists tester_02")
+		}
+		if got := listed(); slices.Contains(got, userstrs["tester_02"]) || len(got) != 9 {
+			t.Errorf("after unbind by WeChat ID ListTesters = %v, want 9 without tester_02", got)
+		}
 	})
 }
 
@@ -1142,7 +1218,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 			}
 		}
 
-		mustOK("link", e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{}))
+		mustOK("link", errOf(e.p.LinkMiniProgram(ctx, oa, mp.AppID, platform.LinkOptions{})))
 		_, err := e.p.DescribeAccount(ctx, oa)
 		mustOK("describe", err)
 		_, err = e.p.BindTester(ctx, mp, "leaktester01")
@@ -1164,7 +1240,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		} {
 			f.Path, f.Count = pLink, retry.MaxAttempts
 			e.inject(f)
-			mustFail(fmt.Sprintf("fault %+v", f), e.p.LinkMiniProgram(ctx, oa, "wxmpleak00000002", platform.LinkOptions{}))
+			mustFail(fmt.Sprintf("fault %+v", f), errOf(e.p.LinkMiniProgram(ctx, oa, "wxmpleak00000002", platform.LinkOptions{})))
 			e.srv.ClearFaults()
 		}
 		// Wrong credentials: the wrong value is a secret too.
@@ -1226,7 +1302,7 @@ func TestMetrics(t *testing.T) {
 			miniProgram("wxmpmetrics00004", acme))
 		oa := accts[0]
 		ctx := context.Background()
-		link := func(mp string) error { return e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}) }
+		link := func(mp string) error { return errOf(e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})) }
 
 		if err := link(accts[1].AppID); err != nil {
 			t.Fatal(err)
@@ -1247,12 +1323,12 @@ func TestMetrics(t *testing.T) {
 		}
 
 		const expected = `
-# HELP wechat_api_requests_total WeChat API requests by endpoint and outcome (errcode, "network" or "http_<status>").
+# HELP wechat_api_requests_total WeChat API requests by endpoint and outcome: 0, a known errcode, "other" (an unknown errcode), "http_<class>" (http_4xx, http_5xx), "network" or "malformed".
 # TYPE wechat_api_requests_total counter
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="-1"} 2
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="0"} 4
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="48001"} 1
-wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="http_503"} 1
+wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="http_5xx"} 1
 wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="network"} 1
 `
 		if err := testutil.GatherAndCompare(onlyAPI(e.reg, apiLinkLabel), strings.NewReader(expected), wechat.MetricRequests); err != nil {

@@ -62,6 +62,24 @@ const (
 
 var routes = []wechat.RouteKind{wechat.RouteOwnSecret, wechat.RouteThirdPartyPlatform}
 
+// forEachRouteAndListing runs f once per credential route and wxamplinkget shape: items with appid, and
+// items without it (sim.Options.OmitLinkAppID, as older responses were), as subtests.
+func forEachRouteAndListing(t *testing.T, f func(t *testing.T, route wechat.RouteKind, opts ...envOption)) {
+	t.Helper()
+	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
+		for _, omit := range []bool{false, true} {
+			name := "WithAppID"
+			if omit {
+				name = "OmitLinkAppID"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				f(t, route, withSimOptions(func(o *sim.Options) { o.OmitLinkAppID = omit }))
+			})
+		}
+	})
+}
+
 // forEachRoute runs f once per credential route, as subtests named after the route.
 func forEachRoute(t *testing.T, f func(t *testing.T, route wechat.RouteKind)) {
 	t.Helper()
@@ -392,6 +410,7 @@ var fastRetry = wechat.RetryPolicy{MaxAttempts: 4, BaseDelay: 10 * time.Millisec
 type env struct {
 	t       *testing.T
 	route   wechat.RouteKind
+	omitIDs bool // the simulator leaves appid out of wxamplinkget items
 	clk     *fakeClock
 	srv     *sim.Server
 	client  *wechat.Client
@@ -451,6 +470,7 @@ func newEnv(t *testing.T, route wechat.RouteKind, opts ...envOption) *env {
 	if cfg.simOpts != nil {
 		cfg.simOpts(&simOpts)
 	}
+	e.omitIDs = simOpts.OmitLinkAppID
 	srv, err := sim.Start(simOpts)
 	if err != nil {
 		t.Fatalf("sim.Start: %v", err)
@@ -573,7 +593,9 @@ func (e *env) inject(f sim.Fault) string {
 	return id
 }
 
-// links lists the Official Account's links through the client and indexes them by AppID.
+// links lists the Official Account's links through the client and indexes them by AppID, or, when the
+// simulator omits appids, by username (see key). Without appids it checks that every item has a username
+// and no AppID: what a client sees of an older response.
 func (e *env) links(oa platform.Account) map[string]platform.MiniProgramLink {
 	e.t.Helper()
 	ls, err := e.p.ListMiniProgramLinks(context.Background(), oa)
@@ -582,12 +604,40 @@ func (e *env) links(oa platform.Account) map[string]platform.MiniProgramLink {
 	}
 	out := make(map[string]platform.MiniProgramLink, len(ls))
 	for _, l := range ls {
-		if _, dup := out[l.AppID]; dup {
-			e.t.Errorf("ListMiniProgramLinks(%s) lists %s twice", oa.AppID, l.AppID)
+		k := l.AppID
+		if e.omitIDs {
+			if l.AppID != "" || l.Username == "" {
+				e.t.Errorf("without appids an item lists AppID %q, username %q; want no AppID, a username", l.AppID, l.Username)
+			}
+			k = l.Username
 		}
-		out[l.AppID] = l
+		if _, dup := out[k]; dup {
+			e.t.Errorf("ListMiniProgramLinks(%s) lists %s twice", oa.AppID, k)
+		}
+		out[k] = l
 	}
 	return out
+}
+
+// key is the index of a Mini Program in links: its AppID, or its username when the simulator omits appids.
+func (e *env) key(mpAppID string) string {
+	e.t.Helper()
+	if !e.omitIDs {
+		return mpAppID
+	}
+	a, ok := e.srv.Account(mpAppID)
+	if !ok {
+		e.t.Fatalf("the simulator has no account %s", mpAppID)
+	}
+	return a.Username
+}
+
+// listedAppID is the AppID a client sees on a listed item: none when the simulator omits appids.
+func (e *env) listedAppID(mpAppID string) string {
+	if e.omitIDs {
+		return ""
+	}
+	return mpAppID
 }
 
 // --- accounts ---
@@ -632,6 +682,9 @@ func wantErr(t *testing.T, err error, class platform.Class, reason string, code 
 	return pe
 }
 
+// errOf drops a LinkMiniProgram outcome, for the checks that look at the error only.
+func errOf(_ platform.LinkOutcome, err error) error { return err }
+
 // nextBeijingMidnight is the start of the next calendar day in Beijing time.
 func nextBeijingMidnight(now time.Time) time.Time {
 	b := now.In(beijing)
@@ -658,10 +711,11 @@ func (o observed) ListMiniProgramLinks(ctx context.Context, a platform.Account) 
 	return r, err
 }
 
-func (o observed) LinkMiniProgram(ctx context.Context, a platform.Account, mp string, opts platform.LinkOptions) error {
-	err := o.p.LinkMiniProgram(ctx, a, mp, opts)
+func (o observed) LinkMiniProgram(ctx context.Context, a platform.Account, mp string, opts platform.LinkOptions) (
+	platform.LinkOutcome, error) {
+	r, err := o.p.LinkMiniProgram(ctx, a, mp, opts)
 	o.w.recordErr(err)
-	return err
+	return r, err
 }
 
 func (o observed) UnlinkMiniProgram(ctx context.Context, a platform.Account, mp string) error {
@@ -712,8 +766,8 @@ func (o observed) BindTester(ctx context.Context, a platform.Account, id string)
 	return r, err
 }
 
-func (o observed) UnbindTester(ctx context.Context, a platform.Account, us string) error {
-	err := o.p.UnbindTester(ctx, a, us)
+func (o observed) UnbindTester(ctx context.Context, a platform.Account, ref platform.TesterRef) error {
+	err := o.p.UnbindTester(ctx, a, ref)
 	o.w.recordErr(err)
 	return err
 }

@@ -55,8 +55,8 @@ type Call struct {
 	// AppID is the account the call was made as (the Official Account for the link methods).
 	AppID string
 	// Target is what the call acted on: the Mini Program AppID (LinkMiniProgram, UnlinkMiniProgram), the
-	// Open Platform AppID (BindOpenAccount, UnbindOpenAccount), the WeChat ID (BindTester) or the userstr
-	// (UnbindTester); "" for the other methods.
+	// Open Platform AppID (BindOpenAccount, UnbindOpenAccount), the WeChat ID (BindTester) or the userstr,
+	// else the WeChat ID (UnbindTester); "" for the other methods.
 	Target string
 }
 

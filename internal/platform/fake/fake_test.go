@@ -41,7 +41,8 @@ func invocations() map[string]invocation {
 			return err
 		}, Call{MethodListMiniProgramLinks, "wxoa", ""}, nil},
 		MethodLinkMiniProgram: {func(ctx context.Context, p *Platform) error {
-			return p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{})
+			_, err := p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{})
+			return err
 		}, Call{MethodLinkMiniProgram, "wxoa", "wxmp"}, noLink},
 		MethodUnlinkMiniProgram: {func(ctx context.Context, p *Platform) error {
 			return p.UnlinkMiniProgram(ctx, oa, "wxmp")
@@ -69,7 +70,7 @@ func invocations() map[string]invocation {
 			return err
 		}, Call{MethodBindTester, "wxmp", "alice"}, func(p *Platform) bool { return len(p.Testers["wxmp"]) == 0 }},
 		MethodUnbindTester: {func(ctx context.Context, p *Platform) error {
-			return p.UnbindTester(ctx, mp, "userstr-alice")
+			return p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "alice", UserStr: "userstr-alice"})
 		}, Call{MethodUnbindTester, "wxmp", "userstr-alice"}, nil},
 		MethodAccessToken: {func(ctx context.Context, p *Platform) error {
 			_, err := p.AccessToken(ctx, mp)
@@ -106,22 +107,32 @@ func boolPtr(b bool) *bool { return &b }
 type linkCase struct {
 	name   string
 	setup  func(p *Platform)
-	action func(p *Platform) error
-	want   []platform.MiniProgramLink
+	action func(p *Platform) (platform.LinkOutcome, error)
+	// outcome is what action returns: LinkMiniProgram's outcome, 0 for the other methods.
+	outcome platform.LinkOutcome
+	want    []platform.MiniProgramLink
 }
 
 func linkCases() []linkCase {
 	ctx := context.Background()
 	existing := platform.MiniProgramLink{AppID: "wxmp", Status: platform.LinkAwaitingMiniProgramAdmin}
+	link := func(opts platform.LinkOptions) func(p *Platform) (platform.LinkOutcome, error) {
+		return func(p *Platform) (platform.LinkOutcome, error) { return p.LinkMiniProgram(ctx, oa, "wxmp", opts) }
+	}
+	unlink := func(p *Platform) (platform.LinkOutcome, error) { return 0, p.UnlinkMiniProgram(ctx, oa, "wxmp") }
+	listing := func(l ...platform.MiniProgramLink) func(p *Platform) {
+		return func(p *Platform) { p.Links["wxoa"] = l }
+	}
+	withUsername := func(p *Platform) {
+		p.SetAccount(platform.AccountInfo{AppID: "wxmp", Username: "gh_mp"})
+		p.Links["wxoa"] = []platform.MiniProgramLink{{Username: "gh_mp", Status: platform.LinkLinked}}
+	}
 	return []linkCase{
-		{"link adds a linked link by default", nil,
-			func(p *Platform) error { return p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{}) },
+		{"link adds a linked link by default", nil, link(platform.LinkOptions{}), platform.LinkRequested,
 			[]platform.MiniProgramLink{{AppID: "wxmp", Status: platform.LinkLinked}}},
 		{"link uses LinkStatus and ShowOnProfile",
 			func(p *Platform) { p.LinkStatus = platform.LinkAwaitingOfficialAccountAdmin },
-			func(p *Platform) error {
-				return p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{ShowOnProfile: true})
-			},
+			link(platform.LinkOptions{ShowOnProfile: true}), platform.LinkRequested,
 			[]platform.MiniProgramLink{{AppID: "wxmp", Status: platform.LinkAwaitingOfficialAccountAdmin,
 				ShowOnProfile: true}}},
 		{"link takes names and flags from Accounts",
@@ -129,27 +140,30 @@ func linkCases() []linkCase {
 				p.SetAccount(platform.AccountInfo{AppID: "wxmp", Username: "gh_mp", Nickname: "MP",
 					Released: boolPtr(true), PaymentEnabled: boolPtr(true)})
 			},
-			func(p *Platform) error { return p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{}) },
+			link(platform.LinkOptions{}), platform.LinkRequested,
 			[]platform.MiniProgramLink{{AppID: "wxmp", Username: "gh_mp", Nickname: "MP",
 				Status: platform.LinkLinked, Released: true, PaymentEnabled: true}}},
-		{"link of a listed Mini Program changes nothing",
-			func(p *Platform) { p.Links["wxoa"] = []platform.MiniProgramLink{existing} },
-			func(p *Platform) error { return p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{}) },
-			[]platform.MiniProgramLink{existing}},
-		{"link appends after others",
-			func(p *Platform) { p.Links["wxoa"] = []platform.MiniProgramLink{{AppID: "wxother", Status: 1}} },
-			func(p *Platform) error { return p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{}) },
+		{"link of a pending Mini Program is already pending and changes nothing", listing(existing),
+			link(platform.LinkOptions{}), platform.LinkAlreadyPending, []platform.MiniProgramLink{existing}},
+		{"link of a linked Mini Program is already linked and changes nothing",
+			listing(platform.MiniProgramLink{AppID: "wxmp", Status: platform.LinkLinked}),
+			link(platform.LinkOptions{ShowOnProfile: true}), platform.LinkAlreadyLinked,
+			[]platform.MiniProgramLink{{AppID: "wxmp", Status: platform.LinkLinked}}},
+		{"link of a Mini Program listed by username only is already linked", withUsername,
+			link(platform.LinkOptions{}), platform.LinkAlreadyLinked,
+			[]platform.MiniProgramLink{{Username: "gh_mp", Status: platform.LinkLinked}}},
+		{"link after a rejection requests anew, in place",
+			listing(platform.MiniProgramLink{AppID: "wxmp", Status: platform.LinkRejected},
+				platform.MiniProgramLink{AppID: "wxother", Status: 1}),
+			link(platform.LinkOptions{}), platform.LinkRequested,
+			[]platform.MiniProgramLink{{AppID: "wxmp", Status: 1}, {AppID: "wxother", Status: 1}}},
+		{"link appends after others", listing(platform.MiniProgramLink{AppID: "wxother", Status: 1}),
+			link(platform.LinkOptions{}), platform.LinkRequested,
 			[]platform.MiniProgramLink{{AppID: "wxother", Status: 1}, {AppID: "wxmp", Status: 1}}},
-		{"unlink removes",
-			func(p *Platform) {
-				p.Links["wxoa"] = []platform.MiniProgramLink{{AppID: "wxother", Status: 1}, existing}
-			},
-			func(p *Platform) error { return p.UnlinkMiniProgram(ctx, oa, "wxmp") },
+		{"unlink removes", listing(platform.MiniProgramLink{AppID: "wxother", Status: 1}, existing), unlink, 0,
 			[]platform.MiniProgramLink{{AppID: "wxother", Status: 1}}},
-		{"unlink of the last link", func(p *Platform) { p.Links["wxoa"] = []platform.MiniProgramLink{existing} },
-			func(p *Platform) error { return p.UnlinkMiniProgram(ctx, oa, "wxmp") }, nil},
-		{"unlink of an absent link is not an error", nil,
-			func(p *Platform) error { return p.UnlinkMiniProgram(ctx, oa, "wxmp") }, nil},
+		{"unlink of the last link", listing(existing), unlink, 0, nil},
+		{"unlink of an absent link is not an error", nil, unlink, 0, nil},
 	}
 }
 
@@ -161,8 +175,9 @@ func TestLinks(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(p)
 			}
-			if err := tc.action(p); err != nil {
-				t.Fatal(err)
+			outcome, err := tc.action(p)
+			if err != nil || outcome != tc.outcome {
+				t.Fatalf("got (%s, %v), want (%s, nil)", outcome, err, tc.outcome)
 			}
 			got, err := p.ListMiniProgramLinks(ctx, oa)
 			if err != nil {
@@ -228,6 +243,7 @@ func TestOpenAccounts(t *testing.T) {
 func TestTesters(t *testing.T) {
 	ctx := context.Background()
 	alice, bob := platform.Tester{UserStr: "userstr-alice"}, platform.Tester{UserStr: "userstr-bob"}
+	byUserStr, byWeChatID := platform.TesterRef{UserStr: "userstr-alice"}, platform.TesterRef{WeChatID: "alice"}
 	for _, tc := range []struct {
 		name   string
 		setup  []platform.Tester
@@ -246,12 +262,22 @@ func TestTesters(t *testing.T) {
 			func(p *Platform) (string, error) { return p.BindTester(ctx, mp, "alice") }, "userstr-alice",
 			[]platform.Tester{alice}},
 		{"unbind by userstr", []platform.Tester{alice, bob},
-			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, "userstr-alice") }, "",
+			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, byUserStr) }, "",
 			[]platform.Tester{bob}},
+		{"unbind by WeChat ID when the userstr is unknown", []platform.Tester{alice, bob},
+			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, byWeChatID) }, "",
+			[]platform.Tester{bob}},
+		{"the userstr wins over the WeChat ID", []platform.Tester{alice, bob},
+			func(p *Platform) (string, error) {
+				return "", p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "bob", UserStr: "userstr-alice"})
+			}, "", []platform.Tester{bob}},
 		{"unbind the last", []platform.Tester{alice},
-			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, "userstr-alice") }, "", nil},
+			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, byUserStr) }, "", nil},
 		{"unbind of an absent tester is not an error", []platform.Tester{bob},
-			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, "userstr-alice") }, "",
+			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, byUserStr) }, "",
+			[]platform.Tester{bob}},
+		{"unbind of an absent WeChat ID is not an error", []platform.Tester{bob},
+			func(p *Platform) (string, error) { return "", p.UnbindTester(ctx, mp, byWeChatID) }, "",
 			[]platform.Tester{bob}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -268,6 +294,17 @@ func TestTesters(t *testing.T) {
 				t.Errorf("ListTesters = (%v, %v), want %v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestUnbindTesterRecordsWhatItUnboundBy(t *testing.T) {
+	ctx := context.Background()
+	p := New()
+	_ = p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "alice", UserStr: "userstr-alice"})
+	_ = p.UnbindTester(ctx, mp, platform.TesterRef{WeChatID: "bob"})
+	want := []Call{{MethodUnbindTester, "wxmp", "userstr-alice"}, {MethodUnbindTester, "wxmp", "bob"}}
+	if got := p.CallsTo(MethodUnbindTester); !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %+v, want %+v", got, want)
 	}
 }
 
@@ -345,7 +382,7 @@ func TestResultsDoNotAlias(t *testing.T) {
 		t.Error("DescribeAccount returned the internal AccountInfo")
 	}
 
-	_ = p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{})
+	_, _ = p.LinkMiniProgram(ctx, oa, "wxmp", platform.LinkOptions{})
 	links, _ := p.ListMiniProgramLinks(ctx, oa)
 	links[0].Status = platform.LinkRejected
 	if p.Links["wxoa"][0].Status != platform.LinkLinked {
@@ -372,7 +409,7 @@ func TestSeededSlicesAreNotWrittenThrough(t *testing.T) {
 	backing := make([]platform.MiniProgramLink, 2, 4)
 	backing[0], backing[1] = platform.MiniProgramLink{AppID: "wxa"}, platform.MiniProgramLink{AppID: "wxmp"}
 	p.Links["wxoa"] = backing[:1]
-	_ = p.LinkMiniProgram(ctx, oa, "wxnew", platform.LinkOptions{})
+	_, _ = p.LinkMiniProgram(ctx, oa, "wxnew", platform.LinkOptions{})
 	if backing[:2][1].AppID != "wxmp" {
 		t.Error("LinkMiniProgram wrote into the spare capacity of the test's slice")
 	}
@@ -383,7 +420,7 @@ func TestSeededSlicesAreNotWrittenThrough(t *testing.T) {
 	}
 	testers := []platform.Tester{{UserStr: "userstr-a"}, {UserStr: "userstr-b"}}
 	p.Testers["wxmp"] = testers
-	_ = p.UnbindTester(ctx, mp, "userstr-a")
+	_ = p.UnbindTester(ctx, mp, platform.TesterRef{UserStr: "userstr-a"})
 	if testers[0].UserStr != "userstr-a" {
 		t.Error("UnbindTester shifted the test's slice")
 	}
@@ -517,9 +554,9 @@ func TestErrorHelpers(t *testing.T) {
 		{Errcode("cgi-bin/open/bind", 89001), "cgi-bin/open/bind", platform.ClassTerminal,
 			platform.ReasonSubjectMismatch},
 		{ErrcodeFor(MethodLinkMiniProgram, 89016), "cgi-bin/wxopen/wxamplink", platform.ClassTerminal,
-			platform.ReasonQuotaExceeded},
+			platform.ReasonPlatformSameSubjectQuotaFull},
 		{ErrcodeFor(MethodLinkMiniProgram, 1005), "cgi-bin/wxopen/wxamplink", platform.ClassTerminal,
-			platform.ReasonQuotaExceeded},
+			platform.ReasonPlatformOtherSubjectQuotaFull},
 		{ErrcodeFor(MethodBindTester, 1005), "wxa/bind_tester", platform.ClassTerminal,
 			platform.ReasonAccountCountReached},
 		{ErrcodeFor(MethodUnlinkMiniProgram, platform.CodeUnlinkPending), "cgi-bin/wxopen/wxampunlink",
@@ -581,7 +618,7 @@ func TestConcurrentUse(t *testing.T) {
 				mpID := fmt.Sprintf("wxmp%d", i/5%10) // 20 links of 10 Mini Programs: half are repeats
 				switch i % 5 {
 				case 0:
-					_ = p.LinkMiniProgram(ctx, oa, mpID, platform.LinkOptions{})
+					_, _ = p.LinkMiniProgram(ctx, oa, mpID, platform.LinkOptions{})
 				case 1:
 					_, _ = p.ListMiniProgramLinks(ctx, oa)
 				case 2:

@@ -44,21 +44,45 @@ func (p *Platform) ListMiniProgramLinks(_ context.Context, officialAccount platf
 }
 
 // LinkMiniProgram appends a link in status LinkStatus, with the Mini Program's username, nickname, release
-// and payment state from Accounts when it is there. A Mini Program already listed is left as it is, without
-// an error.
+// and payment state from Accounts when it is there, and returns platform.LinkRequested. A Mini Program
+// already listed (by AppID, or by its username from Accounts when the listed item has no AppID) is left as
+// it is: linked gives platform.LinkAlreadyLinked, waiting for an admin platform.LinkAlreadyPending, as the
+// platform's 89015 and 89010 do. A listed rejection (3) or unknown status is replaced, in place, by the new request.
 func (p *Platform) LinkMiniProgram(_ context.Context, officialAccount platform.Account, miniProgramAppID string,
-	opts platform.LinkOptions) error {
+	opts platform.LinkOptions) (platform.LinkOutcome, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.begin(MethodLinkMiniProgram, officialAccount.AppID, miniProgramAppID); err != nil {
-		return err
+		return 0, err
 	}
 	links := p.Links[officialAccount.AppID]
-	if slices.ContainsFunc(links, func(l platform.MiniProgramLink) bool { return l.AppID == miniProgramAppID }) {
-		return nil
+	i := p.listed(links, miniProgramAppID)
+	if i < 0 {
+		p.Links[officialAccount.AppID] = append(slices.Clip(links), p.newLink(miniProgramAppID, opts))
+		return platform.LinkRequested, nil
 	}
-	p.Links[officialAccount.AppID] = append(slices.Clip(links), p.newLink(miniProgramAppID, opts))
-	return nil
+	switch st := links[i].Status; {
+	case st == platform.LinkLinked:
+		return platform.LinkAlreadyLinked, nil
+	case st.Occupying():
+		return platform.LinkAlreadyPending, nil
+	}
+	links = slices.Clone(links)
+	links[i] = p.newLink(miniProgramAppID, opts)
+	p.Links[officialAccount.AppID] = links
+	return platform.LinkRequested, nil
+}
+
+// listed returns the index of the Mini Program in links, or -1: by AppID, or, for an item without one, by
+// the username Accounts gives the Mini Program. The caller holds p.mu.
+func (p *Platform) listed(links []platform.MiniProgramLink, appID string) int {
+	username := ""
+	if info := p.Accounts[appID]; info != nil {
+		username = info.Username
+	}
+	return slices.IndexFunc(links, func(l platform.MiniProgramLink) bool {
+		return l.AppID == appID || (l.AppID == "" && username != "" && l.Username == username)
+	})
 }
 
 func (p *Platform) newLink(appID string, opts platform.LinkOptions) platform.MiniProgramLink {
@@ -166,11 +190,17 @@ func (p *Platform) BindTester(_ context.Context, miniProgram platform.Account, w
 	return t.UserStr, nil
 }
 
-// UnbindTester removes the tester with userStr; absent is not an error.
-func (p *Platform) UnbindTester(_ context.Context, miniProgram platform.Account, userStr string) error {
+// UnbindTester removes the tester tester.UserStr names, or, without one, the tester UserStr(tester.WeChatID)
+// (the userstr BindTester gives that WeChat ID); absent is not an error. Call.Target is the userstr when set,
+// else the WeChat ID.
+func (p *Platform) UnbindTester(_ context.Context, miniProgram platform.Account, tester platform.TesterRef) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.begin(MethodUnbindTester, miniProgram.AppID, userStr); err != nil {
+	userStr, target := tester.UserStr, tester.UserStr
+	if userStr == "" {
+		userStr, target = UserStr(tester.WeChatID), tester.WeChatID
+	}
+	if err := p.begin(MethodUnbindTester, miniProgram.AppID, target); err != nil {
 		return err
 	}
 	ts := slices.DeleteFunc(slices.Clone(p.Testers[miniProgram.AppID]),

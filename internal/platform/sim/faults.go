@@ -34,16 +34,16 @@ func (s *Simulator) InjectFault(f Fault) (string, error) {
 		return "", errors.New("fault: latency must be >= 0")
 	}
 	effects := 0
-	for _, b := range []bool{f.ErrCode != 0, f.Drop, f.HTTPStatus != 0} {
+	for _, b := range []bool{f.ErrCode != 0, f.Drop, f.DropAfterApply, f.HTTPStatus != 0} {
 		if b {
 			effects++
 		}
 	}
 	if effects > 1 {
-		return "", errors.New("fault: choose one of errcode, drop and httpStatus (latency combines with any)")
+		return "", errors.New("fault: choose one of errcode, drop, dropAfterApply and httpStatus (latency combines with any)")
 	}
 	if effects == 0 && f.Latency == 0 {
-		return "", errors.New("fault: it does nothing (set errcode, drop, httpStatus or latency)")
+		return "", errors.New("fault: it does nothing (set errcode, drop, dropAfterApply, httpStatus or latency)")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -145,6 +145,12 @@ func (s *Simulator) recordDrop(path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.statsFor(path).Dropped++
+}
+
+func (s *Simulator) recordAppliedUnanswered(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statsFor(path).AppliedUnanswered++
 }
 
 func (s *Simulator) recordHTTPError(path string) {

@@ -133,17 +133,63 @@ func TestFaultProbability(t *testing.T) {
 func TestFaultValidation(t *testing.T) {
 	e := newEnv(t, Options{})
 	for name, f := range map[string]Fault{
-		"no path":          {ErrCode: 1},
-		"unknown path":     {Path: "/nope", ErrCode: 1},
-		"does nothing":     {Path: linkGet},
-		"two effects":      {Path: linkGet, ErrCode: 1, Drop: true},
-		"bad http status":  {Path: linkGet, HTTPStatus: 404},
-		"bad probability":  {Path: linkGet, ErrCode: 1, Probability: 2},
-		"negative count":   {Path: linkGet, ErrCode: 1, Count: -1},
-		"negative latency": {Path: linkGet, Latency: -time.Second},
+		"no path":                        {ErrCode: 1},
+		"unknown path":                   {Path: "/nope", ErrCode: 1},
+		"does nothing":                   {Path: linkGet},
+		"two effects":                    {Path: linkGet, ErrCode: 1, Drop: true},
+		"dropAfterApply with errcode":    {Path: linkGet, DropAfterApply: true, ErrCode: 1},
+		"dropAfterApply with drop":       {Path: linkGet, DropAfterApply: true, Drop: true},
+		"dropAfterApply with httpStatus": {Path: linkGet, DropAfterApply: true, HTTPStatus: 503},
+		"bad http status":                {Path: linkGet, HTTPStatus: 404},
+		"bad probability":                {Path: linkGet, ErrCode: 1, Probability: 2},
+		"negative count":                 {Path: linkGet, ErrCode: 1, Count: -1},
+		"negative latency":               {Path: linkGet, Latency: -time.Second},
 	} {
 		if _, err := e.sim.InjectFault(f); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestFaultDropAfterApply: the call is handled (the link is made and counted) and then the connection closes
+// without an answer; the call log counts it as applied but unanswered, over the admin API too.
+func TestFaultDropAfterApply(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"), mpAcct("wxmp", "ACME"))
+	tok := e.token("wxoa")
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, DropAfterApply: true, Latency: time.Millisecond}); err != nil {
+		t.Fatalf("dropAfterApply with latency: %v", err)
+	}
+	e.sim.ClearFaults()
+	status, m := e.do(http.MethodPost, "/sim/faults", nil,
+		map[string]any{"path": "/cgi-bin/wxopen/wxamplink", "dropAfterApply": true, "count": 1})
+	if status != http.StatusOK || code(m) != 0 {
+		t.Fatalf("admin API refused a dropAfterApply fault: HTTP %d %v", status, m)
+	}
+	if fs := e.sim.Faults(); len(fs) != 1 || !fs[0].DropAfterApply {
+		t.Fatalf("faults = %+v, want one dropAfterApply", fs)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost,
+		e.srv.URL+"/cgi-bin/wxopen/wxamplink?access_token="+tok, bytes.NewBufferString(`{"appid":"wxmp"}`))
+	if resp, err := client.Do(req); err == nil {
+		_ = resp.Body.Close()
+		t.Fatalf("a dropAfterApply call answered HTTP %d", resp.StatusCode)
+	}
+	if l, ok := e.sim.Link("wxoa", "wxmp"); !ok || l.Status != LinkLinked {
+		t.Fatalf("the link was not applied: %+v (found %v)", l, ok)
+	}
+	if n := e.sim.MonthlyOperations("wxoa"); n != 1 {
+		t.Fatalf("monthly operations = %d, want 1: the request was counted", n)
+	}
+	st := e.sim.CallStats()["/cgi-bin/wxopen/wxamplink"]
+	if st.Total != 1 || st.AppliedUnanswered != 1 || st.ByErrcode[0] != 0 || st.Dropped != 0 {
+		t.Fatalf("stats %+v, want 1 applied but unanswered and nothing answered", st)
+	}
+	_, m = e.do(http.MethodGet, "/sim/calls", nil, nil)
+	calls, _ := m["calls"].(map[string]any)
+	if link, _ := calls["/cgi-bin/wxopen/wxamplink"].(map[string]any); link["appliedUnanswered"] != float64(1) {
+		t.Fatalf("/sim/calls does not report the call: %v", m)
+	}
+	e.wantCode(e.link(tok, "wxmp"), 89015, "asking again: the platform applied the first request")
 }

@@ -347,33 +347,46 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request, path string
 		case <-t.C:
 		}
 	}
-	if f != nil {
-		switch {
-		case f.Drop:
-			s.recordDrop(path)
-			s.log.Info("api", "path", path, "fault", "drop")
-			dropConnection(w)
-			return
-		case f.HTTPStatus >= 500:
-			s.recordHTTPError(path)
-			s.log.Info("api", "path", path, "fault", "http", "status", f.HTTPStatus)
-			writeJSON(w, f.HTTPStatus, fail(-1).body())
-			return
-		case f.ErrCode != 0:
-			s.recordErrcode(path, f.ErrCode)
-			s.log.Info("api", "path", path, "fault", "errcode", "errcode", f.ErrCode)
-			body := fail(f.ErrCode).body()
-			if f.ErrMsg != "" {
-				body["errmsg"] = f.ErrMsg + " rid: " + rid()
-			}
-			writeJSON(w, http.StatusOK, body)
-			return
-		}
+	if f != nil && s.answerFault(w, path, f) {
+		return
 	}
 	rep := s.handleAPI(w, r, rt)
+	if f != nil && f.DropAfterApply {
+		// Applied, then the connection drops: the caller cannot tell whether the platform acted.
+		s.recordAppliedUnanswered(path)
+		s.log.Info("api", "path", path, "fault", "dropAfterApply", "errcode", rep.code)
+		dropConnection(w)
+		return
+	}
 	s.recordErrcode(path, rep.code)
 	s.log.Info("api", "path", path, "errcode", rep.code, "duration", time.Since(start).Round(time.Microsecond))
 	writeJSON(w, http.StatusOK, rep.body())
+}
+
+// answerFault answers (or drops) a call in place of the API, as the fault says, and reports whether it did.
+// dropAfterApply (and latency alone) leave the call to the API.
+func (s *Simulator) answerFault(w http.ResponseWriter, path string, f *Fault) bool {
+	switch {
+	case f.Drop:
+		s.recordDrop(path)
+		s.log.Info("api", "path", path, "fault", "drop")
+		dropConnection(w)
+	case f.HTTPStatus >= 500:
+		s.recordHTTPError(path)
+		s.log.Info("api", "path", path, "fault", "http", "status", f.HTTPStatus)
+		writeJSON(w, f.HTTPStatus, fail(-1).body())
+	case f.ErrCode != 0:
+		s.recordErrcode(path, f.ErrCode)
+		s.log.Info("api", "path", path, "fault", "errcode", "errcode", f.ErrCode)
+		body := fail(f.ErrCode).body()
+		if f.ErrMsg != "" {
+			body["errmsg"] = f.ErrMsg + " rid: " + rid()
+		}
+		writeJSON(w, http.StatusOK, body)
+	default:
+		return false
+	}
+	return true
 }
 
 // dropConnection closes the client's connection without an answer.

@@ -185,8 +185,13 @@ type Fault struct {
 	ErrMsg  string `json:"errmsg,omitempty"`
 	// Latency delays the response (then the fault's other effect, or normal handling, follows).
 	Latency time.Duration `json:"-"`
-	// Drop closes the connection without a response.
+	// Drop closes the connection without a response, and without handling the request.
 	Drop bool `json:"drop,omitempty"`
+	// DropAfterApply handles the request normally (state changes, counters move) and then closes the
+	// connection without sending the response: an ambiguous failure, as when a connection drops after the
+	// platform applied the request. EndpointStats.AppliedUnanswered counts these calls. It combines with
+	// Latency, not with ErrCode, Drop or HTTPStatus.
+	DropAfterApply bool `json:"dropAfterApply,omitempty"`
 	// HTTPStatus, when 500-599, answers with that status and a JSON body with errcode -1.
 	HTTPStatus int `json:"httpStatus,omitempty"`
 	// Probability that the fault fires on a matching call, 0 < p <= 1; 0 means 1.
@@ -204,6 +209,7 @@ type faultJSON struct {
 	ErrMsg      string          `json:"errmsg,omitempty"`
 	Latency     json.RawMessage `json:"latency,omitempty"`
 	Drop        bool            `json:"drop,omitempty"`
+	DropAfter   bool            `json:"dropAfterApply,omitempty"`
 	HTTPStatus  int             `json:"httpStatus,omitempty"`
 	Probability float64         `json:"probability,omitempty"`
 	Count       int             `json:"count,omitempty"`
@@ -213,7 +219,7 @@ type faultJSON struct {
 // MarshalJSON writes Latency as a Go duration string ("250ms").
 func (f Fault) MarshalJSON() ([]byte, error) {
 	j := faultJSON{ID: f.ID, Path: f.Path, ErrCode: f.ErrCode, ErrMsg: f.ErrMsg, Drop: f.Drop,
-		HTTPStatus: f.HTTPStatus, Probability: f.Probability, Count: f.Count, Remaining: f.Remaining}
+		DropAfter: f.DropAfterApply, HTTPStatus: f.HTTPStatus, Probability: f.Probability, Count: f.Count, Remaining: f.Remaining}
 	if f.Latency != 0 {
 		j.Latency, _ = json.Marshal(f.Latency.String())
 	}
@@ -227,7 +233,7 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*f = Fault{ID: j.ID, Path: j.Path, ErrCode: j.ErrCode, ErrMsg: j.ErrMsg, Drop: j.Drop,
-		HTTPStatus: j.HTTPStatus, Probability: j.Probability, Count: j.Count, Remaining: j.Remaining}
+		DropAfterApply: j.DropAfter, HTTPStatus: j.HTTPStatus, Probability: j.Probability, Count: j.Count, Remaining: j.Remaining}
 	if len(j.Latency) > 0 && string(j.Latency) != "null" {
 		d, err := parseDurationJSON(j.Latency)
 		if err != nil {
@@ -259,6 +265,10 @@ type EndpointStats struct {
 	// Dropped counts connections closed by a drop fault; HTTPErrors counts 5xx answers from faults.
 	Dropped    int `json:"dropped,omitempty"`
 	HTTPErrors int `json:"httpErrors,omitempty"`
+	// AppliedUnanswered counts calls a dropAfterApply fault let the simulator handle in full (state changed,
+	// counters moved) before it closed the connection without an answer. They are not in ByErrcode, which
+	// counts answered calls.
+	AppliedUnanswered int `json:"appliedUnanswered,omitempty"`
 }
 
 // MonthlyCount is the number of link operations an account made in one calendar month (Beijing time).

@@ -78,20 +78,25 @@ func bit(b bool) int {
 	return 0
 }
 
-// LinkMiniProgram implements platform.Platform with wxamplink. 89015 (already linked) and 89010
-// (invitation pending) return nil.
+// LinkMiniProgram implements platform.Platform with wxamplink: success is LinkRequested, 89015 (already
+// linked) is LinkAlreadyLinked and 89010 (invitation pending) is LinkAlreadyPending, each with a nil error.
 func (c *Client) LinkMiniProgram(ctx context.Context, oa platform.Account, miniProgramAppID string,
-	opts platform.LinkOptions) error {
+	opts platform.LinkOptions) (platform.LinkOutcome, error) {
 	body := map[string]any{
 		"appid":        miniProgramAppID,
 		"notify_users": bit(opts.NotifyFollowers),
 		"show_profile": bit(opts.ShowOnProfile),
 	}
 	err := c.call(ctx, oa, apiLink, body, nil)
-	if platform.HasCode(err, platform.CodeAlreadyLinked) || platform.HasCode(err, platform.CodeInvitationPending) {
-		return nil
+	switch {
+	case err == nil:
+		return platform.LinkRequested, nil
+	case platform.HasCode(err, platform.CodeAlreadyLinked):
+		return platform.LinkAlreadyLinked, nil
+	case platform.HasCode(err, platform.CodeInvitationPending):
+		return platform.LinkAlreadyPending, nil
 	}
-	return err
+	return 0, err
 }
 
 // UnlinkMiniProgram implements platform.Platform with wxampunlink.
@@ -240,7 +245,16 @@ func (c *Client) BindTester(ctx context.Context, mp platform.Account, wechatID s
 	return userStr, nil
 }
 
-// UnbindTester implements platform.Platform with unbind_tester by userstr.
-func (c *Client) UnbindTester(ctx context.Context, mp platform.Account, userStr string) error {
-	return c.call(ctx, mp, apiUnbindTester, map[string]any{"userstr": userStr}, nil)
+// UnbindTester implements platform.Platform with unbind_tester: by userstr when the caller knows it, else by
+// wechatid (the endpoint accepts either). A ref with neither is refused locally.
+func (c *Client) UnbindTester(ctx context.Context, mp platform.Account, tester platform.TesterRef) error {
+	body := map[string]any{"userstr": tester.UserStr}
+	if tester.UserStr == "" {
+		if tester.WeChatID == "" {
+			return &platform.Error{API: apiUnbindTester, Msg: "the tester has neither a userstr nor a WeChat ID",
+				Class: platform.ClassTerminal, Reason: platform.ReasonBadRequest}
+		}
+		body = map[string]any{"wechatid": tester.WeChatID}
+	}
+	return c.call(ctx, mp, apiUnbindTester, body, nil)
 }

@@ -6,6 +6,7 @@ package wechat
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,20 +55,23 @@ func TestLinkMiniProgram(t *testing.T) {
 		writeJSON(w, errBody(code, "x"))
 	})
 	ctx := context.Background()
-	if err := env.client.LinkMiniProgram(ctx, ownOA, "wxnew", platform.LinkOptions{NotifyFollowers: true}); err != nil {
-		t.Fatal(err)
+	if got, err := env.client.LinkMiniProgram(ctx, ownOA, "wxnew", platform.LinkOptions{NotifyFollowers: true}); err != nil ||
+		got != platform.LinkRequested {
+		t.Fatalf("a new request = %s, %v; want Requested", got, err)
 	}
 	body := env.srv.callsTo(apiLink)[0].Body
 	if body["notify_users"] != float64(1) || body["show_profile"] != float64(0) || body["appid"] != "wxnew" {
 		t.Fatalf("wxamplink body = %v", body)
 	}
-	for _, appID := range []string{"wxlinked", "wxpending"} {
-		if err := env.client.LinkMiniProgram(ctx, ownOA, appID, platform.LinkOptions{ShowOnProfile: true}); err != nil {
-			t.Fatalf("%s: %v, want nil", appID, err)
+	for appID, want := range map[string]platform.LinkOutcome{"wxlinked": platform.LinkAlreadyLinked,
+		"wxpending": platform.LinkAlreadyPending} {
+		got, err := env.client.LinkMiniProgram(ctx, ownOA, appID, platform.LinkOptions{ShowOnProfile: true})
+		if err != nil || got != want {
+			t.Fatalf("%s: %s, %v; want %s, nil", appID, got, err, want)
 		}
 	}
-	err := env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
-	if e := mustClass(t, err, platform.ClassTerminal); e.Reason != platform.ReasonQuotaExceeded {
+	_, err := env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
+	if e := mustClass(t, err, platform.ClassTerminal); e.Reason != platform.ReasonPlatformOtherSubjectQuotaFull {
 		t.Fatalf("error = %+v", e)
 	}
 }
@@ -197,10 +201,9 @@ func TestTesters(t *testing.T) {
 		}
 		writeJSON(w, ok(map[string]any{"members": []any{map[string]any{"userstr": "us-alice"}, map[string]any{"userstr": "us-bob"}}}))
 	})
+	var unbound []map[string]any
 	env.srv.handle(apiUnbindTester, func(w http.ResponseWriter, c call) {
-		if c.Body["userstr"] != "us-alice" {
-			t.Errorf("unbind_tester body = %v", c.Body)
-		}
+		unbound = append(unbound, c.Body)
 		writeJSON(w, ok(nil))
 	})
 	ctx := context.Background()
@@ -218,8 +221,19 @@ func TestTesters(t *testing.T) {
 	if err != nil || len(testers) != 2 || testers[1].UserStr != "us-bob" {
 		t.Fatalf("ListTesters = %+v, %v", testers, err)
 	}
-	if err := env.client.UnbindTester(ctx, ownMP, "us-alice"); err != nil {
-		t.Fatal(err)
+	// By userstr when it is known (the WeChat ID is then not sent), by WeChat ID when it is not.
+	for _, ref := range []platform.TesterRef{{WeChatID: "alice", UserStr: "us-alice"}, {WeChatID: "carol"}} {
+		if err := env.client.UnbindTester(ctx, ownMP, ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []map[string]any{{"userstr": "us-alice"}, {"wechatid": "carol"}}
+	if !reflect.DeepEqual(unbound, want) {
+		t.Fatalf("unbind_tester bodies = %v, want %v", unbound, want)
+	}
+	_ = mustClass(t, env.client.UnbindTester(ctx, ownMP, platform.TesterRef{}), platform.ClassTerminal)
+	if n := len(env.srv.callsTo(apiUnbindTester)); n != 2 {
+		t.Fatalf("an empty TesterRef reached the platform: %d calls", n)
 	}
 }
 

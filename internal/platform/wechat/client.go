@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -140,7 +141,7 @@ func (c *Client) do(ctx context.Context, req request, decode func(body []byte) *
 			if last.RetryAfter > c.cfg.Retry.MaxDelay {
 				return last // the caller requeues; the client does not hold a worker for that long
 			}
-			d = max(d, last.RetryAfter)
+			d = last.RetryAfter // the platform said how long: wait that, not the backoff
 		}
 		if hasDeadline && c.now().Add(d).After(budgetEnd) {
 			return last
@@ -171,10 +172,9 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, secre
 	start := time.Now()
 	perr := c.roundTrip(ctx, req, payload, secrets, decode)
 	elapsed := time.Since(start)
-	label := outcomeLabel(perr)
-	c.metrics.requests.WithLabelValues(req.api, label).Inc()
+	c.metrics.requests.WithLabelValues(req.api, metricLabel(perr)).Inc()
 	c.metrics.duration.WithLabelValues(req.api).Observe(elapsed.Seconds())
-	c.log.V(1).Info("wechat API call", "api", req.api, "errcode", label, "attempt", attempt,
+	c.log.V(1).Info("wechat API call", "api", req.api, "errcode", outcomeLabel(perr), "attempt", attempt,
 		"duration", elapsed.String())
 	return perr
 }
@@ -231,7 +231,11 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		return platform.HTTPError(req.api, resp.StatusCode)
+		e := platform.HTTPError(req.api, resp.StatusCode)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
+		}
+		return e
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
@@ -246,6 +250,32 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 		return perr
 	}
 	return nil
+}
+
+// maxRetryAfter bounds what a Retry-After header can ask for, so that a huge number cannot overflow.
+const maxRetryAfter = 7 * 24 * time.Hour
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP-date, relative to now. Absent, malformed
+// or past values give 0 (the client's own backoff then applies).
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
+		switch {
+		case secs <= 0:
+			return 0
+		case secs > int64(maxRetryAfter/time.Second):
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
+	}
+	t, err := http.ParseTime(h)
+	if err != nil || !t.After(now) {
+		return 0
+	}
+	return min(t.Sub(now), maxRetryAfter)
 }
 
 var tokenParam = regexp.MustCompile(`(?i)((?:access_token|component_access_token|secret|appsecret|refresh_token)=)[^&\s"']*`)

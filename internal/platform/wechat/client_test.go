@@ -438,7 +438,7 @@ func TestTerminalErrorsNeverRetried(t *testing.T) {
 		env := newEnv(t, nil)
 		env.srv.stableTokens("", "tok-terminal-1")
 		env.srv.handle(apiLink, func(w http.ResponseWriter, _ call) { writeJSON(w, errBody(code, "nope")) })
-		err := env.client.LinkMiniProgram(context.Background(), ownOA, ownMP.AppID, platform.LinkOptions{})
+		_, err := env.client.LinkMiniProgram(context.Background(), ownOA, ownMP.AppID, platform.LinkOptions{})
 		e := mustClass(t, err, platform.ClassTerminal)
 		if e.Code != code {
 			t.Fatalf("code = %d, want %d", e.Code, code)
@@ -505,7 +505,7 @@ func TestServerErrorsAndDroppedConnectionsRetried(t *testing.T) {
 	if _, err := env.client.ListTesters(context.Background(), ownMP); err != nil {
 		t.Fatalf("ListTesters: %v", err)
 	}
-	for label, want := range map[string]float64{"http_502": 1, "network": 1, "malformed": 1, "0": 1} {
+	for label, want := range map[string]float64{"http_5xx": 1, "network": 1, "malformed": 1, "0": 1} {
 		if got := testutil.ToFloat64(env.client.metrics.requests.WithLabelValues(apiMemberAuth, label)); got != want {
 			t.Errorf("requests{api=%s,errcode=%s} = %v, want %v", apiMemberAuth, label, got, want)
 		}
@@ -562,13 +562,13 @@ func TestMetricsLabelsAndSharedRegistry(t *testing.T) {
 		writeJSON(w, ok(nil))
 	})
 	ctx := context.Background()
-	if err := env.client.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
+	if _, err := env.client.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
+	if _, err := second.LinkMiniProgram(ctx, ownOA, ownMP.AppID, platform.LinkOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_ = env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
+	_, _ = env.client.LinkMiniProgram(ctx, ownOA, "wxquota", platform.LinkOptions{})
 
 	requests, err := env.reg.Gather()
 	if err != nil {
@@ -608,5 +608,102 @@ func TestMetricsLabelsAndSharedRegistry(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("series = %v, want exactly %v", got, want)
+	}
+}
+
+// TestRetryAfterHeader: an HTTP 429 or 503 with Retry-After (seconds or an HTTP-date) sets RetryAfter, and
+// the retry loop waits that long instead of its backoff, within the caller's deadline.
+func TestRetryAfterHeader(t *testing.T) {
+	env := newEnv(t, func(c *Config) {
+		c.Retry = RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Minute}
+	})
+	env.srv.stableTokens("", "tok-retry-after")
+	var n atomic.Int32
+	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, c call) {
+		switch n.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2:
+			w.Header().Set("Retry-After", env.clock.Now().Add(12*time.Second).UTC().Format(http.TimeFormat))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			membersOK(w, c)
+		}
+	})
+	if _, err := env.client.ListTesters(context.Background(), ownMP); err != nil {
+		t.Fatal(err)
+	}
+	if slept := env.clock.Slept(); len(slept) != 2 || slept[0] != 7*time.Second || slept[1] != 12*time.Second {
+		t.Fatalf("waits = %v, want [7s 12s] (the Retry-After headers, not the backoff)", slept)
+	}
+
+	// A Retry-After that would pass the caller's deadline is returned at once, with RetryAfter set.
+	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, _ call) {
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	before := env.srv.count(apiMemberAuth, nil)
+	_, err := env.client.ListTesters(ctx, ownMP)
+	e := mustClass(t, err, platform.ClassRetryable)
+	if e.HTTPStatus != http.StatusTooManyRequests || e.RetryAfter != 30*time.Second {
+		t.Fatalf("error = %+v, want HTTP 429 with RetryAfter 30s", e)
+	}
+	if got := env.srv.count(apiMemberAuth, nil) - before; got != 1 || len(env.clock.Slept()) != 2 {
+		t.Fatalf("attempts = %d, waits = %v; want 1 attempt and no new wait", got, env.clock.Slept())
+	}
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{
+		"":                               0,
+		"120":                            2 * time.Minute,
+		" 5 ":                            5 * time.Second,
+		"0":                              0,
+		"-3":                             0,
+		"1.5":                            0,
+		"soon":                           0,
+		"99999999999999999":              maxRetryAfter,
+		"Mon, 02 Mar 2026 10:01:30 GMT":  90 * time.Second,
+		"Mon, 02 Mar 2026 09:59:00 GMT":  0,                // in the past
+		"Monday, 02-Mar-26 10:00:10 GMT": 10 * time.Second, // RFC 850, which http.ParseTime accepts
+	} {
+		if got := retryAfter(h, now); got != want {
+			t.Errorf("retryAfter(%q) = %s, want %s", h, got, want)
+		}
+	}
+}
+
+// TestMetricErrcodeLabelIsBounded: known errcodes are their own label; an errcode wxlink does not know is
+// "other", and HTTP statuses are counted by class.
+func TestMetricErrcodeLabelIsBounded(t *testing.T) {
+	env := newEnv(t, func(c *Config) { c.Retry.MaxAttempts = 1 })
+	env.srv.stableTokens("", "tok-labels-001")
+	var n atomic.Int32
+	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, _ call) {
+		switch n.Add(1) {
+		case 1:
+			writeJSON(w, errBody(123456, "something new"))
+		case 2:
+			writeJSON(w, errBody(654321, "something else new"))
+		case 3:
+			writeJSON(w, errBody(85004, "wechat user has been tester"))
+		case 4:
+			w.WriteHeader(http.StatusNotFound)
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	for range 5 {
+		_, _ = env.client.ListTesters(context.Background(), ownMP)
+	}
+	for label, want := range map[string]float64{"other": 2, "85004": 1, "http_4xx": 1, "http_5xx": 1,
+		"123456": 0, "654321": 0, "http_404": 0, "http_503": 0} {
+		if got := testutil.ToFloat64(env.client.metrics.requests.WithLabelValues(apiMemberAuth, label)); got != want {
+			t.Errorf("requests{api=%s,errcode=%s} = %v, want %v", apiMemberAuth, label, got, want)
+		}
 	}
 }

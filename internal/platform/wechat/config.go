@@ -73,8 +73,10 @@ type RetryPolicy struct {
 	// BaseDelay is the first backoff; each next one doubles, with jitter (a uniform draw from [d/2, d]).
 	// Default 250 ms.
 	BaseDelay time.Duration
-	// MaxDelay caps one backoff. An error whose RetryAfter is longer (45009 waits for the next day, 45011
-	// for the next minute) is returned at once, for the caller to requeue. Default 8 s.
+	// MaxDelay caps one backoff. An error with a RetryAfter (45011 waits for the next minute, an HTTP 429
+	// or 503 may send a Retry-After header) waits that long instead of the backoff; one whose RetryAfter is
+	// longer than MaxDelay (45009 waits for the next day), or would pass the caller's deadline, is returned at
+	// once, for the caller to requeue. Default 8 s.
 	MaxDelay time.Duration
 }
 

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wxlink/wxlink-operator/internal/platform"
@@ -30,6 +31,13 @@ func errMalformed(api string, err error) *platform.Error {
 		Class: platform.ClassRetryable, Reason: platform.ReasonServerError}
 }
 
+// cleanErrmsg strips the stray whitespace the platform puts in errmsg (leading, trailing, doubled, such as
+// " invalid appid hint: [abc] rid: 1234 " or "api minute-quota reach limit  mustslower  retry next minute"):
+// every run of whitespace becomes one space.
+func cleanErrmsg(msg string) string {
+	return strings.Join(strings.Fields(msg), " ")
+}
+
 // decodeBody checks the envelope and, on success, decodes the body into out (which may be nil).
 func decodeBody(api string, body []byte, out any, now time.Time) *platform.Error {
 	var env envelope
@@ -37,7 +45,7 @@ func decodeBody(api string, body []byte, out any, now time.Time) *platform.Error
 		return errMalformed(api, err)
 	}
 	if env.ErrCode != 0 {
-		return platform.Classify(api, int(env.ErrCode), string(env.ErrMsg), now)
+		return platform.Classify(api, int(env.ErrCode), cleanErrmsg(string(env.ErrMsg)), now)
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {

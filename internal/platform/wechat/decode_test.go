@@ -201,6 +201,33 @@ func TestGoldenErrors(t *testing.T) {
 	}
 }
 
+// TestErrmsgWhitespaceGolden: errmsg as the platform sends it (stray leading, trailing and doubled spaces)
+// and as the client reports it in platform.Error.Msg.
+func TestErrmsgWhitespaceGolden(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"errcode":40013,"errmsg":" invalid appid hint: [abc] rid: 1234 "}`, "invalid appid hint: [abc] rid: 1234"},
+		{`{"errcode":45011,"errmsg":"api minute-quota reach limit  mustslower  retry next minute rid: 6a1f-0c2e"}`,
+			"api minute-quota reach limit mustslower retry next minute rid: 6a1f-0c2e"},
+		{`{"errcode":89016,"errmsg":"reach same realname quota  hint: [8Rmeyq0Ae-LQ2a]  rid: 61932a5b-0e248764-42d1c1b2"}`,
+			"reach same realname quota hint: [8Rmeyq0Ae-LQ2a] rid: 61932a5b-0e248764-42d1c1b2"},
+		{`{"errcode":1005,"errmsg":"  rid: 61932a5b-0e248764-42d1c1b2"}`, "rid: 61932a5b-0e248764-42d1c1b2"},
+		{`{"errcode":48001,"errmsg":"api unauthorized\t hint: [tab]\n"}`, "api unauthorized hint: [tab]"},
+		{`{"errcode":-1,"errmsg":"   "}`, ""},
+	} {
+		err := decodeBody("api", []byte(tc.body), nil, goldenNow)
+		if err == nil || err.Msg != tc.want {
+			t.Errorf("%s: Msg = %q, want %q", tc.body, msgOf(err), tc.want)
+		}
+	}
+}
+
+func msgOf(err *platform.Error) string {
+	if err == nil {
+		return "<no error>"
+	}
+	return err.Msg
+}
+
 func TestFlexTypes(t *testing.T) {
 	for in, want := range map[string]int64{`1`: 1, `"1"`: 1, `true`: 1, `false`: 0, `null`: 0, `""`: 0, `" 12 "`: 12,
 		`-1`: -1, `"-1"`: -1, `2.0`: 2, `"true"`: 1, `1e3`: 1000} {

@@ -20,7 +20,8 @@
 //     whereas ReserveN(now) on the client's own clock lets tests measure throttling without wall time and
 //     lets the client refuse, up front, a wait that would pass the caller's deadline.
 //   - Bounded retries of ClassRetryable errors only (-1, 45011, HTTP 5xx/429, network, malformed bodies):
-//     exponential backoff with jitter, honouring (*platform.Error).RetryAfter, never sleeping past the
+//     exponential backoff with jitter, replaced by (*platform.Error).RetryAfter when the platform gives one
+//     (45011, or a Retry-After header on HTTP 429 and 503, in seconds or as an HTTP-date), never sleeping past the
 //     context deadline; a RetryAfter longer than RetryPolicy.MaxDelay (45009 waits for the next day) is
 //     returned at once for the controller to requeue.
 //   - Tolerant decoding: unknown fields ignored; errcode absent or 0 is success; numbers and booleans as
@@ -31,7 +32,9 @@
 //     access_token: net/http's *url.Error is reduced to its Op and inner error, and every token, secret and
 //     ticket value is scrubbed from every error message and log line. Redirects are never followed.
 //   - Metrics wechat_api_requests_total{api,errcode} and wechat_api_request_duration_seconds{api}, registered
-//     once per Registerer and shared by every Client on it. No AppID or credential is ever a label value.
+//     once per Registerer and shared by every Client on it. No AppID or credential is ever a label value, and
+//     errcode is bounded: "0", the errcodes wxlink knows, "other", "http_4xx"/"http_5xx", "network",
+//     "malformed" (the log line keeps the exact errcode and HTTP status).
 //   - NewTicketHandler: the component_verify_ticket callback, with WeChat's message encryption (安全模式).
 //
 // # Library evaluation

@@ -30,7 +30,8 @@ type metricSet struct {
 func metricsFor(reg prometheus.Registerer) (*metricSet, error) {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: MetricRequests,
-		Help: "WeChat API requests by endpoint and outcome (errcode, \"network\" or \"http_<status>\").",
+		Help: "WeChat API requests by endpoint and outcome: 0, a known errcode, \"other\" (an unknown errcode), " +
+			"\"http_<class>\" (http_4xx, http_5xx), \"network\" or \"malformed\".",
 	}, []string{"api", "errcode"})
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    MetricDuration,
@@ -63,8 +64,8 @@ func metricsFor(reg prometheus.Registerer) (*metricSet, error) {
 	return m, nil
 }
 
-// outcomeLabel is the errcode label of one request: "0", the errcode, "network", "http_<status>", or
-// "malformed" for a 200 response whose body is not the expected JSON.
+// outcomeLabel is the errcode field of the request's log line: "0", the errcode, "network", "http_<status>",
+// or "malformed" for a 200 response whose body is not the expected JSON (and other local failures).
 func outcomeLabel(err *platform.Error) string {
 	switch {
 	case err == nil:
@@ -77,4 +78,23 @@ func outcomeLabel(err *platform.Error) string {
 		return "network"
 	}
 	return "malformed"
+}
+
+// metricLabel is the errcode label of wechat_api_requests_total, from a bounded set: "0", an errcode wxlink
+// knows (platform.KnownCode), "other" for any other errcode, "http_<class>" ("http_4xx", "http_5xx", ...),
+// "network" and "malformed". An errcode the platform invents cannot grow the series.
+func metricLabel(err *platform.Error) string {
+	switch {
+	case err == nil:
+		return "0"
+	case err.Code != 0 && platform.KnownCode(err.Code):
+		return strconv.Itoa(err.Code)
+	case err.Code != 0:
+		return "other"
+	case err.HTTPStatus >= 100 && err.HTTPStatus <= 599:
+		return "http_" + strconv.Itoa(err.HTTPStatus/100) + "xx"
+	case err.HTTPStatus != 0:
+		return "other"
+	}
+	return outcomeLabel(err) // "network" or "malformed"
 }
