@@ -68,7 +68,7 @@ func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Contex
 			}
 			missing = true
 		}
-		entry, found := Find(s.platLinks, string(mp.Spec.AppID), mp.Status.Username)
+		entry, found := Find(s.platLinks, string(mp.Spec.AppID), originalID(mp))
 		if found && !missing {
 			claimed[string(mp.Spec.AppID)] = true
 			claimed["username/"+entry.Username] = entry.Username != ""

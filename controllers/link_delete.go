@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -116,8 +117,9 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, s *linkScope) (b
 		return true, err
 	}
 	mpAppID := string(s.mp.Spec.AppID)
-	entry, found := Find(links, mpAppID, s.mp.Status.Username)
-	if !found {
+	entry, found := Find(links, mpAppID, originalID(s.mp))
+	ambiguous := !found && unmatchable(links, s.mp)
+	if !found && !ambiguous {
 		return true, nil
 	}
 	if entry.Status == platform.LinkRejected && s.link.Status.Platform != nil && s.link.Status.Platform.RequestedTime == nil {
@@ -126,6 +128,16 @@ func (r *AssociationLinkReconciler) unlink(ctx context.Context, s *linkScope) (b
 	err = r.Observer.AfterWrite(s.p, string(s.oa.Spec.AppID), func() error {
 		return s.p.UnlinkMiniProgram(ctx, s.oaAcct, mpAppID)
 	})
+	if ambiguous && platform.IsTerminal(err) {
+		// The list cannot show whether the link is gone, and the unlink was refused: do not let the object go
+		// as if it were.
+		msg := fmt.Sprintf("cannot tell whether the association is gone (%v): the platform lists Mini Programs by original "+
+			"ID only; set spec.originalID of MiniProgram %s, or set deletionPolicy: Orphan to leave the platform as it is",
+			err, s.link.Spec.To.Name)
+		ready(s.link, metav1.ConditionFalse, wx.ReasonOriginalIDRequired, msg)
+		s.holdFinalizer, s.result = true, ctrl.Result{RequeueAfter: r.poll()}
+		return true, nil
+	}
 	if err != nil && !platform.IsClass(err, platform.ClassPending) {
 		return true, err
 	}

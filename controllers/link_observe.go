@@ -5,10 +5,12 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
@@ -55,7 +57,11 @@ func (r *AssociationLinkReconciler) observeFresh(ctx context.Context, s *linkSco
 // admission, which would otherwise queue the link behind the slot its rejection freed.
 func (r *AssociationLinkReconciler) found(s *linkScope, links []platform.MiniProgramLink, fresh bool) bool {
 	s.platLinks, s.fresh = links, fresh
-	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), s.mp.Status.Username)
+	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), originalID(s.mp))
+	if !s.found && unmatchable(links, s.mp) {
+		r.originalIDRequired(s)
+		return true
+	}
 	if !rejectedByPlatform(s.link, s.entry, s.found) {
 		return false
 	}
@@ -64,6 +70,38 @@ func (r *AssociationLinkReconciler) found(s *linkScope, links []platform.MiniPro
 		"the platform rejected the association, so it holds no quota slot")
 	s.result = r.reportPlatformState(s)
 	return true
+}
+
+// originalID is the Mini Program's original ID (gh_…) as wxlink knows it: observed, else declared.
+func originalID(mp *wx.MiniProgram) string {
+	return firstNonEmpty(mp.Status.Username, mp.Spec.OriginalID)
+}
+
+// unmatchable reports whether the list names some Mini Programs by original ID only while wxlink does not
+// know this one's: whether the link is among them cannot be told, so wxlink must neither ask for it (the
+// platform would answer "already linked", again and again) nor report it missing.
+func unmatchable(links []platform.MiniProgramLink, mp *wx.MiniProgram) bool {
+	if originalID(mp) != "" {
+		return false
+	}
+	for _, l := range links {
+		if l.AppID == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// originalIDRequired says who must act, and where, when the list cannot be matched.
+func (r *AssociationLinkReconciler) originalIDRequired(s *linkScope) {
+	msg := fmt.Sprintf("the platform lists the Mini Programs of Official Account %s by original ID only (an older "+
+		"wxamplinkget response), and wxlink does not know the original ID of MiniProgram %s, so it cannot tell whether "+
+		"this association exists and does not act: set spec.originalID of MiniProgram %s to its original ID (gh_ and 12 "+
+		"hexadecimal characters), shown at mp.weixin.qq.com (the Mini Program) → 设置 → 基本设置 → 原始ID",
+		s.oa.Name, s.mp.Name, s.mp.Name)
+	setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonOriginalIDRequired, msg)
+	ready(s.link, metav1.ConditionFalse, wx.ReasonOriginalIDRequired, msg)
+	s.result = ctrl.Result{RequeueAfter: r.poll()}
 }
 
 // rejectedByPlatform reports whether the platform's rejection (status 3) is terminal for this object: it

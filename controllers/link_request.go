@@ -51,7 +51,7 @@ func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (
 		return true, err
 	}
 	s.platLinks, s.fresh = links, true
-	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), s.mp.Status.Username)
+	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), originalID(s.mp))
 	return false, nil
 }
 

@@ -63,7 +63,9 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 	info, typeDeclared := completeSubject(info, mp.Spec.Subject)
 	mp.Status.ObservedAccount = observedAccount(info, at)
 	mp.Status.Released = info.Released
-	mp.Status.Username = truncate(info.Username, 64)
+	if info.Username != "" { // the OwnSecret route does not report it: keep what another read learnt
+		mp.Status.Username = truncate(info.Username, 64)
+	}
 	if err := r.linkedBy(ctx, mp); err != nil {
 		return ctrl.Result{}, err
 	}

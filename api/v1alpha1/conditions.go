@@ -93,6 +93,10 @@ const (
 	ReasonVerifyTicketMissing = "VerifyTicketMissing"
 	// ReasonVerifyTicketExpired: the latest component_verify_ticket is older than its 12-hour validity.
 	ReasonVerifyTicketExpired = "VerifyTicketExpired"
+	// ReasonOriginalIDRequired: the platform lists an Official Account's Mini Programs by original ID only (an
+	// older wxamplinkget response) and wxlink does not know this Mini Program's: set spec.originalID of the
+	// MiniProgram. wxlink does not act on the link until then.
+	ReasonOriginalIDRequired = "OriginalIDRequired"
 	// ReasonCredentialsNotLabelled: a Secret that holds credentials has not opted in to wxlink with the label
 	// wechat.wxlink.dev/credentials=true; the message gives the kubectl label command.
 	ReasonCredentialsNotLabelled = "CredentialsNotLabelled"

@@ -673,6 +673,35 @@ func TestDropAfterApply(t *testing.T) {
 	})
 }
 
+// A link request whose first attempt the platform applied but never answered, retried by the client, is
+// answered "already linked": that is the platform's memory of the first attempt, which made the link and
+// counted against the month, so the client reports a new link. Without the lost answer, "already linked"
+// is not a new link.
+func TestARetriedLinkRequestIsCountedOnce(t *testing.T) {
+	t.Parallel()
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, append(opts, withRetry(wechat.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond,
+			MaxDelay: 5 * time.Millisecond}))...)
+		accts := e.seed(officialAccount("wxoaretried00001", acme), miniProgram("wxmpretried00001", acme))
+		oa, mp := accts[0], accts[1].AppID
+		ctx := context.Background()
+		if _, err := e.p.ListMiniProgramLinks(ctx, oa); err != nil {
+			t.Fatalf("warm-up: %v", err)
+		}
+		e.inject(sim.Fault{Path: pLink, DropAfterApply: true, Count: 1})
+		outcome, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+		if err != nil || outcome != platform.LinkRequested {
+			t.Fatalf("a retried request = %v, %v; want LinkRequested (its first attempt made the link)", outcome, err)
+		}
+		if got := e.srv.MonthlyOperations(oa.AppID); got != 1 {
+			t.Errorf("the simulator counts %d operations this month, want 1", got)
+		}
+		if outcome, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{}); err != nil || outcome != platform.LinkAlreadyLinked {
+			t.Errorf("asking again = %v, %v; want LinkAlreadyLinked", outcome, err)
+		}
+	})
+}
+
 // 3 (continued). When wxampunlink fails with a terminal errcode the client reads wxamplinkget to tell "not
 // linked" (nil) from a real failure. Items without appids cannot prove a Mini Program absent: the client
 // returns the error then, for a linked Mini Program and for one that is not listed alike.

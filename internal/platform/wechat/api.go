@@ -44,6 +44,12 @@ func checkAccount(api string, acct platform.Account) error {
 // call POSTs body to api with acct's access token, renewing the token once on an auth errcode.
 func (c *Client) call(ctx context.Context, acct platform.Account, api string, body any,
 	decode func(data []byte) *platform.Error) error {
+	return c.callCounting(ctx, acct, api, body, decode, nil)
+}
+
+// callCounting is call, counting into unanswered the attempts that reached the platform without an answer.
+func (c *Client) callCounting(ctx context.Context, acct platform.Account, api string, body any,
+	decode func(data []byte) *platform.Error, unanswered *int) error {
 	if err := checkAccount(api, acct); err != nil {
 		return err
 	}
@@ -52,7 +58,7 @@ func (c *Client) call(ctx context.Context, acct platform.Account, api string, bo
 	}
 	return c.withToken(ctx, c.accountSource(acct), func(token string) error {
 		return c.do(ctx, request{api: api, method: http.MethodPost, query: url.Values{"access_token": {token}},
-			body: body, secrets: []string{acct.Credential.Reveal()}}, decode)
+			body: body, secrets: []string{acct.Credential.Reveal()}, unanswered: unanswered}, decode)
 	})
 }
 
@@ -79,7 +85,9 @@ func bit(b bool) int {
 }
 
 // LinkMiniProgram implements platform.Platform with wxamplink: success is LinkRequested, 89015 (already
-// linked) is LinkAlreadyLinked and 89010 (invitation pending) is LinkAlreadyPending, each with a nil error.
+// linked) is LinkAlreadyLinked and 89010 (invitation pending) is LinkAlreadyPending, each with a nil error:
+// not new links. Only when they answer the retry of an attempt that reached the platform and went
+// unanswered are they the platform's memory of that attempt, which made the link: LinkRequested.
 func (c *Client) LinkMiniProgram(ctx context.Context, oa platform.Account, miniProgramAppID string,
 	opts platform.LinkOptions) (platform.LinkOutcome, error) {
 	body := map[string]any{
@@ -87,9 +95,17 @@ func (c *Client) LinkMiniProgram(ctx context.Context, oa platform.Account, miniP
 		"notify_users": bit(opts.NotifyFollowers),
 		"show_profile": bit(opts.ShowOnProfile),
 	}
-	err := c.call(ctx, oa, apiLink, body, nil)
+	unanswered := 0
+	err := c.callCounting(ctx, oa, apiLink, body, nil, &unanswered)
+	already := platform.HasCode(err, platform.CodeAlreadyLinked) || platform.HasCode(err, platform.CodeInvitationPending)
 	switch {
 	case err == nil:
+		return platform.LinkRequested, nil
+	case already && unanswered > 0:
+		// An earlier attempt of this very call reached the platform and went unanswered: "already linked" (or
+		// "already pending") is the platform's memory of that attempt, which made the association and
+		// counted against the month. It is a new link, not an existing one.
+		c.log.V(1).Info("an unanswered attempt of this link request made it", "errcode", codeOf(err))
 		return platform.LinkRequested, nil
 	case platform.HasCode(err, platform.CodeAlreadyLinked):
 		return platform.LinkAlreadyLinked, nil

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -101,6 +102,9 @@ type request struct {
 	// secrets are the values (tokens, AppSecrets) that must never appear in an error or log; every value
 	// in query is scrubbed too.
 	secrets []string
+	// unanswered, when set, counts the attempts that reached the platform and got no answer (the connection
+	// dropped, or a 5xx): the platform may have applied them.
+	unanswered *int
 }
 
 // do sends req with rate limiting and bounded retries of ClassRetryable errors, and hands a 200 body to
@@ -224,6 +228,9 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 	hr.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(hr)
 	if err != nil {
+		if !neverSent(err) {
+			req.noteUnanswered()
+		}
 		return platform.NetworkError(req.api, scrub(err, secrets))
 	}
 	defer func() {
@@ -231,6 +238,9 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode >= http.StatusInternalServerError {
+			req.noteUnanswered()
+		}
 		e := platform.HTTPError(req.api, resp.StatusCode)
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 			e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
@@ -239,6 +249,7 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
+		req.noteUnanswered()
 		return platform.NetworkError(req.api, "reading response: "+scrub(err, secrets))
 	}
 	if len(data) > maxResponseBody {
@@ -250,6 +261,19 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 		return perr
 	}
 	return nil
+}
+
+func (r request) noteUnanswered() {
+	if r.unanswered != nil {
+		*r.unanswered++
+	}
+}
+
+// neverSent reports whether a transport error happened before the request could reach the platform: the
+// connection was never made.
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // maxRetryAfter bounds what a Retry-After header can ask for, so that a huge number cannot overflow.
