@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,16 +18,30 @@ import (
 	"github.com/wxlink/wxlink-operator/controllers"
 )
 
-// callbackServer serves the verify-ticket callback.
+// callbackServer serves the verify-ticket callback, over HTTPS when it has a certificate.
 type callbackServer struct {
 	addr string
 	srv  *http.Server
 }
 
-// newCallbackServer serves h at addr.
-func newCallbackServer(addr string, h http.Handler) *callbackServer {
-	return &callbackServer{addr: addr, srv: &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 1 << 16}}
+// newCallbackServer serves h at addr; with certFile and keyFile (both, or neither) over HTTPS. The
+// certificate is loaded here, so that a bad one stops the manager before it starts.
+func newCallbackServer(addr, certFile, keyFile string, h http.Handler) (*callbackServer, error) {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 1 << 16}
+	switch {
+	case certFile == "" && keyFile == "":
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("the callback's certificate and key must be given together")
+	default:
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading the callback's certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert},
+			NextProtos: []string{"http/1.1"}}
+	}
+	return &callbackServer{addr: addr, srv: srv}, nil
 }
 
 // Start listens on the server's address and serves until ctx ends.
@@ -46,6 +61,9 @@ func (s *callbackServer) serve(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		_ = s.srv.Shutdown(sctx)
 	}()
+	if s.srv.TLSConfig != nil {
+		ln = tls.NewListener(ln, s.srv.TLSConfig)
+	}
 	if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -66,7 +84,11 @@ func addCallbackServer(mgr ctrl.Manager, o *options) error {
 	mux := http.NewServeMux()
 	mux.Handle(controllers.CallbackPathPrefix,
 		&controllers.TicketCallback{Client: mgr.GetClient(), Logger: ctrl.Log.WithName("callback")})
-	if err := mgr.Add(newCallbackServer(o.callbackAddr, mux)); err != nil {
+	s, err := newCallbackServer(o.callbackAddr, o.callbackCertFile, o.callbackKeyFile, mux)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(s); err != nil {
 		return fmt.Errorf("adding the callback server: %w", err)
 	}
 	return nil

@@ -36,7 +36,9 @@ type options struct {
 	pendingPollInterval time.Duration
 	concurrency         int
 
-	callbackAddr string
+	callbackAddr     string
+	callbackCertFile string
+	callbackKeyFile  string
 
 	zap zap.Options
 }
@@ -72,6 +74,9 @@ func bindFlags(fs *flag.FlagSet) *options {
 	fs.StringVar(&o.callbackAddr, "callback-bind-address", "0",
 		"The address that serves WeChat's component_verify_ticket pushes at /wechat/callback/<namespace>/<name> "+
 			"(ThirdPartyPlatform route). Use 0 to disable it.")
+	fs.StringVar(&o.callbackCertFile, "callback-cert-file", "",
+		"A PEM certificate (chain) for the callback server: with --callback-key-file it serves HTTPS.")
+	fs.StringVar(&o.callbackKeyFile, "callback-key-file", "", "The PEM private key of --callback-cert-file.")
 	o.zap.BindFlags(fs)
 	return o
 }
@@ -79,6 +84,9 @@ func bindFlags(fs *flag.FlagSet) *options {
 // validate refuses combinations of flags that would silently serve less than asked for.
 func (o *options) validate() error {
 	var errs []error
+	if (o.callbackCertFile == "") != (o.callbackKeyFile == "") {
+		errs = append(errs, errors.New("--callback-cert-file and --callback-key-file must be set together"))
+	}
 	if o.metricsCertDir != "" {
 		// controller-runtime falls back to a self-signed certificate when these are missing: say so instead.
 		for _, name := range []string{o.metricsCertName, o.metricsCertKey} {
