@@ -5,8 +5,11 @@ ARG TARGETARCH
 WORKDIR /workspace
 COPY go.mod go.sum ./
 RUN go mod download
+# The packages ./cmd/manager builds from (go list -deps ./cmd/manager); hack/dockerfile_test.go checks
+# that these are enough.
 COPY api/ api/
 COPY cmd/ cmd/
+COPY controllers/ controllers/
 COPY internal/ internal/
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -o manager ./cmd/manager
 

@@ -106,3 +106,14 @@ func (m *Metrics) observeQuota(ns, owner, pool string, used, limit int) {
 	m.quotaUsed.WithLabelValues(ns, owner, pool).Set(float64(used))
 	m.quotaLimit.WithLabelValues(ns, owner, pool).Set(float64(limit))
 }
+
+// forgetOwner deletes every quota series of an owner (all pools, used and limit), so that a deleted account
+// leaves no stale gauges behind.
+func (m *Metrics) forgetOwner(ns, name string) {
+	if m == nil {
+		return
+	}
+	owner := prometheus.Labels{"namespace": ns, "owner": name}
+	m.quotaUsed.DeletePartialMatch(owner)
+	m.quotaLimit.DeletePartialMatch(owner)
+}

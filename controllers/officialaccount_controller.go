@@ -53,6 +53,7 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		// The finalizer keeps the account (and so its credentials) until its links have unlinked.
 		finalizer: true, opts: r.Options,
 		gone: func(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+			r.Metrics.forgetOwner(req.Namespace, req.Name)
 			return requeueOnConflict(r.sweepInUse(ctx, req.Namespace))
 		},
 		finalize: r.finalize, reconcile: r.reconcile,

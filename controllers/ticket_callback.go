@@ -5,8 +5,12 @@ package controllers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -32,10 +36,18 @@ const (
 // PlatformConfig at /wechat/callback/<namespace>/<name>: it verifies and decrypts the message with the
 // PlatformConfig's callback Token and EncodingAESKey and keeps the ticket in the PlatformConfig's
 // verifyTicketSecretName, so that a restart does not wait 10 minutes for the next push.
+//
+// A path that names no ThirdPartyPlatform PlatformConfig (none of that name, another route, or credentials
+// that cannot be read) is served by a decoy handler with a random Token, so that every request is answered
+// exactly as a known PlatformConfig answers a message with a bad signature: a caller cannot probe which
+// namespaces and PlatformConfigs exist.
 type TicketCallback struct {
 	Client client.Client
 	Logger logr.Logger
 	Now    func() time.Time
+
+	decoyOnce sync.Once
+	decoy     http.Handler
 }
 
 // CallbackPathPrefix is where TicketCallback serves.
@@ -47,31 +59,64 @@ func (t *TicketCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ctx := r.Context()
+	t.handlerFor(r.Context(), client.ObjectKey{Namespace: parts[0], Name: parts[1]}).ServeHTTP(w, r)
+}
+
+// handlerFor returns the ticket handler of the ThirdPartyPlatform PlatformConfig key names, or the decoy.
+// Only failures that are not the caller's doing are logged, with the PlatformConfig and never a secret.
+func (t *TicketCallback) handlerFor(ctx context.Context, key client.ObjectKey) http.Handler {
 	pc := &wx.PlatformConfig{}
-	if err := t.Client.Get(ctx, client.ObjectKey{Namespace: parts[0], Name: parts[1]}, pc); err != nil ||
-		pc.Spec.CredentialsRoute != wx.CredentialsRouteThirdPartyPlatform || pc.Spec.ThirdPartyPlatform == nil {
-		http.NotFound(w, r)
-		return
+	if err := t.Client.Get(ctx, key, pc); err != nil {
+		if !apierrors.IsNotFound(err) {
+			t.Logger.Error(err, "ticket callback: reading the PlatformConfig failed", "platformConfig", key.String())
+		}
+		return t.decoyHandler()
+	}
+	if pc.Spec.CredentialsRoute != wx.CredentialsRouteThirdPartyPlatform || pc.Spec.ThirdPartyPlatform == nil {
+		return t.decoyHandler()
 	}
 	tp := pc.Spec.ThirdPartyPlatform
+	log := t.Logger.WithValues("platformConfig", key.String())
 	token, _, err := readSecretKey(ctx, t.Client, pc.Namespace, tp.CallbackTokenRef)
 	if err != nil {
-		http.Error(w, "callback token unavailable", http.StatusServiceUnavailable)
-		return
+		log.Error(err, "ticket callback: the callback Token is unavailable; push refused")
+		return t.decoyHandler()
 	}
 	aesKey, _, err := readSecretKey(ctx, t.Client, pc.Namespace, tp.EncodingAESKeyRef)
 	if err != nil {
-		http.Error(w, "EncodingAESKey unavailable", http.StatusServiceUnavailable)
-		return
+		log.Error(err, "ticket callback: the EncodingAESKey is unavailable; push refused")
+		return t.decoyHandler()
 	}
-	wechat.NewTicketHandler(wechat.TicketHandlerConfig{
-		Token: token, EncodingAESKey: aesKey, ComponentAppID: string(tp.ComponentAppID), Clock: t.Now,
-		Logger: t.Logger.WithValues("platformConfig", pc.Namespace+"/"+pc.Name),
+	cfg := wechat.TicketHandlerConfig{
+		Token: token, EncodingAESKey: aesKey, ComponentAppID: string(tp.ComponentAppID), Clock: t.Now, Logger: log,
 		Sink: func(ctx context.Context, ticket platform.Secret, at time.Time) error {
 			return t.store(ctx, pc, ticket, at)
 		},
-	}).ServeHTTP(w, r)
+	}
+	if err := cfg.Validate(); err != nil {
+		log.Error(err, "ticket callback: the PlatformConfig's callback credentials are invalid; push refused")
+		return t.decoyHandler()
+	}
+	return wechat.NewTicketHandler(cfg)
+}
+
+// decoyHandler is a ticket handler like any PlatformConfig's, with a random Token and EncodingAESKey that no
+// caller knows, so that it refuses every message as a bad signature, after the same checks of method and body.
+func (t *TicketCallback) decoyHandler() http.Handler {
+	t.decoyOnce.Do(func() {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24 and later)
+		t.decoy = wechat.NewTicketHandler(wechat.TicketHandlerConfig{
+			Token:          platform.Secret(rand.Text()),
+			EncodingAESKey: platform.Secret(base64.StdEncoding.EncodeToString(key)[:43]),
+			ComponentAppID: "decoy",
+			Logger:         logr.Discard(),
+			Sink: func(context.Context, platform.Secret, time.Time) error {
+				return errors.New("the decoy keeps no ticket")
+			},
+		})
+	})
+	return t.decoy
 }
 
 func (t *TicketCallback) store(ctx context.Context, pc *wx.PlatformConfig, ticket platform.Secret, at time.Time) error {

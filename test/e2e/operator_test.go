@@ -246,11 +246,8 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 		}
 	}
 
-	// Metrics are served, with wxlink's own and the client's series.
-	_, body, err := httpGet("http://" + metricsAddr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Metrics are served, to an authorised reader, with wxlink's own and the client's series.
+	body := scrapeMetrics(t, metricsAddr)
 	for _, want := range []string{`wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="0"}`,
 		`wxlink_owner_quota_used{namespace="yunshan",owner="yunshan-news",pool="other_subject"} 3`, "wxlink_links{"} {
 		if !strings.Contains(string(body), want) {

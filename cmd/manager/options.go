@@ -1,0 +1,118 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+)
+
+// options are the manager's command-line flags.
+type options struct {
+	metricsAddr     string
+	metricsSecure   bool
+	metricsCertDir  string
+	metricsCertName string
+	metricsCertKey  string
+
+	probeAddr        string
+	leaderElect      bool
+	leaderElectionNS string
+
+	endpoint            string
+	qps                 float64
+	burst               int
+	pollInterval        time.Duration
+	pendingPollInterval time.Duration
+	concurrency         int
+
+	callbackAddr     string
+	callbackCertFile string
+	callbackKeyFile  string
+
+	zap zap.Options
+}
+
+// bindFlags defines the manager's flags on fs; the options hold their values once fs is parsed.
+func bindFlags(fs *flag.FlagSet) *options {
+	o := &options{zap: zap.Options{Development: false}}
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443",
+		"The address the Prometheus metrics endpoint binds to (HTTPS unless --metrics-secure=false). Use 0 to disable it.")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true,
+		"Serve metrics over HTTPS, only to callers the API server authenticates (TokenReview) and authorises "+
+			"(SubjectAccessReview: get on the non-resource URL /metrics, as the metrics-reader ClusterRole grants).")
+	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "",
+		"A directory with the metrics server's certificate and key (reloaded when they change). "+
+			"Unset: a self-signed certificate generated at start.")
+	fs.StringVar(&o.metricsCertName, "metrics-cert-name", "tls.crt", "The certificate's file name in --metrics-cert-dir.")
+	fs.StringVar(&o.metricsCertKey, "metrics-cert-key", "tls.key", "The key's file name in --metrics-cert-dir.")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081",
+		"The address the health (/healthz) and readiness (/readyz) probes bind to.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false,
+		"Enable leader election, so that only one replica reconciles at a time.")
+	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
+		"The namespace of the leader election Lease. Defaults to the manager's own namespace in a cluster.")
+	fs.StringVar(&o.endpoint, "platform-endpoint", "https://api.weixin.qq.com",
+		"The WeChat API base URL for PlatformConfigs that set no spec.endpoint (a wechatsim on loopback for demos and tests).")
+	fs.Float64Var(&o.qps, "qps", 10, "Calls per second to the platform, per PlatformConfig without spec.budget.")
+	fs.IntVar(&o.burst, "burst", 20, "Calls allowed at once above --qps, per PlatformConfig without spec.budget.")
+	fs.DurationVar(&o.pollInterval, "poll-interval", 10*time.Minute,
+		"Resync interval (with 10% jitter) that detects drift, such as a link removed by hand in the console.")
+	fs.DurationVar(&o.pendingPollInterval, "pending-poll-interval", time.Minute,
+		"How often an object that waits on a person (an admin's confirmation) or on a dependency is checked.")
+	fs.IntVar(&o.concurrency, "max-concurrent-reconciles", 4, "Concurrent reconciles per kind.")
+	fs.StringVar(&o.callbackAddr, "callback-bind-address", "0",
+		"The address that serves WeChat's component_verify_ticket pushes at /wechat/callback/<namespace>/<name> "+
+			"(ThirdPartyPlatform route). Use 0 to disable it.")
+	fs.StringVar(&o.callbackCertFile, "callback-cert-file", "",
+		"A PEM certificate (chain) for the callback server: with --callback-key-file it serves HTTPS.")
+	fs.StringVar(&o.callbackKeyFile, "callback-key-file", "", "The PEM private key of --callback-cert-file.")
+	o.zap.BindFlags(fs)
+	return o
+}
+
+// validate refuses combinations of flags that would silently serve less than asked for.
+func (o *options) validate() error {
+	var errs []error
+	if (o.callbackCertFile == "") != (o.callbackKeyFile == "") {
+		errs = append(errs, errors.New("--callback-cert-file and --callback-key-file must be set together"))
+	}
+	if o.metricsCertDir != "" {
+		// controller-runtime falls back to a self-signed certificate when these are missing: say so instead.
+		for _, name := range []string{o.metricsCertName, o.metricsCertKey} {
+			if _, err := os.Stat(filepath.Join(o.metricsCertDir, name)); err != nil {
+				errs = append(errs, fmt.Errorf("--metrics-cert-dir: %w", err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// metricsServerOptions serves metrics over HTTPS behind controller-runtime's authentication and
+// authorisation filter, unless --metrics-secure=false.
+func (o *options) metricsServerOptions() metricsserver.Options {
+	if !o.metricsSecure {
+		return metricsserver.Options{BindAddress: o.metricsAddr}
+	}
+	return metricsserver.Options{
+		BindAddress:    o.metricsAddr,
+		SecureServing:  true,
+		FilterProvider: filters.WithAuthenticationAndAuthorization,
+		CertDir:        o.metricsCertDir,
+		CertName:       o.metricsCertName,
+		KeyName:        o.metricsCertKey,
+		// HTTP/1.1 only: HTTP/2 brings the stream-reset attacks (CVE-2023-44487, CVE-2023-39325) and
+		// Prometheus does not need it.
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
+	}
+}

@@ -1,0 +1,60 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"flag"
+	"io"
+	"path/filepath"
+	"testing"
+)
+
+// parse parses args as the manager's flags.
+func parse(t *testing.T, args ...string) *options {
+	t.Helper()
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := bindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// Metrics are secure by default: HTTPS behind the authentication and authorisation filter, on :8443.
+func TestMetricsAreSecureByDefault(t *testing.T) {
+	m := parse(t).metricsServerOptions()
+	if !m.SecureServing || m.FilterProvider == nil || m.BindAddress != ":8443" {
+		t.Errorf("default metrics options: secure %v, filter %v, address %q; want HTTPS behind the filter on :8443",
+			m.SecureServing, m.FilterProvider != nil, m.BindAddress)
+	}
+	if m.CertDir != "" {
+		t.Errorf("CertDir %q without --metrics-cert-dir: want controller-runtime's self-signed certificate", m.CertDir)
+	}
+	m = parse(t, "--metrics-secure=false", "--metrics-bind-address", "127.0.0.1:8080").metricsServerOptions()
+	if m.SecureServing || m.FilterProvider != nil || m.BindAddress != "127.0.0.1:8080" {
+		t.Errorf("--metrics-secure=false: secure %v, filter %v, address %q", m.SecureServing, m.FilterProvider != nil, m.BindAddress)
+	}
+}
+
+// A certificate directory is used with the names given, and must hold both files: controller-runtime
+// would silently fall back to a self-signed certificate otherwise.
+func TestMetricsCertificateDirectory(t *testing.T) {
+	dir := t.TempDir()
+	selfSigned(t, dir, "m.crt", "m.key")
+	o := parse(t, "--metrics-cert-dir", dir, "--metrics-cert-name", "m.crt", "--metrics-cert-key", "m.key")
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if m := o.metricsServerOptions(); m.CertDir != dir || m.CertName != "m.crt" || m.KeyName != "m.key" {
+		t.Errorf("cert options %q %q %q", m.CertDir, m.CertName, m.KeyName)
+	}
+	if err := parse(t, "--metrics-cert-dir", dir).validate(); err == nil {
+		t.Errorf("--metrics-cert-dir without tls.crt and tls.key was accepted")
+	}
+	if err := parse(t, "--metrics-cert-dir", filepath.Join(dir, "absent"), "--metrics-cert-name", "m.crt",
+		"--metrics-cert-key", "m.key").validate(); err == nil {
+		t.Errorf("a missing --metrics-cert-dir was accepted")
+	}
+}
