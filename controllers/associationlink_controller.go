@@ -29,6 +29,7 @@ type AssociationLinkReconciler struct {
 	Options
 
 	owners ownerLocks
+	months monthExpectations
 }
 
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=associationlinks,verbs=get;list;watch;update;patch
@@ -62,8 +63,13 @@ func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Context, link *wx.AssociationLink) (ctrl.Result, error) {
 	s := &linkScope{link: link}
 	defer s.unlock()
-	return runPhases(ctx, s, r.resolve, r.refuseSelfLink, r.lockOwners, r.refuseDuplicate,
-		r.observe, r.admit, r.request, r.report)
+	return runPhases(ctx, s, r.linkPhases()...)
+}
+
+// linkPhases are the phases of an Official Account -> Mini Program link, in order.
+func (r *AssociationLinkReconciler) linkPhases() []linkPhase {
+	return []linkPhase{r.resolve, r.refuseSelfLink, r.lockOwners, r.refuseDuplicate,
+		r.observe, r.settleIntent, r.admit, r.request, r.report}
 }
 
 // SetupWithManager registers the reconciler and its watches.

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/rules"
@@ -18,8 +17,9 @@ import (
 
 // admit runs quota admission for the link under both of its owners and records the decision: queued (the
 // reconcile ends, and the link is admitted by itself when a slot frees) or admitted. A decision that would
-// lead to a request is made again on a fresh read of the platform, and checked against the owners' monthly
-// counters on the API server, before anything is asked.
+// lead to a request is made again on a fresh read of the platform before anything is asked. The owners'
+// monthly use comes from their links' own records, their ledgers, and what this manager counted that the
+// cache may not show yet (monthly.go), all under the owners' locks.
 func (r *AssociationLinkReconciler) admit(ctx context.Context, s *linkScope) (bool, error) {
 	if s.observeOnly() && !s.onPlatform() {
 		if !s.fresh && s.wasLinked { // it is about to report a removal: read afresh first
@@ -43,14 +43,6 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, s *linkScope) (bo
 			return true, err
 		}
 	}
-	// Admission counted the owners' monthly use from the cache. Before a new link is admitted and asked for,
-	// check that count on the API server: a stale one could admit a link over the monthly limit, or report an
-	// admission (and its Event) that the next reconcile takes back. A conflict leaves the status as it was.
-	if s.decision.New() && !s.observeOnly() {
-		if err := r.countersCurrent(ctx, s); err != nil {
-			return true, err
-		}
-	}
 	return r.recordAdmission(s), nil
 }
 
@@ -64,19 +56,19 @@ func (r *AssociationLinkReconciler) decide(ctx context.Context, s *linkScope) er
 	}
 	oaDecision, err := decisionFor(rules.Admit(rules.AdmissionInput{
 		Policy: rules.OfficialAccountPolicy(), Candidates: cands, Now: now,
-		UsedThisMonth: monthlyUsage(s.oa.Status.MonthlyLinks).UsedIn(now),
+		UsedThisMonth: r.monthUsed(s, wx.KindOfficialAccount, s.siblings),
 	}), linkKey(s.link))
 	if err != nil || !oaDecision.Admitted {
 		s.decision, s.queuedBy = oaDecision, wx.KindOfficialAccount
 		return err
 	}
-	cands, err = r.miniProgramCandidates(ctx, s, oaDecision.OnPlatform)
+	cands, mpLinks, err := r.miniProgramCandidates(ctx, s, oaDecision.OnPlatform)
 	if err != nil {
 		return err
 	}
 	mpDecision, err := decisionFor(rules.Admit(rules.AdmissionInput{
 		Policy: rules.MiniProgramPolicy(), Candidates: cands, Now: now,
-		UsedThisMonth: monthlyUsage(s.mp.Status.MonthlyLinks).UsedIn(now),
+		UsedThisMonth: r.monthUsed(s, wx.KindMiniProgram, mpLinks),
 	}), linkKey(s.link))
 	if err != nil || !mpDecision.Admitted {
 		s.decision, s.queuedBy = mpDecision, wx.KindMiniProgram
@@ -137,32 +129,4 @@ func decisionFor(ds []rules.Decision, key string) (rules.Decision, error) {
 	// again shortly (a Conflict is requeued, not reported as a failure).
 	return rules.Decision{}, apierrors.NewConflict(wx.GroupVersion.WithResource("associationlinks").GroupResource(), key,
 		errors.New("the informer cache does not hold this AssociationLink yet"))
-}
-
-func monthlyUsage(c *wx.MonthlyCount) rules.MonthlyUsage {
-	if c == nil {
-		return rules.MonthlyUsage{}
-	}
-	return rules.MonthlyUsage{Month: c.Month, Count: int(c.Count)}
-}
-
-// countersCurrent checks, on the API server, that the owners' monthly counters still hold the values
-// admission decided with (read from the cache). If not, the decision is stale and is made again (a
-// Conflict, requeued), so that concurrent decisions cannot exceed the monthly limit.
-func (r *AssociationLinkReconciler) countersCurrent(ctx context.Context, s *linkScope) error {
-	now := r.now()
-	oa, mp := &wx.OfficialAccount{}, &wx.MiniProgram{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.oa), oa); err != nil {
-		return err
-	}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.mp), mp); err != nil {
-		return err
-	}
-	if monthlyUsage(oa.Status.MonthlyLinks).UsedIn(now) != monthlyUsage(s.oa.Status.MonthlyLinks).UsedIn(now) ||
-		monthlyUsage(mp.Status.MonthlyLinks).UsedIn(now) != monthlyUsage(s.mp.Status.MonthlyLinks).UsedIn(now) {
-		return apierrors.NewConflict(wx.GroupVersion.WithResource("officialaccounts").GroupResource(), s.oa.Name,
-			errors.New("the monthly counters changed since admission decided"))
-	}
-	s.oa, s.mp = oa, mp
-	return nil
 }

@@ -108,10 +108,11 @@ func (r *AssociationLinkReconciler) consoleCandidates(ctx context.Context, s *li
 // miniProgramCandidates are the Mini Program's view: every cluster link to it that takes a slot (the
 // platform cannot list them from this side, so each link's own last report says whether it is on the
 // platform). selfOnPlatform is what the Official Account's fresh read said of the deciding link.
-func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s *linkScope, selfOnPlatform bool) ([]rules.Candidate, error) {
+func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s *linkScope,
+	selfOnPlatform bool) ([]rules.Candidate, []wx.AssociationLink, error) {
 	siblings, err := officialAccountLinks(ctx, r.Client, s.link.Namespace, indexLinkTo, refKey(s.link.Spec.To))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cands []rules.Candidate
 	for i := range siblings {
@@ -129,7 +130,7 @@ func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s
 		cands = append(cands, rules.Candidate{Key: linkKey(l), Created: l.CreationTimestamp.Time, InCluster: true,
 			SameSubject: true, OnPlatform: on})
 	}
-	return cands, nil
+	return cands, siblings, nil
 }
 
 // platformOnlySameSubject decides the subject pool of a link that exists only on the platform. When a

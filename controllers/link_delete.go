@@ -24,8 +24,13 @@ func (r *AssociationLinkReconciler) delete(ctx context.Context, link *wx.Associa
 	s := &linkScope{link: link}
 	defer s.unlock()
 	res, err := runPhases(ctx, s, r.unlinkIsOurs, r.leaveToOtherDeclarer, r.resolveForUnlink, r.unlink)
+	s.unlock()
 	if err != nil || s.holdFinalizer {
 		return false, res, err
+	}
+	// Whatever happened on the platform, the month's count of the link outlives it, in its owners' ledgers.
+	if err := r.keepMonthlyCount(ctx, link); err != nil {
+		return false, ctrl.Result{}, err
 	}
 	r.Metrics.forgetLink(linkKey(link))
 	return true, res, nil

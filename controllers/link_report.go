@@ -41,6 +41,7 @@ func (r *AssociationLinkReconciler) reportPlatformState(s *linkScope) ctrl.Resul
 	ps := &wx.PlatformLinkStatus{RawStatus: &raw}
 	if prev != nil {
 		ps.LinkedTime, ps.RequestedTime, ps.RequestedGeneration = prev.LinkedTime, prev.RequestedTime, prev.RequestedGeneration
+		ps.RequestPendingSince = prev.RequestPendingSince
 	}
 	link.Status.Platform = ps
 	oaName := fmt.Sprintf("%s (%s)", s.oa.Name, s.oa.Spec.AppID)

@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -98,15 +97,19 @@ func (r *AssociationLinkReconciler) notListedYet(s *linkScope) {
 	s.result = ctrl.Result{RequeueAfter: r.pending()}
 }
 
-// ask makes the request. A refusal is terminal for this generation (asked again after a poll interval, since
-// a quota held outside the cluster can free); a daily quota waits for its reset; an accepted request counts
-// against both owners' monthly allowance.
+// ask makes the request, recorded as pending before the call. A refusal is terminal for this generation
+// (asked again after a poll interval, since a quota held outside the cluster can free); a daily quota waits
+// for its reset; a new association counts against both owners' monthly allowance, in the link's own record;
+// "already linked" or "already pending" does not.
 func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool, error) {
 	opts := platform.LinkOptions{}
 	if o := s.link.Spec.OfficialAccount; o != nil {
 		opts = platform.LinkOptions{NotifyFollowers: o.NotifyFollowers, ShowOnProfile: o.ShowOnProfile}
 	}
 	now := metav1.NewTime(r.now())
+	if err := r.recordIntent(ctx, s, now); err != nil {
+		return true, err
+	}
 	callCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
 	var outcome platform.LinkOutcome
@@ -117,17 +120,73 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool
 	if err != nil {
 		return r.requestFailed(s, now, err)
 	}
-	// Only a new request uses the monthly allowance: an association already linked or pending is not counted again.
-	if outcome == platform.LinkRequested {
-		if err := r.recordNewLink(ctx, s); err != nil {
+	r.requested(ctx, s, outcome, now)
+	return false, nil
+}
+
+// recordIntent writes, before the call, that wxlink is about to ask: if the answer is lost (a crash, a
+// dropped connection), settleIntent finds out from the platform whether the request was made.
+func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkScope, now metav1.Time) error {
+	before := s.link.DeepCopy()
+	intent := s.link.DeepCopy()
+	if intent.Status.Platform == nil {
+		intent.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
+	}
+	intent.Status.Platform.RequestPendingSince = &now
+	// The patch is of a copy, which takes the answer: what the phases before decided stays in s.link for
+	// the reconcile's own status write, which carries the intent only once it is recorded.
+	if err := r.Status().Patch(ctx, intent, client.MergeFrom(before)); err != nil {
+		return err
+	}
+	if s.link.Status.Platform == nil {
+		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
+	}
+	s.link.Status.Platform.RequestPendingSince = &now
+	return nil
+}
+
+// requested records what the platform made of an answered request.
+func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope, outcome platform.LinkOutcome, now metav1.Time) {
+	oa, mp := s.oa.Spec.AppID, s.mp.Spec.AppID
+	switch outcome {
+	case platform.LinkRequested:
+		r.countRequest(s, now.Time)
+		logf.FromContext(ctx).Info("requested association", "officialAccount", oa, "miniProgram", mp)
+		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
+			"asked the platform to associate Mini Program %s with Official Account %s", mp, oa)
+	case platform.LinkAlreadyPending:
+		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Link",
+			"an invitation to associate Mini Program %s with Official Account %s was already pending (89010): adopted, not a new link", mp, oa)
+	default:
+		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Link",
+			"Mini Program %s was already associated with Official Account %s (89015): adopted, not a new link", mp, oa)
+	}
+	s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
+		RequestedGeneration: s.link.Generation, RequestPendingSince: &now}
+}
+
+// settleIntent settles a request recorded as pending whose answer never came (a crash, a dropped connection),
+// from a fresh read of the platform: if the platform lists the association, that request made it, and it is
+// counted now; if not, once the platform has had time to list it, it did not, and wxlink may ask again.
+func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkScope) (bool, error) {
+	p := s.link.Status.Platform
+	if p == nil || p.RequestPendingSince == nil || p.RequestedTime != nil && !p.RequestedTime.Before(p.RequestPendingSince) {
+		return false, nil
+	}
+	if !s.fresh {
+		if done, err := r.observeFresh(ctx, s); done || err != nil {
 			return true, err
 		}
 	}
-	logf.FromContext(ctx).Info("requested association", "officialAccount", s.oa.Spec.AppID, "miniProgram", s.mp.Spec.AppID)
-	r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
-		"asked the platform to associate Mini Program %s with Official Account %s", s.mp.Spec.AppID, s.oa.Spec.AppID)
-	s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
-		RequestedGeneration: s.link.Generation}
+	intent := *p.RequestPendingSince
+	switch {
+	case s.found:
+		r.countRequest(s, intent.Time)
+	case r.now().Sub(intent.Time) < requestSettleTime:
+		r.notListedYet(s)
+		return true, nil
+	}
+	p.RequestedTime, p.RequestedGeneration = &intent, s.link.Generation
 	return false, nil
 }
 
@@ -138,7 +197,7 @@ func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time,
 		msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
 			"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
 		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &now,
-			RequestedGeneration: s.link.Generation}
+			RequestedGeneration: s.link.Generation, RequestPendingSince: &now}
 		setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, reason, msg)
 		ready(s.link, metav1.ConditionFalse, reason, msg)
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Link", "%s", msg)
@@ -152,38 +211,4 @@ func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time,
 		return true, nil
 	}
 	return true, err
-}
-
-// recordNewLink counts an association the platform accepted against both owners' monthly allowance. The
-// counters live in the owners' status and survive restarts and deleted links; each increment retries on
-// conflict against fresh reads, so that one request is counted once. Failed requests are never counted. A
-// crash between the request and the count under-counts by one, and the platform's own 89030 then says so.
-func (r *AssociationLinkReconciler) recordNewLink(ctx context.Context, s *linkScope) error {
-	now := r.now()
-	if err := incrementMonthly(ctx, r.Client, r.APIReader, s.oa, now, func(o client.Object) **wx.MonthlyCount {
-		return &o.(*wx.OfficialAccount).Status.MonthlyLinks
-	}); err != nil {
-		return err
-	}
-	return incrementMonthly(ctx, r.Client, r.APIReader, s.mp, now, func(o client.Object) **wx.MonthlyCount {
-		return &o.(*wx.MiniProgram).Status.MonthlyLinks
-	})
-}
-
-// incrementMonthly adds one to an owner's monthly counter with an optimistic lock, re-reading on conflict.
-func incrementMonthly(ctx context.Context, c client.Client, reader client.Reader, obj client.Object, now time.Time,
-	counter func(client.Object) **wx.MonthlyCount) error {
-	first := true
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if !first {
-			if err := reader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-				return err
-			}
-		}
-		first = false
-		orig := obj.DeepCopyObject().(client.Object)
-		next := monthlyUsage(*counter(obj)).Record(now, 1)
-		*counter(obj) = &wx.MonthlyCount{Month: next.Month, Count: int32(next.Count)} //nolint:gosec // at most 500
-		return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
-	})
 }

@@ -64,7 +64,7 @@ func (r *AssociationLinkReconciler) refuseSelfLink(_ context.Context, s *linkSco
 
 // lockOwners serialises this decision with every other decision about the same owners. A Mini Program's
 // monthly allowance is shared by the links of every Official Account: hold it too, so that two links to it
-// cannot both pass countersCurrent on its last slot. Mini Program keys are their own key space, always
+// cannot both take its last slot of the month. Mini Program keys are their own key space, always
 // taken after the Official Account's, so no two reconciles wait for each other (even for a link whose two
 // ends wrongly name one AppID, or two links that name the same pair crossed).
 func (r *AssociationLinkReconciler) lockOwners(_ context.Context, s *linkScope) (bool, error) {

@@ -35,11 +35,20 @@ var (
 // writeManagedSecret creates or updates a Secret that wxlink owns (labelled, owned by owner). It refuses a
 // Secret that exists without wxlink's label, or that another object owns, instead of overwriting someone
 // else's data; it writes only what changed.
-func writeManagedSecret(ctx context.Context, c client.Client, owner client.Object, name string, data map[string][]byte) error {
+//
+// mayCreate, when set, is asked before the Secret is created: when several objects name one Secret, only
+// one of them may create it again after it is deleted, or whoever reconciles first would take it over.
+func writeManagedSecret(ctx context.Context, c client.Client, owner client.Object, name string, data map[string][]byte,
+	mayCreate func(context.Context) error) error {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: owner.GetNamespace(), Name: name}}
 	err := c.Get(ctx, client.ObjectKeyFromObject(s), s)
 	switch {
 	case apierrors.IsNotFound(err):
+		if mayCreate != nil {
+			if err := mayCreate(ctx); err != nil {
+				return err
+			}
+		}
 		s.Labels = map[string]string{ManagedByLabel: ManagedByValue}
 		s.Type = corev1.SecretTypeOpaque
 		s.Data = data

@@ -159,7 +159,11 @@ func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAc
 			queued++
 		}
 	}
-	month := monthlyUsage(oa.Status.MonthlyLinks).UsedIn(r.now())
+	ptrs := make([]*wx.AssociationLink, 0, len(declared))
+	for i := range declared {
+		ptrs = append(ptrs, &declared[i])
+	}
+	month := rules.NewLinksThisMonth(r.now(), monthlyUsage(oa.Status.MonthlyLinks), monthRecords(ptrs, oa.Status.MonthlyLedger))
 	oa.Status.Quota = wx.OfficialAccountQuota{
 		SameSubject:  rules.Ratio(same, rules.OfficialAccountSameSubjectLinkLimit),
 		OtherSubject: rules.Ratio(other, rules.OfficialAccountOtherSubjectLinkLimit),

@@ -178,9 +178,10 @@ func (w *phaseWorld) onPlatform(mpAppID string, status platform.LinkStatus) {
 	})
 }
 
-// save writes a link's status as a reconcile would.
+// save writes a link's status as a reconcile would (over whatever a phase wrote meanwhile).
 func (w *phaseWorld) save(l *wx.AssociationLink) {
 	w.t.Helper()
+	l.ResourceVersion = w.get(l.Name).ResourceVersion
 	if err := w.c.Status().Update(context.Background(), l); err != nil {
 		w.t.Fatal(err)
 	}

@@ -36,10 +36,7 @@ func world(t *testing.T) *phaseWorld {
 	return w
 }
 
-func (w *phaseWorld) linkPhases() []linkPhase {
-	r := w.r
-	return []linkPhase{r.resolve, r.refuseSelfLink, r.lockOwners, r.refuseDuplicate, r.observe, r.admit, r.request, r.report}
-}
+func (w *phaseWorld) linkPhases() []linkPhase { return w.r.linkPhases() }
 
 func TestAdmitQueuesBehindConsoleLinksWithoutAskingThePlatform(t *testing.T) {
 	w := world(t)
@@ -80,11 +77,16 @@ func TestRequestAsksOnceCountsTheMonthAndReports(t *testing.T) {
 	if got := readyReason(s.link); got != wx.ReasonAvailable || s.link.Status.Platform.State != wx.LinkStateLinked {
 		t.Errorf("Ready reason %q, state %q; want Available, Linked", got, s.link.Status.Platform.State)
 	}
-	oa, mp := &wx.OfficialAccount{}, &wx.MiniProgram{}
+	if c := s.link.Status.MonthlyRequests; c == nil || c.Count != 1 || c.Month != rules.MonthOf(phaseNow) {
+		t.Errorf("the link's own record of the month = %+v, want 1 in %s", c, rules.MonthOf(phaseNow))
+	}
+	if oaUsed, mpUsed := w.r.monthUsed(s, wx.KindOfficialAccount, nil), w.r.monthUsed(s, wx.KindMiniProgram, nil); oaUsed != 1 || mpUsed != 1 {
+		t.Errorf("the owners' use of the month: Official Account %d, Mini Program %d; want 1 each (before any cache shows it)", oaUsed, mpUsed)
+	}
+	oa := &wx.OfficialAccount{}
 	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
-	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp)
-	if oa.Status.MonthlyLinks == nil || oa.Status.MonthlyLinks.Count != 1 || mp.Status.MonthlyLinks == nil || mp.Status.MonthlyLinks.Count != 1 {
-		t.Errorf("monthly counts: OfficialAccount %+v, MiniProgram %+v; want 1 each", oa.Status.MonthlyLinks, mp.Status.MonthlyLinks)
+	if oa.Status.MonthlyLinks != nil || len(oa.Status.MonthlyLedger) != 0 {
+		t.Errorf("a request wrote its owner's status: %+v %+v", oa.Status.MonthlyLinks, oa.Status.MonthlyLedger)
 	}
 	if got := w.drainEvents(); !slices.Equal(got, []string{wx.EventLinkRequested, wx.EventLinked}) {
 		t.Errorf("events = %v, want [LinkRequested Linked]", got)
@@ -105,10 +107,8 @@ func TestRequestRefusedIsTerminalUncountedAndNotAskedAgainSoon(t *testing.T) {
 	if s.result.RequeueAfter != w.r.PollInterval {
 		t.Errorf("requeue after %v, want the poll interval", s.result.RequeueAfter)
 	}
-	oa := &wx.OfficialAccount{}
-	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
-	if oa.Status.MonthlyLinks != nil {
-		t.Errorf("a refused request was counted: %+v", oa.Status.MonthlyLinks)
+	if s.link.Status.MonthlyRequests != nil || w.r.monthUsed(s, wx.KindOfficialAccount, nil) != 0 {
+		t.Errorf("a refused request was counted: %+v", s.link.Status.MonthlyRequests)
 	}
 	w.save(s.link)
 	if _, _, err := w.scope("l1", w.linkPhases()...); err != nil {
@@ -531,5 +531,98 @@ func TestALinkWaitingForAPersonReadsAtThePendingInterval(t *testing.T) {
 		if n := w.plat.Count(fake.MethodListMiniProgramLinks); n != tc.reads {
 			t.Errorf("%s: %d reads of the platform in two reconciles 40s apart, want %d", tc.name, n, tc.reads)
 		}
+	}
+}
+
+// droppingPlatform makes the association and loses the answer, as a connection that drops after the
+// platform applied the request.
+type droppingPlatform struct{ *fake.Platform }
+
+func (d droppingPlatform) LinkMiniProgram(ctx context.Context, oa platform.Account, mp string, opts platform.LinkOptions) (platform.LinkOutcome, error) {
+	if _, err := d.Platform.LinkMiniProgram(ctx, oa, mp, opts); err != nil {
+		return 0, err
+	}
+	return 0, fake.NetworkError(fake.MethodLinkMiniProgram)
+}
+
+// A request whose answer is lost is counted once, from the platform's list, and never asked again.
+func TestALostAnswerIsSettledFromThePlatform(t *testing.T) {
+	w := world(t)
+	w.r.Platforms = fakeProvider{p: droppingPlatform{w.plat}, c: w.c}
+	w.link("l1", "mp1")
+	if _, _, err := w.scope("l1", w.linkPhases()...); err == nil {
+		t.Fatal("the lost answer was not reported")
+	}
+	// The reconcile's own status write never happened (as after a crash): only the recorded intent is there.
+	if p := w.get("l1").Status.Platform; p == nil || p.RequestPendingSince == nil {
+		t.Fatalf("no intent was recorded before the call: %+v", p)
+	}
+	w.r.Platforms = fakeProvider{p: w.plat, c: w.c}
+	w.r.months = monthExpectations{} // a new manager remembers nothing
+	w.now = w.now.Add(time.Second)
+	s, _, err := w.scope("l1", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.link.Status.MonthlyRequests; c == nil || c.Count != 1 {
+		t.Errorf("the link's record of the month = %+v, want 1", c)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 1 {
+		t.Errorf("%d link requests, want the one whose answer was lost", n)
+	}
+	if readyReason(s.link) != wx.ReasonAvailable {
+		t.Errorf("Ready %q, want Available", readyReason(s.link))
+	}
+}
+
+// A request recorded as pending that the platform does not list is waited for, then asked again, uncounted.
+func TestAnIntentThePlatformNeverSawIsAskedAgain(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	since := metav1.NewTime(w.now)
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestPendingSince: &since}
+	w.save(l)
+	w.now = w.now.Add(10 * time.Second)
+	s, _, err := w.scope("l1", w.linkPhases()...)
+	if err != nil || readyReason(s.link) != wx.ReasonProgressing || w.plat.Count(fake.MethodLinkMiniProgram) != 0 {
+		t.Fatalf("moments after the intent: Ready %q, %d requests, %v; want a wait", readyReason(s.link),
+			w.plat.Count(fake.MethodLinkMiniProgram), err)
+	}
+	w.now = w.now.Add(requestSettleTime)
+	s, _, err = w.scope("l1", w.linkPhases()...)
+	if err != nil || w.plat.Count(fake.MethodLinkMiniProgram) != 1 {
+		t.Fatalf("after the settle time: %d requests, %v; want one", w.plat.Count(fake.MethodLinkMiniProgram), err)
+	}
+	if c := s.link.Status.MonthlyRequests; c == nil || c.Count != 1 {
+		t.Errorf("the link's record of the month = %+v, want 1 (the new request only)", c)
+	}
+}
+
+// A deleted link's count stays in its owners' ledgers, once however often the deletion is retried.
+func TestADeletedLinksCountIsKeptOnceInTheLedgers(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	l.Status.MonthlyRequests = thisMonth(1)
+	w.save(l)
+	l = w.get("l1")
+	l.Spec.DeletionPolicy = wx.DeletionPolicyOrphan
+	for range 2 {
+		if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+			t.Fatalf("delete = %v, %v", done, err)
+		}
+	}
+	oa, mp := &wx.OfficialAccount{}, &wx.MiniProgram{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp)
+	for _, ledger := range [][]wx.LedgerEntry{oa.Status.MonthlyLedger, mp.Status.MonthlyLedger} {
+		if len(ledger) != 1 || ledger[0].UID != string(l.UID) || ledger[0].Count != 1 {
+			t.Errorf("ledger = %+v, want one entry of l1 with 1", ledger)
+		}
+	}
+	s := &linkScope{link: w.link("l2", "mp2")}
+	s.oa, s.mp = oa, mp
+	w.r.months = monthExpectations{}
+	if used := w.r.monthUsed(s, wx.KindOfficialAccount, nil); used != 1 {
+		t.Errorf("the Official Account's month without l1 = %d, want 1 from its ledger", used)
 	}
 }

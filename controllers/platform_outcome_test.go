@@ -15,27 +15,60 @@ import (
 	"github.com/wxlink/wxlink-operator/internal/platform/fake"
 )
 
-// The platform lists the association without an AppID (older wxamplinkget responses) and wxlink does not know
-// the Mini Program's original ID, so it asks; the platform answers "already linked" (89015), which must not use
-// the monthly allowance.
+// alreadyPlatform answers every link request "already linked" (89015).
+type alreadyPlatform struct{ *fake.Platform }
+
+func (a alreadyPlatform) LinkMiniProgram(context.Context, platform.Account, string, platform.LinkOptions) (platform.LinkOutcome, error) {
+	return platform.LinkAlreadyLinked, nil
+}
+
+// "Already linked" (89015) is not a new link: it never uses the monthly allowance.
 func TestRequestOfAnAlreadyLinkedAssociationIsNotCounted(t *testing.T) {
+	w := world(t)
+	w.r.Platforms = fakeProvider{p: alreadyPlatform{w.plat}, c: w.c}
+	w.link("l1", "mp1")
+	s, _, err := w.scope("l1", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.link.Status.MonthlyRequests != nil {
+		t.Errorf("an already linked association was counted: %+v", s.link.Status.MonthlyRequests)
+	}
+	if used := w.r.monthUsed(s, wx.KindOfficialAccount, s.siblings); used != 0 {
+		t.Errorf("the Official Account's month counts %d new links, want 0", used)
+	}
+}
+
+// The platform lists the Official Account's Mini Programs without AppIDs (an older response) and wxlink does
+// not know the Mini Program's original ID: it must not ask (the platform would say "already linked", again
+// and again), and it says which field to set.
+func TestAnUnmatchableListIsReportedNotRequested(t *testing.T) {
 	w := world(t)
 	w.plat.Update(func(p *fake.Platform) {
 		p.Links[oaApp] = []platform.MiniProgramLink{{Username: p.Accounts[mpApp1].Username, Status: platform.LinkLinked}}
 	})
 	w.link("l1", "mp1")
-	if _, _, err := w.scope("l1", w.linkPhases()...); err != nil {
+	s, _, err := w.scope("l1", w.linkPhases()...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 1 {
-		t.Fatalf("LinkMiniProgram called %d times, want 1", n)
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 0 {
+		t.Fatalf("LinkMiniProgram called %d times, want none", n)
 	}
-	oa, mp := &wx.OfficialAccount{}, &wx.MiniProgram{}
-	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	if readyReason(s.link) != wx.ReasonOriginalIDRequired {
+		t.Fatalf("Ready reason %q, want OriginalIDRequired", readyReason(s.link))
+	}
+	// Once the original ID is declared, the link is matched and adopted, still without a request.
+	mp := &wx.MiniProgram{}
 	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp)
-	if oa.Status.MonthlyLinks != nil || mp.Status.MonthlyLinks != nil {
-		t.Errorf("an already linked association was counted: OfficialAccount %+v, MiniProgram %+v",
-			oa.Status.MonthlyLinks, mp.Status.MonthlyLinks)
+	w.plat.Update(func(p *fake.Platform) { mp.Spec.OriginalID = p.Accounts[mpApp1].Username })
+	if err := w.c.Update(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	s, _, err = w.scope("l1", w.linkPhases()...)
+	if err != nil || readyReason(s.link) != wx.ReasonAvailable || w.plat.Count(fake.MethodLinkMiniProgram) != 0 {
+		t.Errorf("with spec.originalID: Ready %q, %d requests, %v; want Available without a request",
+			readyReason(s.link), w.plat.Count(fake.MethodLinkMiniProgram), err)
 	}
 }
 

@@ -128,7 +128,7 @@ func (t *TicketCallback) store(ctx context.Context, pc *wx.PlatformConfig, ticke
 		}
 	}
 	err := writeManagedSecret(ctx, t.Client, pc, pc.Spec.ThirdPartyPlatform.VerifyTicketSecretName, map[string][]byte{
-		VerifyTicketKey: []byte(ticket.Reveal()), VerifyTicketTimeKey: []byte(at.UTC().Format(time.RFC3339))})
+		VerifyTicketKey: []byte(ticket.Reveal()), VerifyTicketTimeKey: []byte(at.UTC().Format(time.RFC3339))}, nil)
 	if apierrors.IsConflict(err) {
 		return nil // a concurrent push won; the next push comes in 10 minutes anyway
 	}

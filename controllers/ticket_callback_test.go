@@ -34,7 +34,8 @@ const (
 func callbackWorld(t *testing.T) (*phaseWorld, *httptest.Server) {
 	t.Helper()
 	w := newPhaseWorld(t)
-	w.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "tpp-callback"}, Data: map[string][]byte{
+	w.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "tpp-callback",
+		Labels: map[string]string{CredentialsLabel: CredentialsLabelValue}}, Data: map[string][]byte{
 		"token": []byte(callbackToken), "aesKey": []byte(callbackAESKey)}})
 	w.create(&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "tpp"}, Spec: wx.PlatformConfigSpec{
 		CredentialsRoute: wx.CredentialsRouteThirdPartyPlatform,

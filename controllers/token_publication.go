@@ -11,6 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
@@ -51,8 +52,8 @@ func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.Off
 		PublishedExpiresAtKey: []byte(tok.ExpiresAt.UTC().Format(time.RFC3339)),
 		// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
 		PublishedRefreshAtKey: []byte(ceilSecond(tok.RefreshAt).UTC().Format(time.RFC3339)),
-	})
-	if errors.Is(err, errForeignSecret) || errors.Is(err, errSecretTaken) {
+	}, func(ctx context.Context) error { return r.firstPublisher(ctx, oa) })
+	if errors.Is(err, errForeignSecret) || errors.Is(err, errSecretTaken) || errors.Is(err, errNotFirstPublisher) {
 		ready(oa, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, err.Error())
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
@@ -64,4 +65,27 @@ func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.Off
 		res.RequeueAfter = until
 	}
 	return res, nil
+}
+
+// errNotFirstPublisher refuses to create a published Secret that an older OfficialAccount also names.
+var errNotFirstPublisher = errors.New("choose another name")
+
+// firstPublisher refuses when an older OfficialAccount of the namespace (by creation, then name) publishes
+// into the same Secret: it, not this one, writes the Secret again after someone deletes it.
+func (r *OfficialAccountReconciler) firstPublisher(ctx context.Context, oa *wx.OfficialAccount) error {
+	list := &wx.OfficialAccountList{}
+	if err := r.List(ctx, list, client.InNamespace(oa.Namespace)); err != nil {
+		return err
+	}
+	for _, o := range list.Items {
+		tp := o.Spec.TokenPublication
+		if o.UID == oa.UID || tp == nil || tp.SecretName != oa.Spec.TokenPublication.SecretName || !o.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if o.CreationTimestamp.Before(&oa.CreationTimestamp) || o.CreationTimestamp.Equal(&oa.CreationTimestamp) && o.Name < oa.Name {
+			return fmt.Errorf("OfficialAccount %s, older, also publishes into Secret %s/%s and writes it: %w",
+				o.Name, oa.Namespace, tp.SecretName, errNotFirstPublisher)
+		}
+	}
+	return nil
 }

@@ -230,6 +230,12 @@ type PlatformLinkStatus struct {
 	// request is terminal until the spec changes (or the object is re-created).
 	// +optional
 	RequestedGeneration int64 `json:"requestedGeneration,omitempty"`
+	// requestPendingSince is when wxlink recorded, before calling the platform, that it was about to ask for the
+	// association (as Crossplane records a pending external create). It is later than requestedTime only while
+	// an answer is outstanding or was lost (a crash, a dropped connection): wxlink then counts that request only
+	// if the platform lists the association.
+	// +optional
+	RequestPendingSince *metav1.Time `json:"requestPendingSince,omitempty"`
 }
 
 // AssociationLinkStatus is the observed state of an association.
@@ -253,6 +259,12 @@ type AssociationLinkStatus struct {
 	// platform is the association as the platform reports it.
 	// +optional
 	Platform *PlatformLinkStatus `json:"platform,omitempty"`
+
+	// monthlyRequests counts the new associations this link made on the platform in a WeChat month (UTC+8),
+	// written with the record of the request itself. An owner's use of its monthly allowance is the sum over
+	// its links, plus its ledger of links deleted this month: no shared counter is written per link.
+	// +optional
+	MonthlyRequests *MonthlyCount `json:"monthlyRequests,omitempty"`
 }
 
 // AssociationLink is one association between two WeChat accounts, such as an Official Account and a Mini

@@ -224,6 +224,26 @@ type MonthlyCount struct {
 	Count int32 `json:"count"`
 }
 
+// LedgerEntry is the monthly count of a deleted AssociationLink, kept by its owners.
+type LedgerEntry struct {
+	// uid of the deleted AssociationLink: one entry per link, whatever the retries.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	UID string `json:"uid"`
+	// link is the name of the deleted AssociationLink, for people.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Link string `json:"link,omitempty"`
+	// month is the WeChat month, as YYYY-MM in Beijing time.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])$`
+	Month string `json:"month"`
+	// count of new associations the link made in that month.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Count int32 `json:"count"`
+}
+
 // AppID identifies a WeChat account (Official Account, Mini Program, store, Open Platform or third-party
 // platform): "wx" followed by 16 lowercase hexadecimal characters.
 // +kubebuilder:validation:MaxLength=64

@@ -103,9 +103,20 @@ type MiniProgramStatus struct {
 	// +optional
 	LinkedBy string `json:"linkedBy,omitempty"`
 
-	// monthlyLinks counts the new associations to this Mini Program this WeChat month (limit 500).
+	// monthlyLinks is the count of new associations that wxlink versions before v1alpha1's monthly ledger kept
+	// here. It is read (for its own month) and never written: the month's use is now derived from the links'
+	// own records (status.monthlyRequests) and monthlyLedger.
 	// +optional
 	MonthlyLinks *MonthlyCount `json:"monthlyLinks,omitempty"`
+
+	// monthlyLedger keeps, for the rest of their WeChat month, the new associations made by links that have
+	// since been deleted, one entry per link, so that deleting and re-creating links cannot reset the month.
+	// It is written only when such a link is deleted.
+	// +optional
+	// +listType=map
+	// +listMapKey=uid
+	// +kubebuilder:validation:MaxItems=1000
+	MonthlyLedger []LedgerEntry `json:"monthlyLedger,omitempty"`
 
 	// members is the use of the member limits.
 	// +optional

@@ -75,10 +75,20 @@ type OfficialAccountStatus struct {
 	// +optional
 	Quota OfficialAccountQuota `json:"quota,omitempty"`
 
-	// monthlyLinks counts the new associations made this WeChat month. It is the durable counter that
-	// quota admission reads; it survives operator restarts and deleted links.
+	// monthlyLinks is the count of new associations that wxlink versions before v1alpha1's monthly ledger kept
+	// here. It is read (for its own month) and never written: the month's use is now derived from the links'
+	// own records (status.monthlyRequests) and monthlyLedger.
 	// +optional
 	MonthlyLinks *MonthlyCount `json:"monthlyLinks,omitempty"`
+
+	// monthlyLedger keeps, for the rest of their WeChat month, the new associations made by links that have
+	// since been deleted, one entry per link, so that deleting and re-creating links cannot reset the month.
+	// It is written only when such a link is deleted.
+	// +optional
+	// +listType=map
+	// +listMapKey=uid
+	// +kubebuilder:validation:MaxItems=1000
+	MonthlyLedger []LedgerEntry `json:"monthlyLedger,omitempty"`
 }
 
 // OfficialAccount is an existing WeChat Official Account (公众号/服务号) that wxlink observes and links from.

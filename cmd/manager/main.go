@@ -53,7 +53,9 @@ func run(ctx context.Context, cfg *rest.Config, o *options) error {
 		return err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
+		Scheme: scheme,
+		// Secrets are never cached: wxlink watches their metadata and reads the values it may read from the API.
+		Client:                  controllers.ClientOptions(),
 		Metrics:                 o.metricsServerOptions(),
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
@@ -88,11 +90,13 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o *options) error {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
 	platforms := &controllers.WeChatPlatforms{
-		Client: mgr.GetClient(), DefaultEndpoint: o.endpoint, DefaultQPS: o.qps, DefaultBurst: o.burst,
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), AllowedEndpoints: o.allowed(),
+		DefaultEndpoint: o.endpoint, DefaultQPS: o.qps, DefaultBurst: o.burst,
 		Logger: ctrl.Log.WithName("wechat"), Registerer: metrics.Registry,
 	}
 	if err := controllers.Setup(ctx, mgr, platforms, appMetrics, controllers.Options{
 		PollInterval: o.pollInterval, PendingPollInterval: o.pendingPollInterval, MaxConcurrentReconciles: o.concurrency,
+		ReconcileTimeout: o.reconcileTimeout,
 	}); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}

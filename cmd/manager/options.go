@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/wxlink/wxlink-operator/controllers"
 )
 
 // options are the manager's command-line flags.
@@ -35,6 +38,8 @@ type options struct {
 	pollInterval        time.Duration
 	pendingPollInterval time.Duration
 	concurrency         int
+	reconcileTimeout    time.Duration
+	allowedEndpoints    string
 
 	callbackAddr     string
 	callbackCertFile string
@@ -71,6 +76,11 @@ func bindFlags(fs *flag.FlagSet) *options {
 	fs.DurationVar(&o.pendingPollInterval, "pending-poll-interval", time.Minute,
 		"How often an object that waits on a person (an admin's confirmation) or on a dependency is checked.")
 	fs.IntVar(&o.concurrency, "max-concurrent-reconciles", 4, "Concurrent reconciles per kind.")
+	fs.DurationVar(&o.reconcileTimeout, "reconcile-timeout", controllers.DefaultReconcileTimeout,
+		"The deadline of every reconcile: a few platform calls and API writes, with their retries.")
+	fs.StringVar(&o.allowedEndpoints, "allowed-endpoints", strings.Join(controllers.DefaultAllowedEndpoints, ","),
+		"Comma-separated origins (scheme://host[:port], port * for any) that a PlatformConfig's endpoint may point at: "+
+			"credentials are sent there. The default is the official API host and a simulator on loopback.")
 	fs.StringVar(&o.callbackAddr, "callback-bind-address", "0",
 		"The address that serves WeChat's component_verify_ticket pushes at /wechat/callback/<namespace>/<name> "+
 			"(ThirdPartyPlatform route). Use 0 to disable it.")
@@ -81,9 +91,23 @@ func bindFlags(fs *flag.FlagSet) *options {
 	return o
 }
 
+// allowed is the list of --allowed-endpoints.
+func (o *options) allowed() []string {
+	var out []string
+	for _, e := range strings.Split(o.allowedEndpoints, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // validate refuses combinations of flags that would silently serve less than asked for.
 func (o *options) validate() error {
 	var errs []error
+	if len(o.allowed()) == 0 {
+		errs = append(errs, errors.New("--allowed-endpoints is empty: no PlatformConfig could reach any platform"))
+	}
 	if (o.callbackCertFile == "") != (o.callbackKeyFile == "") {
 		errs = append(errs, errors.New("--callback-cert-file and --callback-key-file must be set together"))
 	}

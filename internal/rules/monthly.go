@@ -67,3 +67,30 @@ func (u MonthlyUsage) Record(now time.Time, n int) MonthlyUsage {
 func (u MonthlyUsage) Remaining(limit int, now time.Time) int {
 	return max(0, limit-u.UsedIn(now))
 }
+
+// MonthRecord is one record of new links one link made in a month: the link's own record, the ledger entry
+// an owner keeps after the link is deleted, or a count made moments ago that a cache may not show yet. Key
+// identifies the link (its UID).
+type MonthRecord struct {
+	Key   string
+	Month string
+	Count int
+}
+
+// NewLinksThisMonth is an owner's use of its monthly allowance in the WeChat month of now: legacy (a counter
+// kept before per-link records existed, for its own month) plus the records of that month, each key counted
+// once with its largest count, since one link seen in its own status, in a ledger and in memory is one link.
+func NewLinksThisMonth(now time.Time, legacy MonthlyUsage, records []MonthRecord) int {
+	month := MonthOf(now)
+	byKey := map[string]int{}
+	for _, r := range records {
+		if r.Month == month && r.Count > byKey[r.Key] {
+			byKey[r.Key] = r.Count
+		}
+	}
+	n := legacy.UsedIn(now)
+	for _, c := range byKey {
+		n += c
+	}
+	return n
+}

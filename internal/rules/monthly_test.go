@@ -121,3 +121,26 @@ func TestMonthlyUsage(t *testing.T) {
 		t.Errorf("limit 0 leaves nothing: %d", got)
 	}
 }
+
+func TestNewLinksThisMonth(t *testing.T) {
+	now := utc("2026-11-20T04:00:00Z") // 2026-11 in Beijing
+	for _, tc := range []struct {
+		name    string
+		legacy  MonthlyUsage
+		records []MonthRecord
+		want    int
+	}{
+		{"nothing", MonthlyUsage{}, nil, 0},
+		{"three links", MonthlyUsage{}, []MonthRecord{{"a", "2026-11", 1}, {"b", "2026-11", 1}, {"c", "2026-11", 2}}, 4},
+		{"one link seen in its status, a ledger and memory", MonthlyUsage{},
+			[]MonthRecord{{"a", "2026-11", 1}, {"a", "2026-11", 1}, {"a", "2026-11", 2}}, 2},
+		{"another month does not count", MonthlyUsage{}, []MonthRecord{{"a", "2026-10", 5}, {"b", "2026-12", 1}}, 0},
+		{"a legacy counter of this month adds", MonthlyUsage{Month: "2026-11", Count: 3}, []MonthRecord{{"a", "2026-11", 1}}, 4},
+		{"a legacy counter of last month does not", MonthlyUsage{Month: "2026-10", Count: 3}, []MonthRecord{{"a", "2026-11", 1}}, 1},
+		{"zero and negative counts add nothing", MonthlyUsage{}, []MonthRecord{{"a", "2026-11", 0}, {"b", "2026-11", -2}}, 0},
+	} {
+		if got := NewLinksThisMonth(now, tc.legacy, tc.records); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
