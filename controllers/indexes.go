@@ -24,6 +24,9 @@ const (
 	indexMiniProgramAppID = "spec.appID"
 	// indexMerchantID indexes MerchantBindings by merchant ID, for the 50-AppID limit.
 	indexMerchantID = "spec.merchantID"
+	// indexLinkedMiniProgram indexes OfficialAccounts by the Mini Programs the platform lists them linked to
+	// (status.linkedMiniPrograms: AppIDs, or original IDs), console-made links included.
+	indexLinkedMiniProgram = "status.linkedMiniPrograms"
 )
 
 // refKey is the index key of an account reference: "Kind/name".
@@ -50,6 +53,9 @@ func fieldIndexes() []fieldIndex {
 		}},
 		{&wx.MerchantBinding{}, indexMerchantID, func(o client.Object) []string {
 			return []string{string(o.(*wx.MerchantBinding).Spec.MerchantID)}
+		}},
+		{&wx.OfficialAccount{}, indexLinkedMiniProgram, func(o client.Object) []string {
+			return o.(*wx.OfficialAccount).Status.LinkedMiniPrograms
 		}},
 	}
 }

@@ -87,20 +87,34 @@ func (r *MiniProgramReconciler) observe(ctx context.Context, mp *wx.MiniProgram)
 	return ctrl.Result{RequeueAfter: r.poll()}, nil
 }
 
-// linkedBy counts the cluster's links to this Mini Program that hold a slot on the platform (the platform
-// offers no list from the Mini Program's side).
+// linkedBy counts the Official Accounts linked to this Mini Program (or awaiting an admin): those whose
+// platform list shows it (links made in the console included), and those whose cluster link holds a slot
+// (requested moments ago, not listed yet). The platform offers no list from the Mini Program's side, so
+// Official Accounts outside the cluster are not counted.
 func (r *MiniProgramReconciler) linkedBy(ctx context.Context, mp *wx.MiniProgram) error {
+	oas := map[string]bool{}
+	for _, id := range []string{string(mp.Spec.AppID), originalID(mp)} {
+		if id == "" {
+			continue
+		}
+		list := &wx.OfficialAccountList{}
+		if err := r.List(ctx, list, client.InNamespace(mp.Namespace), client.MatchingFields{indexLinkedMiniProgram: id}); err != nil {
+			return err
+		}
+		for _, oa := range list.Items {
+			oas[oa.Name] = true
+		}
+	}
 	links, err := linksByIndex(ctx, r.Client, mp.Namespace, indexLinkTo, string(wx.KindMiniProgram)+"/"+mp.Name)
 	if err != nil {
 		return err
 	}
-	n := 0
 	for _, l := range links {
 		if l.Spec.Type == wx.OfficialAccountToMiniProgram && holdsSlot(platformState(&l)) {
-			n++
+			oas[l.Spec.From.Name] = true
 		}
 	}
-	mp.Status.LinkedBy = rules.Ratio(n, rules.MiniProgramLinkedByLimit)
+	mp.Status.LinkedBy = rules.Ratio(len(oas), rules.MiniProgramLinkedByLimit)
 	return nil
 }
 
@@ -248,5 +262,24 @@ func (r *MiniProgramReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			}
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.To.Name}}}
 		}), builder.WithPredicates(linkStateChanged())).
+		// An Official Account whose platform list changes (a link made or removed in the console) changes the
+		// linked-by count of the Mini Programs it names.
+		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(r.byLinkedOfficialAccount),
+			builder.WithPredicates(linkedMiniProgramsChanged())).
 		Complete(r)
+}
+
+// byLinkedOfficialAccount names the Mini Programs of the namespace an Official Account's list names by AppID.
+func (r *MiniProgramReconciler) byLinkedOfficialAccount(ctx context.Context, o client.Object) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, id := range o.(*wx.OfficialAccount).Status.LinkedMiniPrograms {
+		list := &wx.MiniProgramList{}
+		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexMiniProgramAppID: id}); err != nil {
+			continue
+		}
+		for _, mp := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&mp)})
+		}
+	}
+	return reqs
 }

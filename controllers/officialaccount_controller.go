@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -126,19 +129,26 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 		ready(oa, metav1.ConditionFalse, reason, msg)
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
-	ready(oa, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf("observed %q (%s); quota: same subject %s, other subject %s, this month %s",
-		info.Nickname, info.Subject.Name, oa.Status.Quota.SameSubject, oa.Status.Quota.OtherSubject, oa.Status.Quota.ThisMonth))
+	msg = fmt.Sprintf("observed %q (%s); quota: same subject %s, other subject %s, this month %s",
+		info.Nickname, info.Subject.Name, oa.Status.Quota.SameSubject, oa.Status.Quota.OtherSubject, oa.Status.Quota.ThisMonth)
+	if c := meta.FindStatusCondition(oa.Status.Conditions, wx.ConditionQuotaRespected); c != nil && c.Status == metav1.ConditionFalse {
+		msg += "; over quota on the platform: " + c.Message
+	}
+	ready(oa, metav1.ConditionTrue, wx.ReasonAvailable, msg)
 	return ctrl.Result{RequeueAfter: r.poll()}, nil
 }
 
-// quota fills status.quota from the platform's list (console-made links included) and the monthly counter.
+// quota fills status.quota and status.linkedMiniPrograms from the platform's list (console-made links
+// included) and the month's records, and says when console-made links put the account over its quotas.
 func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAccount, links []platform.MiniProgramLink) error {
 	oaSubj := observedSubject(oa.Spec.Subject, oa.Status.Subject)
 	same, other := 0, 0
+	oa.Status.LinkedMiniPrograms = nil
 	for _, l := range links {
 		if !l.Status.Occupying() {
 			continue
 		}
+		oa.Status.LinkedMiniPrograms = append(oa.Status.LinkedMiniPrograms, firstNonEmpty(l.AppID, l.Username))
 		s, err := platformOnlySameSubject(ctx, r.Client, oa.Namespace, oaSubj, l.AppID)
 		if err != nil {
 			return err
@@ -149,19 +159,19 @@ func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAc
 			other++
 		}
 	}
+	sort.Strings(oa.Status.LinkedMiniPrograms)
+	oa.Status.LinkedMiniPrograms = oa.Status.LinkedMiniPrograms[:min(len(oa.Status.LinkedMiniPrograms), 100)]
 	declared, err := linksByIndex(ctx, r.Client, oa.Namespace, indexLinkFrom, string(wx.KindOfficialAccount)+"/"+oa.Name)
 	if err != nil {
 		return err
 	}
 	queued := int32(0)
-	for _, l := range declared {
-		if l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionQueued {
-			queued++
-		}
-	}
 	ptrs := make([]*wx.AssociationLink, 0, len(declared))
 	for i := range declared {
 		ptrs = append(ptrs, &declared[i])
+		if queuedBy(&declared[i]) != "" {
+			queued++
+		}
 	}
 	month := rules.NewLinksThisMonth(r.now(), monthlyUsage(oa.Status.MonthlyLinks), monthRecords(ptrs, oa.Status.MonthlyLedger))
 	oa.Status.Quota = wx.OfficialAccountQuota{
@@ -173,7 +183,38 @@ func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAc
 	r.Metrics.observeQuota(oa.Namespace, oa.Name, "same_subject", same, rules.OfficialAccountSameSubjectLinkLimit)
 	r.Metrics.observeQuota(oa.Namespace, oa.Name, "other_subject", other, rules.OfficialAccountOtherSubjectLinkLimit)
 	r.Metrics.observeQuota(oa.Namespace, oa.Name, "this_month", month, rules.OfficialAccountMonthlyNewLinkLimit)
+	r.quotaRespected(oa, same, other, links, declared)
 	return nil
+}
+
+// quotaRespected sets QuotaRespected: False, with an Event when it first appears, when the platform lists
+// more links than the quotas allow, naming those no AssociationLink declares (made in the console).
+func (r *OfficialAccountReconciler) quotaRespected(oa *wx.OfficialAccount, same, other int, links []platform.MiniProgramLink,
+	declared []wx.AssociationLink) {
+	if same <= rules.OfficialAccountSameSubjectLinkLimit && other <= rules.OfficialAccountOtherSubjectLinkLimit {
+		setCondition(oa, wx.ConditionQuotaRespected, metav1.ConditionTrue, wx.ReasonWithinQuota,
+			"the links the platform lists fit the account's quotas")
+		return
+	}
+	known := map[string]bool{}
+	for _, l := range declared {
+		known[l.Status.ToAppID] = l.Status.ToAppID != ""
+	}
+	var console []string
+	for _, l := range links {
+		if l.Status.Occupying() && (l.AppID == "" || !known[l.AppID]) {
+			console = append(console, firstNonEmpty(l.AppID, l.Username))
+		}
+	}
+	msg := fmt.Sprintf("the platform lists %s same-subject and %s other-subject Mini Programs, more than the quotas allow; "+
+		"not declared in the cluster (made in the console): %s. Queued links wait until enough are unlinked at "+
+		"mp.weixin.qq.com → 广告与服务 → 小程序管理, or declare them as AssociationLinks",
+		rules.Ratio(same, rules.OfficialAccountSameSubjectLinkLimit), rules.Ratio(other, rules.OfficialAccountOtherSubjectLinkLimit),
+		strings.Join(console, ", "))
+	if c := meta.FindStatusCondition(oa.Status.Conditions, wx.ConditionQuotaRespected); c == nil || c.Status != metav1.ConditionFalse {
+		r.Recorder.Eventf(oa, nil, corev1.EventTypeWarning, wx.EventOverQuotaOnPlatform, "Observe", "%s", msg)
+	}
+	setCondition(oa, wx.ConditionQuotaRespected, metav1.ConditionFalse, wx.ReasonOverQuotaOnPlatform, msg)
 }
 
 // finalize waits until no AssociationLink names the account, so that links can still unlink with its

@@ -6,6 +6,8 @@ package controllers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"slices"
 	"testing"
 	"time"
@@ -625,4 +627,48 @@ func TestADeletedLinksCountIsKeptOnceInTheLedgers(t *testing.T) {
 	if used := w.r.monthUsed(s, wx.KindOfficialAccount, nil); used != 1 {
 		t.Errorf("the Official Account's month without l1 = %d, want 1 from its ledger", used)
 	}
+}
+
+// Links made in the console beyond an Official Account's quota are said (a condition and one Event naming
+// them), and a Mini Program's linked-by count includes what the platform lists.
+func TestConsoleLinksOverQuotaAreSaidAndCounted(t *testing.T) {
+	w := world(t)
+	for i := 1; i <= 4; i++ { // four other-subject Mini Programs made in the console: one over the quota of 3
+		w.onPlatform(fmt.Sprintf("wx00000000000000c%d", i), platform.LinkLinked)
+	}
+	w.onPlatform(mpApp1, platform.LinkLinked) // and mp1, also made in the console, no AssociationLink
+	r := &OfficialAccountReconciler{Client: w.c, APIReader: w.c, Platforms: w.r.Platforms, Observer: w.r.Observer,
+		Recorder: w.events, Options: w.r.Options}
+	for range 2 {
+		if _, err := r.Reconcile(context.Background(), request("oa")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oa := &wx.OfficialAccount{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	c := readyCondition(oa.Status.Conditions, wx.ConditionQuotaRespected)
+	if c == nil || c.Reason != wx.ReasonOverQuotaOnPlatform || !strings.Contains(c.Message, "4/3 other-subject") ||
+		!strings.Contains(c.Message, "wx00000000000000c4") {
+		t.Fatalf("QuotaRespected = %+v; want OverQuotaOnPlatform naming the console-made links", c)
+	}
+	if got := w.drainEvents(); slices.Index(got, wx.EventOverQuotaOnPlatform) < 0 || len(slices.DeleteFunc(got, func(e string) bool {
+		return e != wx.EventOverQuotaOnPlatform
+	})) != 1 {
+		t.Errorf("events %v: want one OverQuotaOnPlatform over two reconciles", got)
+	}
+	mpr := &MiniProgramReconciler{Client: w.c}
+	mp := &wx.MiniProgram{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp)
+	if err := mpr.linkedBy(context.Background(), mp); err != nil || mp.Status.LinkedBy != "1/500" {
+		t.Errorf("mp1 linked by %q (%v), want 1/500: the platform lists it linked to oa", mp.Status.LinkedBy, err)
+	}
+}
+
+func readyCondition(cs []metav1.Condition, typ string) *metav1.Condition {
+	for i := range cs {
+		if cs[i].Type == typ {
+			return &cs[i]
+		}
+	}
+	return nil
 }

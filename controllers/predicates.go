@@ -4,6 +4,8 @@
 package controllers
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -89,6 +91,17 @@ func linkStateChanged() predicate.Funcs {
 			o, n := e.ObjectOld.(*wx.AssociationLink), e.ObjectNew.(*wx.AssociationLink)
 			return platformState(o) != platformState(n) || admissionState(o) != admissionState(n) ||
 				o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
+		},
+	}
+}
+
+// linkedMiniProgramsChanged passes Official Account events that change the Mini Programs its platform list
+// names: creation, deletion, and a change of status.linkedMiniPrograms.
+func linkedMiniProgramsChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(*wx.OfficialAccount), e.ObjectNew.(*wx.OfficialAccount)
+			return !slices.Equal(o.Status.LinkedMiniPrograms, n.Status.LinkedMiniPrograms)
 		},
 	}
 }

@@ -28,6 +28,9 @@ const (
 	ConditionReachable = "Reachable"
 	// ConditionCredentialsValid is True when a PlatformConfig obtained a token with its credentials.
 	ConditionCredentialsValid = "CredentialsValid"
+	// ConditionQuotaRespected is True when the links an Official Account has on the platform fit its quotas;
+	// False (reason OverQuotaOnPlatform) when links made in the console exceed them.
+	ConditionQuotaRespected = "QuotaRespected"
 )
 
 // Condition reasons. Reasons are CamelCase and stable: alerting and GitOps tools may match on them.
@@ -97,6 +100,10 @@ const (
 	// older wxamplinkget response) and wxlink does not know this Mini Program's: set spec.originalID of the
 	// MiniProgram. wxlink does not act on the link until then.
 	ReasonOriginalIDRequired = "OriginalIDRequired"
+	// ReasonOverQuotaOnPlatform: an Official Account has more links on the platform than its quotas allow,
+	// made outside wxlink (in the console); its queued links wait until enough are unlinked. The message
+	// names them.
+	ReasonOverQuotaOnPlatform = "OverQuotaOnPlatform"
 	// ReasonCredentialsNotLabelled: a Secret that holds credentials has not opted in to wxlink with the label
 	// wechat.wxlink.dev/credentials=true; the message gives the kubectl label command.
 	ReasonCredentialsNotLabelled = "CredentialsNotLabelled"
@@ -136,6 +143,9 @@ const (
 	// EventUnlinkSkipped: deleting a link left the platform association in place, because another link still
 	// declares it.
 	EventUnlinkSkipped = "UnlinkSkipped"
+	// EventOverQuotaOnPlatform: links made outside wxlink put an Official Account over its quota; the message
+	// names them.
+	EventOverQuotaOnPlatform = "OverQuotaOnPlatform"
 	// EventUnbindSkipped: deleting an OpenPlatformAccount could not unbind an account through the API; the
 	// message says what to do by hand.
 	EventUnbindSkipped = "UnbindSkipped"

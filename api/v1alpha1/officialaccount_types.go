@@ -75,6 +75,15 @@ type OfficialAccountStatus struct {
 	// +optional
 	Quota OfficialAccountQuota `json:"quota,omitempty"`
 
+	// linkedMiniPrograms are the Mini Programs the platform lists as linked to the account or awaiting an
+	// admin, by AppID (or by original ID, gh_…, where the platform gives no AppID), including links made in
+	// the console: a Mini Program's linkedBy counts them.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MaxLength=64
+	LinkedMiniPrograms []string `json:"linkedMiniPrograms,omitempty"`
+
 	// monthlyLinks is the count of new associations that wxlink versions before v1alpha1's monthly ledger kept
 	// here. It is read (for its own month) and never written: the month's use is now derived from the links'
 	// own records (status.monthlyRequests) and monthlyLedger.

@@ -761,6 +761,11 @@ func (in *OfficialAccountStatus) DeepCopyInto(out *OfficialAccountStatus) {
 	in.StatusBase.DeepCopyInto(&out.StatusBase)
 	in.ObservedAccount.DeepCopyInto(&out.ObservedAccount)
 	out.Quota = in.Quota
+	if in.LinkedMiniPrograms != nil {
+		in, out := &in.LinkedMiniPrograms, &out.LinkedMiniPrograms
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.MonthlyLinks != nil {
 		in, out := &in.MonthlyLinks, &out.MonthlyLinks
 		*out = new(MonthlyCount)
