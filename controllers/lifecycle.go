@@ -65,7 +65,7 @@ func (l lifecycle[T]) run(ctx context.Context, req ctrl.Request) (ctrl.Result, e
 	}
 	if l.finalizer {
 		if err := ensureFinalizer(ctx, l.client, obj); err != nil {
-			return requeueOnConflict(err)
+			return l.opts.requeueOnConflict(obj, err)
 		}
 		orig = obj.DeepCopyObject().(T)
 	}
@@ -84,7 +84,7 @@ func (l lifecycle[T]) delete(ctx context.Context, obj, orig T) (ctrl.Result, err
 			return l.finish(ctx, obj, orig, res, err)
 		}
 	}
-	return requeueOnConflict(removeFinalizer(ctx, l.client, obj))
+	return l.opts.requeueOnConflict(obj, removeFinalizer(ctx, l.client, obj))
 }
 
 func (l lifecycle[T]) finish(ctx context.Context, obj, orig T, res ctrl.Result, err error) (ctrl.Result, error) {

@@ -57,7 +57,8 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		finalizer: true, opts: r.Options,
 		gone: func(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 			r.Metrics.forgetOwner(req.Namespace, req.Name)
-			return requeueOnConflict(r.sweepInUse(ctx, req.Namespace))
+			sweep := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: req.Namespace, Name: sweepName}}
+			return r.requeueOnConflict(sweep, r.sweepInUse(ctx, req.Namespace))
 		},
 		finalize: r.finalize, reconcile: r.reconcile,
 	}.run(ctx, req)

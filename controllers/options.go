@@ -30,6 +30,9 @@ type Options struct {
 	LockedCallTimeout time.Duration
 	// Now is the clock; tests move it (for example across a WeChat month).
 	Now func() time.Time
+
+	// conflicts spaces the retries of objects that keep losing write races; Setup makes one for all.
+	conflicts *conflictBackoff
 }
 
 // DefaultReconcileTimeout bounds a reconcile: a few platform calls and API writes, with their retries.

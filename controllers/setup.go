@@ -19,6 +19,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 		return fmt.Errorf("field indexes: %w", err)
 	}
 	c, api := mgr.GetClient(), mgr.GetAPIReader()
+	opts.conflicts = newConflictBackoff()
 	observer := NewObserver(opts.Now)
 	rec := func(name string) events.EventRecorder { return mgr.GetEventRecorder("wxlink-" + name) }
 	for name, r := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{

@@ -5,7 +5,7 @@ package controllers
 
 import (
 	"context"
-	"time"
+	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -16,9 +16,6 @@ import (
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
 )
-
-// conflictRetry is how soon a reconcile that lost a write race (409 Conflict) runs again, with fresh data.
-const conflictRetry = 250 * time.Millisecond
 
 // conditioned is a wxlink object: every kind embeds StatusBase.
 type conditioned interface {
@@ -49,9 +46,14 @@ func syncFailed(obj conditioned, err error) {
 	}
 }
 
+// truncate cuts s to at most n bytes, at a rune boundary: a message of Chinese text is never cut inside a
+// character (which would write invalid UTF-8 into status).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }
@@ -77,12 +79,13 @@ func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned) er
 func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned, res ctrl.Result, err error,
 	opts Options) (ctrl.Result, error) {
 	pe, isPlatform := platform.As(err)
+	conflicted := apierrors.IsConflict(err)
 	switch d, isDep := asDependency(err); {
 	case isDep:
 		ready(obj, metav1.ConditionFalse, d.reason, d.message)
 		res, err = ctrl.Result{RequeueAfter: opts.pending()}, nil
-	case apierrors.IsConflict(err):
-		res, err = ctrl.Result{RequeueAfter: conflictRetry}, nil
+	case conflicted:
+		res, err = ctrl.Result{RequeueAfter: opts.conflicts.after(conflictKey(obj))}, nil
 	case isPlatform && pe.Class == platform.ClassTerminal:
 		ready(obj, metav1.ConditionFalse, pe.Reason, "the platform refused: "+err.Error()+"; a person must act (the reason says "+
 			"what); wxlink asks again at the next poll")
@@ -95,7 +98,7 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 	}
 	if perr := patchStatus(ctx, c, obj, orig); perr != nil {
 		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+			return ctrl.Result{RequeueAfter: opts.conflicts.after(conflictKey(obj))}, nil
 		}
 		if err == nil && !apierrors.IsNotFound(perr) {
 			err = perr
@@ -104,13 +107,8 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return res, nil
-}
-
-// requeueOnConflict turns a lost write race into a quick requeue, not a failure.
-func requeueOnConflict(err error) (ctrl.Result, error) {
-	if apierrors.IsConflict(err) {
-		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	if !conflicted {
+		opts.conflicts.settle(conflictKey(obj))
 	}
-	return ctrl.Result{}, err
+	return res, nil
 }

@@ -54,7 +54,7 @@ func CheckMembers(t SubjectType, v VerificationState, developers, testers int) *
 		msg := fmt.Sprintf("the Mini Program declares %d developers but %s allows at most %d; remove %d developer(s)%s",
 			developers, why, lim.Developers, developers-lim.Developers, memberLimitRaise(t, v, "developers"))
 		if testers > lim.Testers {
-			msg += fmt.Sprintf("; testers are over their limit too (%d/%d): remove %d tester(s)",
+			msg += fmt.Sprintf("; testers are over their limit too (%d testers, %d allowed): remove %d tester(s)",
 				testers, lim.Testers, testers-lim.Testers)
 		}
 		return violation(ReasonTooManyDevelopers, msg)
