@@ -30,7 +30,7 @@ UNIT_PACKAGES = $(shell go list ./... | grep -v /test/e2e)
 # The pure rules package stays fully covered by its table tests.
 RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
-GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md
+GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md config/argocd/argocd-cm.yaml
 
 .PHONY: all
 all: build
@@ -49,8 +49,9 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRDs (and, from the controllers' ma
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths="./..." output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types.
+generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types and the Argo CD health check config.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+	go run ./hack/argocd config/argocd/argocd-cm.yaml
 
 .PHONY: api-docs
 api-docs: $(CRD_REF_DOCS) ## Generate docs/api.md from the API types.

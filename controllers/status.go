@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -31,19 +32,78 @@ func setCondition(obj conditioned, condType string, status metav1.ConditionStatu
 	})
 }
 
-// ready sets Ready and, since Ready is decided, marks the reconcile Synced.
+// ready sets Ready, and the kstatus conditions its reason's health calls for, and, since Ready is decided,
+// marks the reconcile Synced.
 func ready(obj conditioned, status metav1.ConditionStatus, reason, message string) {
 	setCondition(obj, wx.ConditionReady, status, reason, message)
+	setHealth(obj, status, reason, message)
 	setCondition(obj, wx.ConditionSynced, metav1.ConditionTrue, wx.ReasonReconcileSuccess, "the last reconcile succeeded")
 }
 
-// syncFailed records a failed reconcile: Synced=False, and Ready=False unless Ready already says more.
-func syncFailed(obj conditioned, err error) {
-	msg := err.Error()
-	setCondition(obj, wx.ConditionSynced, metav1.ConditionFalse, wx.ReasonReconcileError, msg)
-	if c := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
-		setCondition(obj, wx.ConditionReady, metav1.ConditionFalse, wx.ReasonReconcileError, msg)
+// setHealth sets the abnormal-true kstatus conditions of Ready's reason: Reconciling while wxlink or the
+// platform will finish unaided, Stalled while a person must act; neither when Ready or paused.
+func setHealth(obj conditioned, status metav1.ConditionStatus, reason, message string) {
+	conds := &obj.GetStatusBase().Conditions
+	h := wx.HealthOf(reason)
+	if status == metav1.ConditionTrue {
+		h = wx.HealthHealthy
 	}
+	switch h {
+	case wx.HealthProgressing:
+		setCondition(obj, wx.ConditionReconciling, metav1.ConditionTrue, reason, message)
+		meta.RemoveStatusCondition(conds, wx.ConditionStalled)
+	case wx.HealthDegraded, wx.HealthSuspended:
+		setCondition(obj, wx.ConditionStalled, metav1.ConditionTrue, reason, message)
+		meta.RemoveStatusCondition(conds, wx.ConditionReconciling)
+	default:
+		meta.RemoveStatusCondition(conds, wx.ConditionReconciling)
+		meta.RemoveStatusCondition(conds, wx.ConditionStalled)
+	}
+}
+
+// syncFailed records a failed reconcile: Synced=False. finishReconcile then leaves Ready and
+// observedGeneration where the last successful reconcile put them.
+func syncFailed(obj conditioned, err error) {
+	setCondition(obj, wx.ConditionSynced, metav1.ConditionFalse, wx.ReasonReconcileError, err.Error())
+}
+
+// failed reports whether this reconcile failed (syncFailed).
+func failed(obj conditioned) bool {
+	c := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionSynced)
+	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == obj.GetGeneration()
+}
+
+// keepReadyOf puts back Ready, Reconciling and Stalled as orig had them, after a failed reconcile: a failure
+// decides nothing about the declared state, so an edit made during an outage does not read as current. An
+// object that never had Ready gets Ready=False (ReconcileError), observed at the last successful generation.
+func keepReadyOf(obj, orig conditioned, err error) {
+	conds := &obj.GetStatusBase().Conditions
+	for _, t := range []string{wx.ConditionReady, wx.ConditionReconciling, wx.ConditionStalled} {
+		meta.RemoveStatusCondition(conds, t)
+		if c := meta.FindStatusCondition(orig.GetStatusBase().Conditions, t); c != nil {
+			meta.SetStatusCondition(conds, *c)
+		}
+	}
+	if meta.FindStatusCondition(*conds, wx.ConditionReady) == nil {
+		msg := truncate(err.Error(), 32768)
+		gen := orig.GetStatusBase().ObservedGeneration
+		for _, t := range []string{wx.ConditionReady, wx.ConditionReconciling} {
+			status := metav1.ConditionFalse
+			if t == wx.ConditionReconciling {
+				status = metav1.ConditionTrue
+			}
+			meta.SetStatusCondition(conds, metav1.Condition{Type: t, Status: status, Reason: wx.ReasonReconcileError,
+				Message: msg, ObservedGeneration: gen})
+		}
+	}
+}
+
+// firstErr is err, or the message of the Synced condition that recorded the failure.
+func firstErr(err error, obj conditioned) error {
+	if err != nil {
+		return err
+	}
+	return errors.New(meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionSynced).Message)
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary: a message of Chinese text is never cut inside a
@@ -58,12 +118,15 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// patchStatus writes the object's status once, as a merge patch of what changed since orig. It takes no
-// optimistic lock: one worker owns an object's status, and a lock would turn a stale cache read into a lost
-// record of a platform call that already happened (for example the request of a link). Writes that do need a
-// lock (the owners' monthly counters) take one, and their conflicts are requeued, not reported as failures.
-func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned) error {
-	obj.GetStatusBase().ObservedGeneration = obj.GetGeneration()
+// patchStatus writes the object's status once, as a merge patch of what changed since orig, moving
+// observedGeneration only when the reconcile succeeded (as cluster-api does). It takes no optimistic lock:
+// one worker owns an object's status, and a lock would turn a stale cache read into a lost record of a
+// platform call that already happened (for example the request of a link). Writes that do need a lock (the
+// owners' ledgers) take one, and their conflicts are retried, not reported as failures.
+func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned, succeeded bool) error {
+	if succeeded {
+		obj.GetStatusBase().ObservedGeneration = obj.GetGeneration()
+	}
 	return c.Status().Patch(ctx, obj, client.MergeFrom(orig))
 }
 
@@ -96,7 +159,11 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 	case err != nil:
 		syncFailed(obj, err)
 	}
-	if perr := patchStatus(ctx, c, obj, orig); perr != nil {
+	bad := failed(obj)
+	if bad {
+		keepReadyOf(obj, orig, firstErr(err, obj))
+	}
+	if perr := patchStatus(ctx, c, obj, orig, !bad); perr != nil {
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: opts.conflicts.after(conflictKey(obj))}, nil
 		}

@@ -109,9 +109,24 @@ type WeComLinkOptions struct {
 	Visibility WeComVisibility `json:"visibility"`
 }
 
+// ConsoleConfirmation is a person's word that they made an association in a console.
+type ConsoleConfirmation struct {
+	// by names who made the association, for example a name or an e-mail address.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	By string `json:"by"`
+	// on is the day they made it, as YYYY-MM-DD.
+	// +required
+	// +kubebuilder:validation:Format=date
+	// +kubebuilder:validation:MaxLength=10
+	On string `json:"on"`
+}
+
 // AssociationLinkSpec declares one association between two accounts.
 //
 // +kubebuilder:validation:XValidation:rule="{'OfficialAccountToMiniProgram': ['OfficialAccount', 'MiniProgram'], 'WeComToMiniProgram': ['WeComCorp', 'MiniProgram'], 'ChannelsToMiniProgram': ['ChannelsAccount', 'MiniProgram'], 'StoreToChannels': ['WeChatStore', 'ChannelsAccount'], 'StoreToOfficialAccount': ['WeChatStore', 'OfficialAccount'], 'StoreToWeCom': ['WeChatStore', 'WeComCorp'], 'StoreToMiniProgram': ['WeChatStore', 'MiniProgram']}[self.type] == [self.from.kind, self.to.kind]",messageExpression="'type ' + self.type + ' joins from.kind ' + {'OfficialAccountToMiniProgram': 'OfficialAccount to to.kind MiniProgram', 'WeComToMiniProgram': 'WeComCorp to to.kind MiniProgram', 'ChannelsToMiniProgram': 'ChannelsAccount to to.kind MiniProgram', 'StoreToChannels': 'WeChatStore to to.kind ChannelsAccount', 'StoreToOfficialAccount': 'WeChatStore to to.kind OfficialAccount', 'StoreToWeCom': 'WeChatStore to to.kind WeComCorp', 'StoreToMiniProgram': 'WeChatStore to to.kind MiniProgram'}[self.type] + ', not ' + self.from.kind + ' to ' + self.to.kind + ': set from.kind and to.kind to those ends, or choose the type that joins ' + self.from.kind + ' to ' + self.to.kind",reason=FieldValueInvalid,fieldPath=.type
+// +kubebuilder:validation:XValidation:rule="!has(self.confirmedInConsole) || self.type != 'OfficialAccountToMiniProgram'",message="confirmedInConsole applies only to associations that a console makes: wxlink makes and observes OfficialAccountToMiniProgram itself, so remove it"
 // +kubebuilder:validation:XValidation:rule="!has(self.officialAccount) || self.type == 'OfficialAccountToMiniProgram'",message="options.officialAccount applies only to type OfficialAccountToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="!has(self.weCom) || self.type == 'WeComToMiniProgram'",message="options.weCom applies only to type WeComToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="self.type != 'WeComToMiniProgram' || has(self.weCom)",message="type WeComToMiniProgram needs weCom.visibility: say which departments, users or tags see the Mini Program"
@@ -138,6 +153,13 @@ type AssociationLinkSpec struct {
 	// weCom holds the options of a WeComToMiniProgram association.
 	// +optional
 	WeCom *WeComLinkOptions `json:"weCom,omitempty"`
+
+	// confirmedInConsole records that a person made this association in a console, for the types that only a
+	// console can make (every type but OfficialAccountToMiniProgram). wxlink cannot observe them through an
+	// API: with this record the link is Ready (reason ConfirmedInConsole), without it Stalled with the exact
+	// console steps. wxlink cannot detect drift of a confirmed association.
+	// +optional
+	ConfirmedInConsole *ConsoleConfirmation `json:"confirmedInConsole,omitempty"`
 
 	// deletionPolicy Delete unlinks on the platform when the object is deleted; Orphan leaves the link in place.
 	// +optional
@@ -173,7 +195,7 @@ const (
 )
 
 // LinkState is the association's state on the platform.
-// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;Linked;Rejected;Refused;ActionRequired;Unknown
+// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;Linked;Rejected;Refused;ActionRequired;Confirmed;Unknown
 type LinkState string
 
 // Link states. For OfficialAccountToMiniProgram they follow wxamplinkget's status: 12, 2, 1 and 3.
@@ -189,6 +211,9 @@ const (
 	LinkStateRefused LinkState = "Refused"
 	// LinkStateActionRequired: the association can only be made in a console; the Ready message says where.
 	LinkStateActionRequired LinkState = "ActionRequired"
+	// LinkStateConfirmed: a person confirmed they made the association in a console (spec.confirmedInConsole);
+	// wxlink cannot observe it.
+	LinkStateConfirmed LinkState = "Confirmed"
 	// LinkStateUnknown: the platform reported a status wxlink does not know (for example the undocumented 4).
 	LinkStateUnknown LinkState = "Unknown"
 )
@@ -281,7 +306,9 @@ type AssociationLinkStatus struct {
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.platform.state`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 type AssociationLink struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -5,9 +5,16 @@ package v1alpha1
 
 // Condition types. Every kind carries Ready and Synced; the others appear on the kinds they concern.
 const (
-	// ConditionReady is True when the object's declared state holds on the platform. It follows the kstatus
-	// convention, so kubectl wait, Flux and Argo CD read it as health.
+	// ConditionReady is True when the object's declared state holds on the platform. With Reconciling and
+	// Stalled (health.go) it follows the kstatus conventions that kubectl wait and Flux read; Argo CD reads
+	// them through the health check in config/argocd (docs/gitops.md).
 	ConditionReady = "Ready"
+	// ConditionReconciling (kstatus, abnormal-true) is True while wxlink or the platform is working towards
+	// Ready and will get there without anyone acting; absent otherwise. Its reason is Ready's.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled (kstatus, abnormal-true) is True while nothing changes until a person acts; absent
+	// otherwise. Its reason and message are Ready's: they say who must act and where.
+	ConditionStalled = "Stalled"
 	// ConditionSynced is True when the last reconcile finished without error. False with reason
 	// ReconcileError says the platform or the cluster could not be reached or refused a call.
 	ConditionSynced = "Synced"
@@ -82,6 +89,9 @@ const (
 	// ReasonUnknownPlatformState: the platform reported a link status WeChat does not document (such as 4);
 	// wxlink treats it as not linked and does not act.
 	ReasonUnknownPlatformState = "UnknownPlatformState"
+	// ReasonConfirmedInConsole: a person confirmed, in spec.confirmedInConsole, that they made an association
+	// that only a console can make; wxlink cannot observe it, so it cannot detect drift.
+	ReasonConfirmedInConsole = "ConfirmedInConsole"
 	// ReasonEligible: a Channels account and a Mini Program share a subject, so Channels abilities apply; the
 	// platform offers no API to observe the binding itself.
 	ReasonEligible = "Eligible"

@@ -13,7 +13,10 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"sort"
 	"strings"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
 func main() {
@@ -33,11 +36,18 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("\n## Conditions, reasons and events")
-	fmt.Println("\nEvery kind reports `Ready` (kstatus-compatible: `kubectl wait --for=condition=Ready`, Flux and Argo CD" +
-		" read it) and `Synced`. Reasons are stable; alerts may match on them.")
+	fmt.Println("\nEvery kind reports `Ready` and `Synced`, and the kstatus conditions `Reconciling` and `Stalled`" +
+		" (`kubectl wait --for=condition=Ready` and Flux read them; Argo CD reads them through the health check in" +
+		" `config/argocd`). Every reason has a decided health (docs/gitops.md). Reasons are stable; alerts may match on them.")
+	seen := map[string]bool{}
 	for _, group := range pkg.Consts {
 		title := strings.TrimSpace(strings.SplitN(group.Doc, ".", 2)[0])
-		fmt.Printf("\n### %s\n\n| Constant | Value | Meaning |\n| --- | --- | --- |\n", title)
+		reasons := strings.HasPrefix(title, "Condition reasons")
+		if reasons {
+			fmt.Printf("\n### %s\n\n| Constant | Value | Health | Meaning |\n| --- | --- | --- | --- |\n", title)
+		} else {
+			fmt.Printf("\n### %s\n\n| Constant | Value | Meaning |\n| --- | --- | --- |\n", title)
+		}
 		for _, spec := range group.Decl.Specs {
 			vs := spec.(*ast.ValueSpec)
 			for i, name := range vs.Names {
@@ -49,8 +59,31 @@ func main() {
 				}
 				meaning := strings.Join(strings.Fields(vs.Doc.Text()), " ")
 				meaning = strings.TrimPrefix(meaning, name.Name+": ")
-				fmt.Printf("| `%s` | `%s` | %s |\n", name.Name, value, meaning)
+				if reasons {
+					fmt.Printf("| `%s` | `%s` | %s | %s |\n", name.Name, value, wx.HealthOf(value), meaning)
+					seen[value] = true
+				} else {
+					fmt.Printf("| `%s` | `%s` | %s |\n", name.Name, value, meaning)
+				}
 			}
 		}
+	}
+	printOtherReasons(seen)
+}
+
+// printOtherReasons lists the reasons the rules and the platform's errcodes put in conditions, with their
+// health.
+func printOtherReasons(seen map[string]bool) {
+	var others []string
+	for r := range wx.ReasonHealth {
+		if !seen[r] {
+			others = append(others, r)
+		}
+	}
+	sort.Strings(others)
+	fmt.Println("\n### Reasons of the platform's rules and errcodes\n\nA rule violation (internal/rules) or a refusal" +
+		" by the platform (internal/platform) is reported with its own reason.\n\n| Value | Health |\n| --- | --- |")
+	for _, r := range others {
+		fmt.Printf("| `%s` | %s |\n", r, wx.ReasonHealth[r])
 	}
 }
