@@ -30,6 +30,16 @@ func (r *AssociationLinkReconciler) reconcileConsoleLink(ctx context.Context, li
 	link.Status.FromAppID, link.Status.ToAppID = from.id, to.id
 	setCondition(link, wx.ConditionAdmitted, metav1.ConditionTrue, wx.ReasonWithinQuota, "no platform quota applies to this association type")
 
+	if c := link.Spec.ConfirmedInConsole; c != nil {
+		// Only a person's word says the association exists: Ready, and plainly unobservable.
+		link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateConfirmed}
+		msg := fmt.Sprintf("confirmed in the console by %s on %s: %s associates %s (%s) with %s (%s); wxlink cannot observe "+
+			"this association through an API, so it cannot detect if it is undone", c.By, c.On, link.Spec.Type, from.name, from.id,
+			to.name, to.id)
+		setCondition(link, wx.ConditionLinked, metav1.ConditionTrue, wx.ReasonConfirmedInConsole, msg)
+		ready(link, metav1.ConditionTrue, wx.ReasonConfirmedInConsole, msg)
+		return ctrl.Result{RequeueAfter: r.poll()}, nil
+	}
 	if link.Spec.Type == wx.ChannelsToMiniProgram {
 		// No binding API: wxlink reports the derived eligibility.
 		link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateActionRequired}
@@ -122,8 +132,9 @@ func consoleSteps(link *wx.AssociationLink, from, to consoleEnd) string {
 			"Program; its administrator accepts the invitation by hand",
 		wx.StoreToWeCom: "the store's administrator opens the WeChat Store console → 合作账号 → 企业微信 and binds the corp",
 	}
-	return fmt.Sprintf("action required: %s associates %s (%s) with %s (%s) in a console only: %s. wxlink does not "+
-		"observe this association through the API yet", link.Spec.Type, from.name, from.id, to.name, to.id, steps[link.Spec.Type])
+	return fmt.Sprintf("action required: %s associates %s (%s) with %s (%s) in a console only: %s. wxlink cannot "+
+		"observe this association through an API: once it is made, record it in spec.confirmedInConsole (by, on)",
+		link.Spec.Type, from.name, from.id, to.name, to.id, steps[link.Spec.Type])
 }
 
 func visibilityText(link *wx.AssociationLink) string {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: wxlink end to end on this machine, offline. A real control plane (etcd + kube-apiserver on
 # loopback), wechatsim (the WeChat API simulator) seeded with the accounts of config/samples, and the manager;
-# then config/samples is applied and the story is played: quotas, an admin confirming, a slot freeing.
+# then config/samples is applied and the story is played: quotas, the admins confirming, a slot freeing, the
+# console steps recorded in Git, and every sample Ready.
 #   hack/demo.sh [up]   build, start everything, play the story, print how to look around; leaves it running
 #   hack/demo.sh down   stop the manager, wechatsim and the control plane (idempotent)
 # `up` always starts fresh: if a demo is already running, it is stopped first, because the story changes the
@@ -284,6 +285,16 @@ settled() {
   fi
 }
 
+# confirm_link NAME: both admins confirm the link on the platform (the simulator's admin API plays them).
+confirm_link() {
+  local body resp
+  body=$(printf '{"officialAccount":"%s","miniProgram":"%s"}' "${l_from[$1]}" "${l_to[$1]}")
+  printf '%s$ curl -X POST %s/sim/links/confirm -d %s%s\n' "$dim" "$sim_url" "'$body'" "$off"
+  resp=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d "$body" "$sim_url/sim/links/confirm") ||
+    fail "the simulator did not answer /sim/links/confirm" "link/$1"
+  case $resp in *'"errcode":0'*) ;; *) fail "the simulator refused to confirm $1: $resp" "link/$1" ;; esac
+}
+
 link_ready() { # link_ready NAME
   why='' stuck=("link/$1")
   load_links || return 1
@@ -407,40 +418,56 @@ up() {
   echo
   say "Ready: $ready. Same-subject links take effect at once$adopted."
   say "$pending: another subject, so wxlink asked the platform and the admins must confirm ($(reasons_of other_subject awaiting))."
-  say "$queued: the 4th link to another subject; the news account has used its 3, so it waits in the queue (QuotaExceeded)."
+  say "$queued: another subject too; an old link made by hand in the console (to media-video) holds the news account's"
+  say "3rd other-subject slot, so it waits in the queue (QuotaExceeded)."
   [ -z "$console" ] || say "$console: console-only (ActionRequired): 'kubectl describe link' says who must act, and where."
 
-  headline "An admin confirms"
-  local pick=${pending%%,*} body resp
-  body=$(printf '{"officialAccount":"%s","miniProgram":"%s"}' "${l_from[$pick]}" "${l_to[$pick]}")
-  say "The admins confirm $pick on their phones (here: through the simulator's admin API):"
-  printf '%s$ curl -X POST %s/sim/links/confirm -d %s%s\n' "$dim" "$sim_url" "'$body'" "$off"
-  resp=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d "$body" "$sim_url/sim/links/confirm") ||
-    fail "the simulator did not answer /sim/links/confirm" "link/$pick"
-  say "$resp"
-  case $resp in *'"errcode":0'*) ;; *) fail "the simulator refused to confirm $pick: $resp" "link/$pick" ;; esac
-  wait_until "$pick to become Ready" 60 link_ready "$pick"
+  headline "The admins confirm"
+  local n body resp
+  say "The admins confirm $pending on their phones (here: through the simulator's admin API):"
+  for n in ${pending//,/ }; do
+    confirm_link "$n"
+    wait_until "$n to become Ready" 60 link_ready "$n"
+  done
   echo
   show get link -n "$ns"
-  say "wxlink saw the platform's status turn to 1 on its next check (every 3s while pending): $pick is Ready."
+  say "wxlink saw the platform's status turn to 1 on its next check (every 3s while pending)."
 
   headline "A slot frees"
-  local victim=''
-  for n in "${l_names[@]}"; do
-    if other_subject "$n" && [ "${l_adm[$n]}" = Admitted ] && [ "$n" != "$pick" ] && [ "${l_policy[$n]}" != Orphan ]; then
-      victim=$n
-      break
-    fi
-  done
-  [ -n "$victim" ] || fail "no admitted other-subject link with deletionPolicy Delete to delete"
-  printf '%s$ kubectl delete link %s -n %s%s\n' "$dim" "$victim" "$ns" "$off"
-  kc delete link "$victim" -n "$ns" --wait=false | sed 's/^/    /'
-  wait_until "$victim to be deleted (its finalizer unlinks it on the platform)" 60 link_gone "$victim"
+  local news video
+  news=$(kc get oa yunshan-news -n "$ns" -o jsonpath='{.spec.appID}')
+  video=$(kc get mp media-video -n "$ns" -o jsonpath='{.spec.appID}')
+  body=$(printf '{"officialAccount":"%s","miniProgram":"%s"}' "$news" "$video")
+  say "The news account's admin unlinks the old link to media-video in the console (here: the simulator's admin API):"
+  printf '%s$ curl -X POST %s/sim/links/remove -d %s%s\n' "$dim" "$sim_url" "'$body'" "$off"
+  resp=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d "$body" "$sim_url/sim/links/remove") ||
+    fail "the simulator did not answer /sim/links/remove" "link/$queued"
+  case $resp in *'"errcode":0'*) ;; *) fail "the simulator refused to remove the link: $resp" "link/$queued" ;; esac
   wait_until "$queued to leave the queue" 90 left_queue "$queued"
+  say "A slot freed: $queued left the queue by itself (Admitted), and wxlink asked the platform for it."
+  confirm_link "$queued"
+  wait_until "$queued to become Ready" 60 link_ready "$queued"
+
+  headline "Console steps, recorded in Git"
+  load_links
+  console=$(names_where console_only)
+  say "$console can only be made in a console, which wxlink cannot observe. Once a person has made them, they record"
+  say "it in the link (in Git: spec.confirmedInConsole); here, a patch:"
+  for n in ${console//,/ }; do
+    printf '%s$ kubectl patch link %s -n %s --type merge -p %s%s\n' "$dim" "$n" "$ns" \
+      "'{\"spec\":{\"confirmedInConsole\":{\"by\":\"李华 (IT)\",\"on\":\"$(date +%F)\"}}}'" "$off"
+    kc patch link "$n" -n "$ns" --type merge \
+      -p "{\"spec\":{\"confirmedInConsole\":{\"by\":\"李华 (IT)\",\"on\":\"$(date +%F)\"}}}" | sed 's/^/    /'
+    wait_until "$n to become Ready" 30 link_ready "$n"
+  done
+
+  headline "Everything is Ready"
+  printf '%s$ kubectl wait --for=condition=Ready wechat --all -n %s%s\n' "$dim" "$ns" "$off"
+  kc wait --for=condition=Ready wechat --all -n "$ns" --timeout=60s | sed 's/^/    /' ||
+    fail "not every sample became Ready"
   echo
-  show get link -n "$ns"
-  say "Deleting $victim unlinked it on the platform (its deletionPolicy is Delete) and freed one of the news account's"
-  say "3 other-subject slots: $queued left the queue by itself (Admitted) and is now ${l_reason[$queued]}."
+  show get wechat -n "$ns" -o wide
+  say "Every sample is Ready: Flux (kstatus) reads them Current, Argo CD (config/argocd) Healthy; docs/gitops.md."
 
   headline "Left running"
   up_done=1
@@ -452,7 +479,7 @@ up() {
     "Look around (kubectl or k9s):" \
     "  export KUBECONFIG=$kubeconfig" \
     "  kubectl get wechat -A" \
-    "  kubectl describe link -n $ns $queued" \
+    "  kubectl get wechat -n $ns -o wide" \
     "  k9s -n $ns" \
     "" \
     "The simulated WeChat platform: curl $sim_url/sim/state" \

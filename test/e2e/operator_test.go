@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
 // freePort asks the kernel for a free loopback port.
@@ -169,12 +170,13 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	for _, l := range []string{"news-mall", "news-member", "shop-mall"} {
 		waitReason(t, "link", l, "Available")
 	}
-	// Different subject: the first 3 by (creation time, name) wait for the admins; the 4th is queued.
-	for _, l := range []string{"news-events", "news-live", "news-podcast"} {
+	// Different subject: a link made by hand in the console holds one of the 3 slots; the first 2 declared
+	// (by creation time, name) wait for the admins; the 3rd is queued.
+	for _, l := range []string{"news-events", "news-live"} {
 		waitReason(t, "link", l, "AwaitingOfficialAccountAdmin")
 	}
-	waitReason(t, "link", "news-video", "QuotaExceeded")
-	if msg := jsonpath(t, "link", "news-video", "{.status.admission.message}"); !strings.Contains(msg, "3/3 different-subject") {
+	waitReason(t, "link", "news-podcast", "QuotaExceeded")
+	if msg := jsonpath(t, "link", "news-podcast", "{.status.admission.message}"); !strings.Contains(msg, "3/3 different-subject") {
 		t.Errorf("the queue message should give the numbers: %q", msg)
 	}
 	// Console-only associations say who must act and where; Channels shows derived eligibility.
@@ -185,18 +187,16 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	waitReason(t, "openplatformaccount", "yunshan-unionid", "Available")
 
 	// The printer columns, as kubectl get shows them.
-	waitFor(t, "the OfficialAccount row to show SAME 2/10, OTHER 3/3, MONTH 5/13", 60*time.Second, func() (bool, string) {
+	waitFor(t, "the OfficialAccount row to show SAME 2/10, OTHER 3/3, MONTH 4/13", 60*time.Second, func() (bool, string) {
 		out := sh(t, nil, kubectl, "get", "oa", "yunshan-news", "-n", "yunshan", "--no-headers")
 		f := strings.Fields(out)
-		return len(f) >= 7 && f[4] == "2/10" && f[5] == "3/3" && f[6] == "5/13", out
+		return len(f) >= 7 && f[4] == "2/10" && f[5] == "3/3" && f[6] == "4/13", out
 	})
-	out := sh(t, nil, kubectl, "get", "link", "news-video", "-n", "yunshan", "--no-headers")
-	if f := strings.Fields(out); len(f) < 6 || f[1] != "yunshan-news" || f[2] != "media-video" || f[3] != "Other" ||
-		f[4] != "False" || f[5] != "QuotaExceeded" {
-		t.Errorf("link row %q: want FROM TO SUBJECT READY REASON = yunshan-news media-video Other False QuotaExceeded", out)
+	out := sh(t, nil, kubectl, "get", "link", "news-podcast", "-n", "yunshan", "--no-headers")
+	if f := strings.Fields(out); len(f) < 7 || f[1] != "yunshan-news" || f[2] != "media-podcast" || f[3] != "Other" ||
+		f[4] != "False" || f[5] != "QuotaExceeded" || f[6] != "True" {
+		t.Errorf("link row %q: want FROM TO SUBJECT READY REASON SYNCED = yunshan-news media-podcast Other False QuotaExceeded True", out)
 	}
-	all := sh(t, nil, kubectl, "get", "wechat", "-A")
-	t.Logf("kubectl get wechat -A:\n%s", all)
 
 	// The platform truly matches the cluster.
 	news, mall := appIDOf(t, "oa", "yunshan-news"), appIDOf(t, "mp", "yunshan-mall")
@@ -204,42 +204,43 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	if links[mall] != 1 || links[appIDOf(t, "mp", "yunshan-member")] != 1 {
 		t.Errorf("the simulator's links of yunshan-news = %v: the same-subject links should be 1", links)
 	}
-	for _, mp := range []string{"media-events", "media-live", "media-podcast"} {
+	for _, mp := range []string{"media-events", "media-live"} {
 		if s := links[appIDOf(t, "mp", mp)]; s != 12 {
 			t.Errorf("%s on the platform = %d, want 12 (waiting for the Official Account's admin)", mp, s)
 		}
 	}
-	if s, ok := links[appIDOf(t, "mp", "media-video")]; ok {
+	if s, ok := links[appIDOf(t, "mp", "media-podcast")]; ok {
 		t.Errorf("the queued link reached the platform (status %d)", s)
 	}
 
-	// An admin confirms one: it turns Ready.
-	confirm := fmt.Sprintf(`{"officialAccount":%q,"miniProgram":%q}`, news, appIDOf(t, "mp", "media-events"))
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, simURL+"/sim/links/confirm", strings.NewReader(confirm))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("confirming through the admin API: %v %v", resp, err)
+	// People act, as the demo plays them: an admin confirms, another unlinks the old console link (the queued
+	// link takes the slot by itself), and the console-only links are recorded in Git.
+	peopleAct(t, simURL, news)
+	all := sh(t, nil, kubectl, "get", "wechat", "-n", "yunshan", "-o", "wide")
+	t.Logf("kubectl get wechat -n yunshan -o wide:\n%s", all)
+	for name, st := range kstatusOfEverySample(t) {
+		if st != status.CurrentStatus {
+			t.Errorf("%s: kstatus %s, want Current", name, st)
+		}
 	}
-	_ = resp.Body.Close()
-	waitReason(t, "link", "news-events", "Available")
+	badLinkFailsAtOnce(t)
 
-	// Deleting an admitted link (deletionPolicy Delete) unlinks it, and the queued link takes the slot untouched.
+	// Deleting an admitted link (deletionPolicy Delete) unlinks it.
 	sh(t, nil, kubectl, "delete", "link", "news-live", "-n", "yunshan", "--timeout=60s")
-	waitReason(t, "link", "news-video", "AwaitingOfficialAccountAdmin")
 	links = simLinks(t, simURL)[news]
 	if _, ok := links[appIDOf(t, "mp", "media-live")]; ok {
 		t.Errorf("deleting news-live left its platform link: %v", links)
 	}
 	// Orphan leaves the platform as it is.
 	sh(t, nil, kubectl, "delete", "link", "news-podcast", "-n", "yunshan", "--timeout=60s")
-	if s := simLinks(t, simURL)[news][appIDOf(t, "mp", "media-podcast")]; s != 12 {
-		t.Errorf("deletionPolicy Orphan should leave the pending link; the platform has status %d", s)
+	if s := simLinks(t, simURL)[news][appIDOf(t, "mp", "media-podcast")]; s != 1 {
+		t.Errorf("deletionPolicy Orphan should leave the link; the platform has status %d", s)
 	}
 
 	// Events tell the story.
 	evs := sh(t, nil, kubectl, "get", "events.events.k8s.io", "-n", "yunshan", "-o",
 		"jsonpath={range .items[*]}{.reason}{\" \"}{.regarding.name}{\"\\n\"}{end}")
-	for _, want := range []string{"Queued news-video", "Admitted news-video", "LinkRequested news-mall", "Linked news-events",
+	for _, want := range []string{"Queued news-podcast", "Admitted news-podcast", "LinkRequested news-mall", "Linked news-events",
 		"Adopted shop-mall", "Unlinked news-live"} {
 		if !strings.Contains(evs, want) {
 			t.Errorf("no %q event; events:\n%s", want, evs)
@@ -260,15 +261,14 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 
 	// Deleting everything at once (as a GitOps prune does) still unlinks every Delete-policy link first: the
 	// Secrets and the PlatformConfig are held (in-use finalizer) until the accounts' links are gone.
-	video, member, events := appIDOf(t, "mp", "media-video"), appIDOf(t, "mp", "yunshan-member"), appIDOf(t, "mp", "media-events")
+	member, events := appIDOf(t, "mp", "yunshan-member"), appIDOf(t, "mp", "media-events")
 	sh(t, nil, kubectl, "delete", "-k", "config/samples", "--wait=false", "--ignore-not-found")
 	waitFor(t, "every wxlink object and Secret of the samples to be gone", 120*time.Second, func() (bool, string) {
 		left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", "yunshan", "-o", "name")
 		return strings.TrimSpace(left) == "", left
 	})
 	links = simLinks(t, simURL)[news]
-	for name, id := range map[string]string{"news-mall": mall, "news-member": member, "news-events": events,
-		"news-video": video} {
+	for name, id := range map[string]string{"news-mall": mall, "news-member": member, "news-events": events} {
 		if s, ok := links[id]; ok {
 			t.Errorf("%s (deletionPolicy Delete) was left on the platform with status %d", name, s)
 		}
