@@ -66,18 +66,18 @@ func ArgoCD(obj map[string]any) (string, string, error) {
 }
 
 // toLua converts decoded JSON into Lua values: objects into tables, arrays into 1-based tables.
-func toLua(L *lua.LState, v any) lua.LValue {
+func toLua(l *lua.LState, v any) lua.LValue {
 	switch x := v.(type) {
 	case map[string]any:
-		t := L.NewTable()
+		t := l.NewTable()
 		for k, e := range x {
-			t.RawSetString(k, toLua(L, e))
+			t.RawSetString(k, toLua(l, e))
 		}
 		return t
 	case []any:
-		t := L.NewTable()
+		t := l.NewTable()
 		for _, e := range x {
-			t.Append(toLua(L, e))
+			t.Append(toLua(l, e))
 		}
 		return t
 	case string:

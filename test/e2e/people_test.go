@@ -27,7 +27,9 @@ func simAdmin(t *testing.T, simURL, path, body string) {
 	_ = resp.Body.Close()
 }
 
-func pair(oa, mp string) string { return fmt.Sprintf(`{"officialAccount":%q,"miniProgram":%q}`, oa, mp) }
+func pair(oa, mp string) string {
+	return fmt.Sprintf(`{"officialAccount":%q,"miniProgram":%q}`, oa, mp)
+}
 
 // peopleAct plays the people of the demo's story: the admins confirm the pending links, the news account's
 // admin unlinks the old console link to media-video (a slot frees, and the queued link takes it untouched),
