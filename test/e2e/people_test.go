@@ -5,7 +5,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -56,15 +55,13 @@ func peopleAct(t *testing.T, simURL, news string) {
 func kstatusOfEverySample(t *testing.T) map[string]status.Status {
 	t.Helper()
 	out := sh(t, nil, kubectl, "get", "wechat", "-n", "yunshan", "-o", "json")
-	var list struct {
-		Items []map[string]any `json:"items"`
-	}
-	if err := json.Unmarshal([]byte(out), &list); err != nil {
+	list := &unstructured.UnstructuredList{}
+	if err := list.UnmarshalJSON([]byte(out)); err != nil {
 		t.Fatal(err)
 	}
 	res := map[string]status.Status{}
-	for _, item := range list.Items {
-		u := &unstructured.Unstructured{Object: item}
+	for i := range list.Items {
+		u := &list.Items[i]
 		r, err := status.Compute(u)
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +90,7 @@ spec:
 	waitFor(t, "the duplicate link to read Failed", 15*time.Second, func() (bool, string) {
 		out := sh(t, nil, kubectl, "get", "link", "news-mall-again", "-n", "yunshan", "-o", "json")
 		u := &unstructured.Unstructured{}
-		if err := json.Unmarshal([]byte(out), &u.Object); err != nil {
+		if err := u.UnmarshalJSON([]byte(out)); err != nil {
 			return false, err.Error()
 		}
 		r, err := status.Compute(u)
