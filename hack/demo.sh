@@ -37,7 +37,7 @@ started_at=$SECONDS
 step_no=0
 headline() {
   step_no=$((step_no + 1))
-  printf '\n%s==> %d/9  %s%s %s(+%ds)%s\n' "$bold" "$step_no" "$*" "$off" "$dim" "$((SECONDS - started_at))" "$off"
+  printf '\n%s==> %d/11  %s%s %s(+%ds)%s\n' "$bold" "$step_no" "$*" "$off" "$dim" "$((SECONDS - started_at))" "$off"
 }
 say() { printf '    %s\n' "$@"; }
 rel() { printf '%s' "${1#"$root"/}"; }
