@@ -7,6 +7,7 @@ import (
 	"context"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -69,6 +70,7 @@ func (l lifecycle[T]) run(ctx context.Context, req ctrl.Request) (ctrl.Result, e
 		}
 		orig = obj.DeepCopyObject().(T)
 	}
+	beginReconcile(obj)
 	res, err := l.reconcile(ctx, obj)
 	return l.finish(ctx, obj, orig, res, err)
 }
@@ -79,6 +81,7 @@ func (l lifecycle[T]) delete(ctx context.Context, obj, orig T) (ctrl.Result, err
 		return ctrl.Result{}, nil
 	}
 	if l.finalize != nil {
+		beginReconcile(obj)
 		done, res, err := l.finalize(ctx, obj)
 		if !done || err != nil {
 			return l.finish(ctx, obj, orig, res, err)
@@ -92,6 +95,13 @@ func (l lifecycle[T]) finish(ctx context.Context, obj, orig T, res ctrl.Result, 
 		l.beforePatch(obj)
 	}
 	return finishReconcile(ctx, l.client, obj, orig, res, err, l.opts)
+}
+
+// beginReconcile forgets, in memory, how the previous reconcile ended (Synced): this one says again, as it
+// fails (syncFailed) or succeeds (finishReconcile), so that a failure of the previous reconcile at this
+// generation is not read as this one's.
+func beginReconcile(obj conditioned) {
+	meta.RemoveStatusCondition(&obj.GetStatusBase().Conditions, wx.ConditionSynced)
 }
 
 // ensureFinalizer adds the finalizer in its own optimistic-lock patch, before any side effect.

@@ -65,11 +65,17 @@ func (r *AssociationLinkReconciler) found(s *linkScope, links []platform.MiniPro
 	if !rejectedByPlatform(s.link, s.entry, s.found) {
 		return false
 	}
+	r.rejected(s)
+	return true
+}
+
+// rejected ends the reconcile of a link whose own request the platform rejected. That rejection is terminal
+// and holds no slot.
+func (r *AssociationLinkReconciler) rejected(s *linkScope) {
 	s.link.Status.Admission = nil
 	setCondition(s.link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonRejected,
 		"the platform rejected the association, so it holds no quota slot")
 	s.result = r.reportPlatformState(s)
-	return true
 }
 
 // originalID is the Mini Program's original ID (gh_…) as wxlink knows it: observed, else declared.

@@ -167,10 +167,13 @@ func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope,
 
 // settleIntent settles a request recorded as pending whose answer never came (a crash, a dropped connection),
 // from a fresh read of the platform: if the platform lists the association, that request made it, and it is
-// counted now; if not, once the platform has had time to list it, it did not, and wxlink may ask again.
+// counted now; if not, once the platform has had time to list it, it did not, and wxlink may ask again. A
+// rejection the link already reported before the intent is not the intent's doing; a new one is: the admin
+// rejected this object's own request, which is terminal, as when the answer came.
 func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkScope) (bool, error) {
 	p := s.link.Status.Platform
-	if p == nil || p.RequestPendingSince == nil || p.RequestedTime != nil && !p.RequestedTime.Before(p.RequestPendingSince) {
+	intent := unsettledIntent(p)
+	if intent == nil {
 		return false, nil
 	}
 	if !s.fresh {
@@ -178,16 +181,28 @@ func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkSco
 			return true, err
 		}
 	}
-	intent := *p.RequestPendingSince
-	switch {
-	case s.found:
-		r.countRequest(s, intent.Time)
-	case r.now().Sub(intent.Time) < requestSettleTime:
+	made := s.found && (s.entry.Status != platform.LinkRejected || p.State != wx.LinkStateRejected)
+	if !made && r.now().Sub(intent.Time) < requestSettleTime {
 		r.notListedYet(s)
 		return true, nil
 	}
-	p.RequestedTime, p.RequestedGeneration = &intent, s.link.Generation
+	if made {
+		r.countRequest(s, intent.Time)
+	}
+	p.RequestedTime, p.RequestedGeneration = intent, s.link.Generation
+	if made && s.entry.Status == platform.LinkRejected {
+		r.rejected(s)
+		return true, nil
+	}
 	return false, nil
+}
+
+// unsettledIntent is the time of a request recorded as pending whose answer wxlink never recorded, or nil.
+func unsettledIntent(p *wx.PlatformLinkStatus) *metav1.Time {
+	if p == nil || p.RequestPendingSince == nil || p.RequestedTime != nil && !p.RequestedTime.Before(p.RequestPendingSince) {
+		return nil
+	}
+	return p.RequestPendingSince
 }
 
 // requestFailed turns a failed request into status: a terminal refusal, a wait for a quota's reset, or an

@@ -68,7 +68,7 @@ func (e *monthExpectations) records(owner string, now time.Time) []rules.MonthRe
 func monthRecords(links []*wx.AssociationLink, ledger []wx.LedgerEntry) []rules.MonthRecord {
 	out := make([]rules.MonthRecord, 0, len(links)+len(ledger))
 	for _, l := range links {
-		if c := l.Status.MonthlyRequests; c != nil {
+		if c := monthlyRequests(l); c != nil {
 			out = append(out, rules.MonthRecord{Key: string(l.UID), Month: c.Month, Count: int(c.Count)})
 		}
 	}
@@ -76,6 +76,18 @@ func monthRecords(links []*wx.AssociationLink, ledger []wx.LedgerEntry) []rules.
 		out = append(out, rules.MonthRecord{Key: e.UID, Month: e.Month, Count: int(e.Count)})
 	}
 	return out
+}
+
+// monthlyRequests is a link's count of new associations, with a request whose answer it never recorded
+// counted as made: the platform may have made (and counted) it, and a count too high for a moment queues a
+// link where one too low lets the platform refuse it. settleIntent corrects it from the platform's list.
+func monthlyRequests(l *wx.AssociationLink) *wx.MonthlyCount {
+	intent := unsettledIntent(l.Status.Platform)
+	if intent == nil {
+		return l.Status.MonthlyRequests
+	}
+	next := monthlyUsage(l.Status.MonthlyRequests).Record(intent.Time, 1)
+	return &wx.MonthlyCount{Month: next.Month, Count: int32(next.Count)} //nolint:gosec // at most 500
 }
 
 func monthlyUsage(c *wx.MonthlyCount) rules.MonthlyUsage {
@@ -127,7 +139,7 @@ func (r *AssociationLinkReconciler) countRequest(s *linkScope, at time.Time) {
 // finalizer goes: one entry per link (by UID), so a retry never counts it twice. It holds each owner's lock
 // while it writes, so that no admission decides in between without the entry.
 func (r *AssociationLinkReconciler) keepMonthlyCount(ctx context.Context, link *wx.AssociationLink) error {
-	c := link.Status.MonthlyRequests
+	c := monthlyRequests(link)
 	if link.Spec.Type != wx.OfficialAccountToMiniProgram || c == nil || c.Month != rules.MonthOf(r.now()) {
 		return nil
 	}

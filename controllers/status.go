@@ -37,7 +37,7 @@ func setCondition(obj conditioned, condType string, status metav1.ConditionStatu
 func ready(obj conditioned, status metav1.ConditionStatus, reason, message string) {
 	setCondition(obj, wx.ConditionReady, status, reason, message)
 	setHealth(obj, status, reason, message)
-	setCondition(obj, wx.ConditionSynced, metav1.ConditionTrue, wx.ReasonReconcileSuccess, "the last reconcile succeeded")
+	markSynced(obj)
 }
 
 // setHealth sets the abnormal-true kstatus conditions of Ready's reason: Reconciling while wxlink or the
@@ -59,6 +59,11 @@ func setHealth(obj conditioned, status metav1.ConditionStatus, reason, message s
 		meta.RemoveStatusCondition(conds, wx.ConditionReconciling)
 		meta.RemoveStatusCondition(conds, wx.ConditionStalled)
 	}
+}
+
+// markSynced records a successful reconcile: Synced=True.
+func markSynced(obj conditioned) {
+	setCondition(obj, wx.ConditionSynced, metav1.ConditionTrue, wx.ReasonReconcileSuccess, "the last reconcile succeeded")
 }
 
 // syncFailed records a failed reconcile: Synced=False. finishReconcile then leaves Ready and
@@ -94,6 +99,18 @@ func keepReadyOf(obj, orig conditioned, err error) {
 			}
 			meta.SetStatusCondition(conds, metav1.Condition{Type: t, Status: status, Reason: wx.ReasonReconcileError,
 				Message: msg, ObservedGeneration: gen})
+		}
+	}
+}
+
+// keepTransitionTimes gives each condition whose status did not change the transition time orig had, as
+// meta.SetStatusCondition does: a condition removed and set again in one reconcile (Synced) did not
+// transition, and its status is not written again.
+func keepTransitionTimes(obj, orig conditioned) {
+	conds := obj.GetStatusBase().Conditions
+	for i := range conds {
+		if o := meta.FindStatusCondition(orig.GetStatusBase().Conditions, conds[i].Type); o != nil && o.Status == conds[i].Status {
+			conds[i].LastTransitionTime = o.LastTransitionTime
 		}
 	}
 }
@@ -162,8 +179,12 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 	bad := failed(obj)
 	if bad {
 		keepReadyOf(obj, orig, firstErr(err, obj))
+	} else if meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionSynced) == nil {
+		markSynced(obj)
 	}
-	if perr := patchStatus(ctx, c, obj, orig, !bad); perr != nil {
+	keepTransitionTimes(obj, orig)
+	// A conflict ended the reconcile before it decided: observedGeneration stays.
+	if perr := patchStatus(ctx, c, obj, orig, !bad && !conflicted); perr != nil {
 		if apierrors.IsConflict(perr) {
 			return ctrl.Result{RequeueAfter: opts.conflicts.after(conflictKey(obj))}, nil
 		}

@@ -702,6 +702,35 @@ func TestARetriedLinkRequestIsCountedOnce(t *testing.T) {
 	})
 }
 
+// A link request whose first attempt the platform applied but never answered, and whose retry the platform
+// refuses with a terminal errcode (here the month's limit, which the first attempt may have used up): the
+// outcome is unknown, not a refusal. The client says so with a retryable error, so that the caller settles the
+// request from the list instead of reporting it refused.
+func TestARetryRefusedAfterAnUnansweredAttemptIsUncertain(t *testing.T) {
+	t.Parallel()
+	forEachRouteAndListing(t, func(t *testing.T, route wechat.RouteKind, opts ...envOption) {
+		e := newEnv(t, route, append(opts, withRetry(wechat.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond,
+			MaxDelay: 5 * time.Millisecond}))...)
+		accts := e.seed(officialAccount("wxoauncertain001", acme), miniProgram("wxmpuncertain001", acme))
+		oa, mp := accts[0], accts[1].AppID
+		ctx := context.Background()
+		if _, err := e.p.ListMiniProgramLinks(ctx, oa); err != nil {
+			t.Fatalf("warm-up: %v", err)
+		}
+		e.inject(sim.Fault{Path: pLink, DropAfterApply: true, Count: 1})
+		e.inject(sim.Fault{Path: pLink, ErrCode: 89030, Count: 1})
+		_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+		_ = wantErr(t, err, platform.ClassRetryable, platform.ReasonNetwork, 0)
+		if l, ok := e.srv.Link(oa.AppID, mp); !ok || l.Status != sim.LinkLinked {
+			t.Errorf("the simulator's link = %+v (found %v), want linked by the unanswered attempt", l, ok)
+		}
+		// Without an unanswered attempt, the same errcode is a refusal.
+		e.inject(sim.Fault{Path: pLink, ErrCode: 89030, Count: 1})
+		_, err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformMonthlyLimitReached, 89030)
+	})
+}
+
 // 3 (continued). When wxampunlink fails with a terminal errcode the client reads wxamplinkget to tell "not
 // linked" (nil) from a real failure. Items without appids cannot prove a Mini Program absent: the client
 // returns the error then, for a linked Mini Program and for one that is not listed alike.

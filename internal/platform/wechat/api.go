@@ -111,8 +111,21 @@ func (c *Client) LinkMiniProgram(ctx context.Context, oa platform.Account, miniP
 		return platform.LinkAlreadyLinked, nil
 	case platform.HasCode(err, platform.CodeInvitationPending):
 		return platform.LinkAlreadyPending, nil
+	case unanswered > 0 && platform.IsTerminal(err):
+		// The unanswered attempt may have made the association (and taken the slot or the month's allowance
+		// the retry is now refused for): the outcome is unknown, not refused. The caller keeps its request
+		// unsettled and settles it from the platform's list.
+		return 0, uncertain(apiLink, err)
 	}
 	return 0, err
+}
+
+// uncertain is the retryable error of a call whose unanswered attempt may have been applied while its retry
+// failed with a terminal error.
+func uncertain(api string, err error) *platform.Error {
+	return &platform.Error{API: api, Class: platform.ClassRetryable, Reason: platform.ReasonNetwork,
+		Msg: fmt.Sprintf("an attempt reached the platform without an answer and its retry failed (%v): "+
+			"whether the request was made is read from the platform's list", err)}
 }
 
 // UnlinkMiniProgram implements platform.Platform with wxampunlink.
