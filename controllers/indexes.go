@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -22,6 +23,9 @@ const (
 	indexLinkTo = "spec.to"
 	// indexMiniProgramAppID indexes MiniPrograms by AppID.
 	indexMiniProgramAppID = "spec.appID"
+	// indexMiniProgramOriginalID indexes MiniPrograms by original ID (gh_…), observed or declared, to find
+	// the one an AppID-less list of the platform names.
+	indexMiniProgramOriginalID = "originalID"
 	// indexMerchantID indexes MerchantBindings by merchant ID, for the 50-AppID limit.
 	indexMerchantID = "spec.merchantID"
 	// indexLinkedMiniProgram indexes OfficialAccounts by the Mini Programs the platform lists them linked to
@@ -51,6 +55,10 @@ func fieldIndexes() []fieldIndex {
 		{&wx.MiniProgram{}, indexMiniProgramAppID, func(o client.Object) []string {
 			return []string{string(o.(*wx.MiniProgram).Spec.AppID)}
 		}},
+		{&wx.MiniProgram{}, indexMiniProgramOriginalID, func(o client.Object) []string {
+			mp := o.(*wx.MiniProgram)
+			return uniqueNonEmpty(mp.Status.Username, mp.Spec.OriginalID)
+		}},
 		{&wx.MerchantBinding{}, indexMerchantID, func(o client.Object) []string {
 			return []string{string(o.(*wx.MerchantBinding).Spec.MerchantID)}
 		}},
@@ -58,6 +66,17 @@ func fieldIndexes() []fieldIndex {
 			return o.(*wx.OfficialAccount).Status.LinkedMiniPrograms
 		}},
 	}
+}
+
+// uniqueNonEmpty is the distinct non-empty values among vs, in order.
+func uniqueNonEmpty(vs ...string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // registerIndexes registers every field index with the manager's cache, before any controller starts.

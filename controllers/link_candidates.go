@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
 	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
@@ -77,6 +78,7 @@ func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Contex
 			rejectedByPlatform(l, entry, found), wx.KindOfficialAccount)
 		facts.EndMissing = missing
 		facts.SelfLink = !missing && mp.Spec.AppID == s.oa.Spec.AppID
+		facts.Unmatched = !missing && !found && unmatchable(s.platLinks, mp)
 		if !rules.TakesSlot(facts) {
 			continue
 		}
@@ -96,7 +98,7 @@ func (r *AssociationLinkReconciler) consoleCandidates(ctx context.Context, s *li
 		if !pl.Status.Occupying() || (pl.AppID != "" && claimed[pl.AppID]) || (pl.AppID == "" && claimed["username/"+pl.Username]) {
 			continue
 		}
-		same, err := platformOnlySameSubject(ctx, r.Client, s.link.Namespace, s.oaSubj, pl.AppID)
+		same, err := platformOnlySameSubject(ctx, r.Client, s.link.Namespace, s.oaSubj, pl)
 		if err != nil {
 			return nil, err
 		}
@@ -123,6 +125,7 @@ func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s
 		}
 		facts := slotFacts(l, s.link, siblings, on, platformState(l) == wx.LinkStateRejected, wx.KindMiniProgram)
 		// The Mini Program's side knows the other end of a link from its last resolution only.
+		// Nor can it tell an unmatched link (facts.Unmatched) from one that exists: that counts, to be safe.
 		facts.SelfLink = l.Status.FromAppID == string(s.mp.Spec.AppID)
 		if !rules.TakesSlot(facts) {
 			continue
@@ -134,18 +137,34 @@ func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s
 }
 
 // platformOnlySameSubject decides the subject pool of a link that exists only on the platform. When a
-// MiniProgram object in the namespace declares that AppID, its subject decides; otherwise the link counts
-// against the stricter other-subject quota (declare the MiniProgram for an exact count).
-func platformOnlySameSubject(ctx context.Context, c client.Reader, ns string, oaSubj rules.Subject, appID string) (bool, error) {
-	if appID == "" {
-		return false, nil
-	}
-	mps := &wx.MiniProgramList{}
-	if err := c.List(ctx, mps, client.InNamespace(ns), client.MatchingFields{indexMiniProgramAppID: appID}); err != nil {
+// MiniProgram object in the namespace declares that Mini Program (by AppID, or by original ID for an
+// AppID-less list), its subject decides; otherwise the link counts against the stricter other-subject quota
+// (declare the MiniProgram for an exact count).
+func platformOnlySameSubject(ctx context.Context, c client.Reader, ns string, oaSubj rules.Subject,
+	pl platform.MiniProgramLink) (bool, error) {
+	mp, err := declaredMiniProgram(ctx, c, ns, pl)
+	if err != nil || mp == nil {
 		return false, err
 	}
-	for _, mp := range mps.Items {
-		return rules.SameSubject(oaSubj, observedSubject(mp.Spec.Subject, mp.Status.Subject)), nil
+	return rules.SameSubject(oaSubj, observedSubject(mp.Spec.Subject, mp.Status.Subject)), nil
+}
+
+// declaredMiniProgram is the MiniProgram of the namespace that a platform entry names: by AppID, or by
+// original ID when the entry has none. nil when no MiniProgram declares it.
+func declaredMiniProgram(ctx context.Context, c client.Reader, ns string, pl platform.MiniProgramLink) (*wx.MiniProgram, error) {
+	field, key := indexMiniProgramAppID, pl.AppID
+	if key == "" {
+		field, key = indexMiniProgramOriginalID, pl.Username
 	}
-	return false, nil
+	if key == "" {
+		return nil, nil
+	}
+	mps := &wx.MiniProgramList{}
+	if err := c.List(ctx, mps, client.InNamespace(ns), client.MatchingFields{field: key}); err != nil {
+		return nil, err
+	}
+	if len(mps.Items) == 0 {
+		return nil, nil
+	}
+	return &mps.Items[0], nil
 }

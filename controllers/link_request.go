@@ -39,7 +39,8 @@ func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (
 	if r.holdBack(s) {
 		return true, nil
 	}
-	if done, err := r.ask(ctx, s); done || err != nil {
+	outcome, done, err := r.ask(ctx, s)
+	if done || err != nil {
 		return true, err
 	}
 	// Read the state the request produced (12, 2, or 1 at once for the instant same-subject path).
@@ -51,7 +52,32 @@ func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (
 	}
 	s.platLinks, s.fresh = links, true
 	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), originalID(s.mp))
+	if !s.found && outcome != platform.LinkRequested {
+		r.existsUnlisted(s, outcome)
+		return true, nil
+	}
 	return false, nil
+}
+
+// existsUnlisted reports an association the platform says exists ("already linked" or "already pending")
+// but that wxlink cannot find in its list: an AppID-less list that names the Mini Program by an original ID
+// other than the one wxlink knows (a typo in spec.originalID). Asking again would get the same answer, so
+// wxlink holds back for a poll interval (holdBack: state Unknown), and looks again at once when the
+// MiniProgram changes.
+func (r *AssociationLinkReconciler) existsUnlisted(s *linkScope, outcome platform.LinkOutcome) {
+	s.link.Status.Platform.State = wx.LinkStateUnknown
+	answer := "already associated (89015)"
+	if outcome == platform.LinkAlreadyPending {
+		answer = "already invited to associate (89010)"
+	}
+	msg := fmt.Sprintf("the platform answers that Mini Program %s is %s with Official Account %s, but its list names no Mini "+
+		"Program %s or with original ID %q: correct spec.originalID of MiniProgram %s (gh_ and 12 hexadecimal characters, "+
+		"shown at mp.weixin.qq.com (the Mini Program) → 设置 → 基本设置 → 原始ID); wxlink asks again after %s",
+		s.mp.Spec.AppID, answer, s.oa.Spec.AppID, s.mp.Spec.AppID, originalID(s.mp), s.mp.Name,
+		r.now().Add(r.PollInterval).UTC().Format(time.RFC3339))
+	setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, wx.ReasonOriginalIDRequired, msg)
+	ready(s.link, metav1.ConditionFalse, wx.ReasonOriginalIDRequired, msg)
+	s.result = ctrl.Result{RequeueAfter: r.PollInterval}
 }
 
 // observedAbsent reports an ObserveOnly link that the platform does not list: wxlink never creates it.
@@ -70,15 +96,18 @@ func (r *AssociationLinkReconciler) observedAbsent(s *linkScope) {
 	s.result = ctrl.Result{RequeueAfter: r.poll()}
 }
 
-// holdBack reports whether wxlink must not ask now: the platform refused this generation less than a poll
-// interval ago (the conditions still say why; no retry storm), or it was asked moments ago and does not list
+// holdBack reports whether wxlink must not ask now: the platform refused this generation, or answered that
+// an association it does not list exists, less than a poll interval ago (the conditions still say why; no
+// retry storm), or it was asked moments ago and does not list
 // the association yet (wait for the platform rather than ask, and count, twice).
 func (r *AssociationLinkReconciler) holdBack(s *linkScope) bool {
 	p, now := s.link.Status.Platform, r.now()
 	if p == nil || p.RequestedTime == nil || p.RequestedGeneration != s.link.Generation {
 		return false
 	}
-	if retryAt := p.RequestedTime.Add(r.PollInterval); p.State == wx.LinkStateRefused && now.Before(retryAt) {
+	// Refused, or answered "already linked" without the platform's list showing it (existsUnlisted).
+	settled := p.State == wx.LinkStateRefused || p.State == wx.LinkStateUnknown
+	if retryAt := p.RequestedTime.Add(r.PollInterval); settled && now.Before(retryAt) {
 		s.result = ctrl.Result{RequeueAfter: retryAt.Sub(now)}
 		return true
 	}
@@ -101,14 +130,14 @@ func (r *AssociationLinkReconciler) notListedYet(s *linkScope) {
 // (asked again after a poll interval, since a quota held outside the cluster can free); a daily quota waits
 // for its reset; a new association counts against both owners' monthly allowance, in the link's own record;
 // "already linked" or "already pending" does not.
-func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool, error) {
+func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (platform.LinkOutcome, bool, error) {
 	opts := platform.LinkOptions{}
 	if o := s.link.Spec.OfficialAccount; o != nil {
 		opts = platform.LinkOptions{NotifyFollowers: o.NotifyFollowers, ShowOnProfile: o.ShowOnProfile}
 	}
 	now := metav1.NewTime(r.now())
 	if err := r.recordIntent(ctx, s, now); err != nil {
-		return true, err
+		return 0, true, err
 	}
 	callCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
@@ -118,10 +147,11 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (bool
 		return err
 	})
 	if err != nil {
-		return r.requestFailed(s, now, err)
+		done, err := r.requestFailed(s, now, err)
+		return 0, done, err
 	}
 	r.requested(ctx, s, outcome, now)
-	return false, nil
+	return outcome, false, nil
 }
 
 // recordIntent writes, before the call, that wxlink is about to ask: if the answer is lost (a crash, a

@@ -142,27 +142,11 @@ func (r *OfficialAccountReconciler) observe(ctx context.Context, oa *wx.Official
 // quota fills status.quota and status.linkedMiniPrograms from the platform's list (console-made links
 // included) and the month's records, and says when console-made links put the account over its quotas.
 func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAccount, links []platform.MiniProgramLink) error {
-	oaSubj := observedSubject(oa.Spec.Subject, oa.Status.Subject)
-	same, other := 0, 0
-	oa.Status.LinkedMiniPrograms = nil
-	for _, l := range links {
-		if !l.Status.Occupying() {
-			continue
-		}
-		oa.Status.LinkedMiniPrograms = append(oa.Status.LinkedMiniPrograms, firstNonEmpty(l.AppID, l.Username))
-		s, err := platformOnlySameSubject(ctx, r.Client, oa.Namespace, oaSubj, l.AppID)
-		if err != nil {
-			return err
-		}
-		if s {
-			same++
-		} else {
-			other++
-		}
-	}
-	sort.Strings(oa.Status.LinkedMiniPrograms)
-	oa.Status.LinkedMiniPrograms = oa.Status.LinkedMiniPrograms[:min(len(oa.Status.LinkedMiniPrograms), 100)]
 	declared, err := linksByIndex(ctx, r.Client, oa.Namespace, indexLinkFrom, string(wx.KindOfficialAccount)+"/"+oa.Name)
+	if err != nil {
+		return err
+	}
+	pools, err := r.subjectPools(ctx, oa, links, declared)
 	if err != nil {
 		return err
 	}
@@ -176,42 +160,73 @@ func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAc
 	}
 	month := rules.NewLinksThisMonth(r.now(), monthlyUsage(oa.Status.MonthlyLinks), monthRecords(ptrs, oa.Status.MonthlyLedger))
 	oa.Status.Quota = wx.OfficialAccountQuota{
-		SameSubject:  rules.Ratio(same, rules.OfficialAccountSameSubjectLinkLimit),
-		OtherSubject: rules.Ratio(other, rules.OfficialAccountOtherSubjectLinkLimit),
+		SameSubject:  rules.Ratio(pools.same, rules.OfficialAccountSameSubjectLinkLimit),
+		OtherSubject: rules.Ratio(pools.other, rules.OfficialAccountOtherSubjectLinkLimit),
 		ThisMonth:    rules.Ratio(month, rules.OfficialAccountMonthlyNewLinkLimit),
 		Queued:       queued,
 	}
-	r.Metrics.observeQuota(oa.Namespace, oa.Name, "same_subject", same, rules.OfficialAccountSameSubjectLinkLimit)
-	r.Metrics.observeQuota(oa.Namespace, oa.Name, "other_subject", other, rules.OfficialAccountOtherSubjectLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, oa.Name, "same_subject", pools.same, rules.OfficialAccountSameSubjectLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, oa.Name, "other_subject", pools.other, rules.OfficialAccountOtherSubjectLinkLimit)
 	r.Metrics.observeQuota(oa.Namespace, oa.Name, "this_month", month, rules.OfficialAccountMonthlyNewLinkLimit)
-	r.quotaRespected(oa, same, other, links, declared)
+	r.quotaRespected(oa, pools)
 	return nil
+}
+
+// subjectPools are the Official Account's links on the platform by subject pool, and those no AssociationLink
+// declares (made in the console).
+type subjectPools struct {
+	same, other int
+	console     []string
+}
+
+// subjectPools sorts the links the platform lists into the subject pools, each by the MiniProgram that
+// declares it (by AppID, or by original ID in an AppID-less list), and fills status.linkedMiniPrograms.
+func (r *OfficialAccountReconciler) subjectPools(ctx context.Context, oa *wx.OfficialAccount, links []platform.MiniProgramLink,
+	declared []wx.AssociationLink) (subjectPools, error) {
+	oaSubj := observedSubject(oa.Spec.Subject, oa.Status.Subject)
+	linkedTo := map[string]bool{}
+	for _, l := range declared {
+		linkedTo[l.Spec.To.Name] = true
+	}
+	var pools subjectPools
+	oa.Status.LinkedMiniPrograms = nil
+	for _, l := range links {
+		if !l.Status.Occupying() {
+			continue
+		}
+		id := firstNonEmpty(l.AppID, l.Username)
+		oa.Status.LinkedMiniPrograms = append(oa.Status.LinkedMiniPrograms, id)
+		mp, err := declaredMiniProgram(ctx, r.Client, oa.Namespace, l)
+		if err != nil {
+			return pools, err
+		}
+		if mp != nil && rules.SameSubject(oaSubj, observedSubject(mp.Spec.Subject, mp.Status.Subject)) {
+			pools.same++
+		} else {
+			pools.other++
+		}
+		if mp == nil || !linkedTo[mp.Name] {
+			pools.console = append(pools.console, id)
+		}
+	}
+	sort.Strings(oa.Status.LinkedMiniPrograms)
+	oa.Status.LinkedMiniPrograms = oa.Status.LinkedMiniPrograms[:min(len(oa.Status.LinkedMiniPrograms), 100)]
+	return pools, nil
 }
 
 // quotaRespected sets QuotaRespected: False, with an Event when it first appears, when the platform lists
 // more links than the quotas allow, naming those no AssociationLink declares (made in the console).
-func (r *OfficialAccountReconciler) quotaRespected(oa *wx.OfficialAccount, same, other int, links []platform.MiniProgramLink,
-	declared []wx.AssociationLink) {
-	if same <= rules.OfficialAccountSameSubjectLinkLimit && other <= rules.OfficialAccountOtherSubjectLinkLimit {
+func (r *OfficialAccountReconciler) quotaRespected(oa *wx.OfficialAccount, pools subjectPools) {
+	if pools.same <= rules.OfficialAccountSameSubjectLinkLimit && pools.other <= rules.OfficialAccountOtherSubjectLinkLimit {
 		setCondition(oa, wx.ConditionQuotaRespected, metav1.ConditionTrue, wx.ReasonWithinQuota,
 			"the links the platform lists fit the account's quotas")
 		return
 	}
-	known := map[string]bool{}
-	for _, l := range declared {
-		known[l.Status.ToAppID] = l.Status.ToAppID != ""
-	}
-	var console []string
-	for _, l := range links {
-		if l.Status.Occupying() && (l.AppID == "" || !known[l.AppID]) {
-			console = append(console, firstNonEmpty(l.AppID, l.Username))
-		}
-	}
 	msg := fmt.Sprintf("the platform lists %s same-subject and %s other-subject Mini Programs, more than the quotas allow; "+
 		"not declared in the cluster (made in the console): %s. Queued links wait until enough are unlinked at "+
 		"mp.weixin.qq.com → 广告与服务 → 小程序管理, or declare them as AssociationLinks",
-		rules.Ratio(same, rules.OfficialAccountSameSubjectLinkLimit), rules.Ratio(other, rules.OfficialAccountOtherSubjectLinkLimit),
-		strings.Join(console, ", "))
+		rules.Ratio(pools.same, rules.OfficialAccountSameSubjectLinkLimit), rules.Ratio(pools.other, rules.OfficialAccountOtherSubjectLinkLimit),
+		strings.Join(pools.console, ", "))
 	if c := meta.FindStatusCondition(oa.Status.Conditions, wx.ConditionQuotaRespected); c == nil || c.Status != metav1.ConditionFalse {
 		r.Recorder.Eventf(oa, nil, corev1.EventTypeWarning, wx.EventOverQuotaOnPlatform, "Observe", "%s", msg)
 	}

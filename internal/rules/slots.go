@@ -17,6 +17,10 @@ type SlotFacts struct {
 	SelfLink bool
 	// EndMissing: the account at the link's other end does not exist, so the link cannot be requested.
 	EndMissing bool
+	// Unmatched: the platform lists the owner's links by original ID only and the link's Mini Program has
+	// none wxlink knows, so it cannot tell whether the link exists and does not act on it. If it does exist,
+	// its entry counts as a link made in the console; counting the link too would count it twice.
+	Unmatched bool
 	// Deleting: the link's object is being deleted.
 	Deleting bool
 	// ObserveOnly: the link's managementPolicy is ObserveOnly; wxlink never creates it, so it takes a slot
@@ -41,7 +45,7 @@ func TakesSlot(f SlotFacts) bool {
 	switch {
 	case f.OnPlatform:
 		return true
-	case f.SelfLink, f.EndMissing, f.ObserveOnly:
+	case f.SelfLink, f.EndMissing, f.ObserveOnly, f.Unmatched:
 		return false
 	case f.Deciding:
 		return true

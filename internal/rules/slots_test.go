@@ -32,6 +32,8 @@ func TestTakesSlot(t *testing.T) {
 		{"deciding while refused: it asks again", SlotFacts{Deciding: true, Refused: true}, true},
 		{"deciding while queued elsewhere: it gets its own decision", SlotFacts{Deciding: true, QueuedElsewhere: true}, true},
 		{"deciding while only observed: wxlink never creates it", SlotFacts{Deciding: true, ObserveOnly: true}, false},
+		{"its Mini Program cannot be matched in an AppID-less list", SlotFacts{Unmatched: true}, false},
+		{"unmatched, deciding: wxlink does not act", SlotFacts{Unmatched: true, Deciding: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := TakesSlot(tc.facts); got != tc.want {
@@ -41,15 +43,16 @@ func TestTakesSlot(t *testing.T) {
 	}
 }
 
-// TestTakesSlotEveryCombination checks all 1,024 combinations of facts against the rule stated in words:
+// TestTakesSlotEveryCombination checks all 2,048 combinations of facts against the rule stated in words:
 // a platform entry always holds its slot; a link wxlink will never make never does; the deciding link does;
 // any other link does unless something keeps it from being made now.
 func TestTakesSlotEveryCombination(t *testing.T) {
-	for bits := range 1 << 10 {
+	for bits := range 1 << 11 {
 		b := func(i int) bool { return bits&(1<<i) != 0 }
 		f := SlotFacts{Deciding: b(0), OnPlatform: b(1), SelfLink: b(2), EndMissing: b(3), Deleting: b(4),
-			ObserveOnly: b(5), Refused: b(6), Rejected: b(7), YoungerDuplicate: b(8), QueuedElsewhere: b(9)}
-		cannotBeMade := f.SelfLink || f.EndMissing || f.ObserveOnly
+			ObserveOnly: b(5), Refused: b(6), Rejected: b(7), YoungerDuplicate: b(8), QueuedElsewhere: b(9),
+			Unmatched: b(10)}
+		cannotBeMade := f.SelfLink || f.EndMissing || f.ObserveOnly || f.Unmatched
 		heldBack := f.Deleting || f.Refused || f.Rejected || f.YoungerDuplicate || f.QueuedElsewhere
 		want := f.OnPlatform || (!cannotBeMade && (f.Deciding || !heldBack))
 		if got := TakesSlot(f); got != want {

@@ -1,0 +1,220 @@
+package controllers
+
+// Regression tests of the link phases and the reconcile's ending, each from a review finding.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/platform/fake"
+)
+
+// A request whose answer was lost, then rejected by the Mini Program's admin before wxlink settled it, must
+// be terminal for the object (as a rejection of an answered request is), not asked again.
+func TestLostAnswerThenRejectedIsNotAskedAgain(t *testing.T) {
+	w := world(t)
+	w.plat.Update(func(p *fake.Platform) { p.LinkStatus = platform.LinkAwaitingMiniProgramAdmin })
+	w.r.Platforms = fakeProvider{p: droppingPlatform{w.plat}, c: w.c}
+	w.link("l2", "mp2")
+	if _, _, err := w.scope("l2", w.linkPhases()...); err == nil {
+		t.Fatal("the lost answer was not reported")
+	}
+	w.r.Platforms = fakeProvider{p: w.plat, c: w.c}
+	// The admin rejects before wxlink looks again (a manager down, a backoff).
+	w.plat.Update(func(p *fake.Platform) {
+		for i := range p.Links[oaApp] {
+			p.Links[oaApp][i].Status = platform.LinkRejected
+		}
+	})
+	w.now = w.now.Add(10 * time.Minute)
+	s, _, err := w.scope("l2", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 1 {
+		t.Errorf("asked %d times; want 1: the admin rejected this object's own request", n)
+	}
+	if readyReason(s.link) != wx.ReasonRejected {
+		t.Errorf("Ready %q, want Rejected", readyReason(s.link))
+	}
+}
+
+// An old rejection (of generation 1) and a new intent (generation 2) that never reached the platform (a
+// crash before the call): the rejection is not the intent's doing. The intent must not be counted, and the
+// one request generation 2 makes must be counted once.
+func TestAnOldRejectionDoesNotSettleANewIntent(t *testing.T) {
+	w := world(t)
+	w.onPlatform(mpApp2, platform.LinkRejected)
+	l := w.link("l2", "mp2")
+	l.Spec.OfficialAccount = &wx.OfficialAccountLinkOptions{ShowOnProfile: true}
+	l.Generation = 2 // the fake client does not move generations
+	if err := w.c.Update(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	l = w.get("l2")
+	old := metav1.NewTime(w.now.Add(-48 * time.Hour))
+	intent := metav1.NewTime(w.now.Add(-5 * time.Minute))
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRejected, RequestedTime: &old, RequestedGeneration: 1,
+		RequestPendingSince: &intent}
+	l.Status.Conditions = []metav1.Condition{{Type: wx.ConditionLinked, Status: metav1.ConditionFalse, Reason: wx.ReasonRejected,
+		ObservedGeneration: 1, LastTransitionTime: old}}
+	w.save(l)
+	s, _, err := w.scope("l2", w.linkPhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := w.plat.Count(fake.MethodLinkMiniProgram)
+	var c int32
+	if s.link.Status.MonthlyRequests != nil {
+		c = s.link.Status.MonthlyRequests.Count
+	}
+	if int(c) != n {
+		t.Errorf("requests made %d, counted %d (ready %q)", n, c, readyReason(s.link))
+	}
+}
+
+// A link whose request reached the platform but whose answer was lost (a crash), deleted before any
+// reconcile settled it: the platform counted the request, so the owners' month must too.
+func TestADeletedLinkWithAnUnsettledIntentIsCounted(t *testing.T) {
+	w := world(t)
+	w.r.Platforms = fakeProvider{p: droppingPlatform{w.plat}, c: w.c}
+	w.link("l1", "mp1")
+	if _, _, err := w.scope("l1", w.linkPhases()...); err == nil {
+		t.Fatal("the lost answer was not reported")
+	}
+	w.r.Platforms = fakeProvider{p: w.plat, c: w.c}
+	w.r.months = monthExpectations{} // a new manager
+	l := w.get("l1")
+	l.Spec.DeletionPolicy = wx.DeletionPolicyOrphan
+	if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	oa := &wx.OfficialAccount{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	s := &linkScope{link: w.link("l2", "mp2"), oa: oa, mp: &wx.MiniProgram{}}
+	if used := w.r.monthUsed(s, wx.KindOfficialAccount, nil); used != 1 {
+		t.Errorf("the Official Account's month = %d, want 1: the platform made and counted l1's association", used)
+	}
+}
+
+// A refused link whose previous reconcile failed (Synced=False at this generation) is reconciled
+// successfully within the poll interval (holdBack): that reconcile succeeded, so Synced must say so.
+func TestASuccessfulHoldBackClearsAStaleSyncedFalse(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	l.Finalizers = []string{wx.Finalizer}
+	if err := w.c.Update(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	l = w.get("l1")
+	req := metav1.NewTime(w.now.Add(-time.Minute))
+	l.Status.ObservedGeneration = 1
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &req, RequestedGeneration: 1,
+		RequestPendingSince: &req}
+	l.Status.Conditions = []metav1.Condition{
+		{Type: wx.ConditionReady, Status: metav1.ConditionFalse, Reason: "MiniProgramLinkLimit", ObservedGeneration: 1, LastTransitionTime: req, Message: "refused"},
+		{Type: wx.ConditionSynced, Status: metav1.ConditionFalse, Reason: wx.ReasonReconcileError, ObservedGeneration: 1, LastTransitionTime: req, Message: "wxamplinkget: connection reset"},
+	}
+	w.save(l)
+	if _, err := w.r.Reconcile(context.Background(), request("l1")); err != nil {
+		t.Fatal(err)
+	}
+	if c := synced(w.get("l1")); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Synced = %+v after a reconcile that succeeded", c)
+	}
+}
+
+// A reconcile of an edit (generation 2) that ended in a conflict did not reconcile the edit: it must not move
+// observedGeneration to 2 under the Ready=True of generation 1.
+func TestAConflictDoesNotMoveObservedGeneration(t *testing.T) {
+	w := world(t)
+	l := w.link("l1", "mp1")
+	t0 := metav1.NewTime(w.now)
+	l.Status.ObservedGeneration = 1
+	l.Status.Conditions = []metav1.Condition{
+		{Type: wx.ConditionReady, Status: metav1.ConditionTrue, Reason: wx.ReasonAvailable, ObservedGeneration: 1, LastTransitionTime: t0},
+		{Type: wx.ConditionSynced, Status: metav1.ConditionTrue, Reason: wx.ReasonReconcileSuccess, ObservedGeneration: 1, LastTransitionTime: t0},
+	}
+	w.save(l)
+	l = w.get("l1")
+	orig := l.DeepCopy()
+	l.Generation = 2 // an edit
+	orig.Generation = 2
+	conflict := apierrors.NewConflict(wx.GroupVersion.WithResource("associationlinks").GroupResource(), "l1", errors.New("x"))
+	if _, err := finishReconcile(context.Background(), w.c, l, orig, ctrl.Result{}, conflict, w.r.Options); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.get("l1").Status.ObservedGeneration; got != 1 {
+		t.Errorf("observedGeneration = %d after a conflict, want 1 (Ready=True is generation 1's)", got)
+	}
+}
+
+// An AppID-less list (original IDs only) of four same-subject Mini Programs, each declared as a MiniProgram
+// with its spec.originalID: the Official Account is within its quotas (4/10 same subject, 0/3 other).
+func TestAnAppIDLessListCountsSubjectsByOriginalID(t *testing.T) {
+	w := world(t)
+	for i := 1; i <= 4; i++ {
+		appID := fmt.Sprintf("wx00000000c%d000000", i)
+		name := fmt.Sprintf("same%d", i)
+		w.miniProgram(name, appID, subjectA)
+		mp := &wx.MiniProgram{}
+		_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: name}, mp)
+		mp.Spec.OriginalID = "gh_" + appID[2:14]
+		if err := w.c.Update(context.Background(), mp); err != nil {
+			t.Fatal(err)
+		}
+		w.plat.Update(func(p *fake.Platform) {
+			p.Links[oaApp] = append(p.Links[oaApp], platform.MiniProgramLink{Username: "gh_" + appID[2:14], Status: platform.LinkLinked})
+		})
+	}
+	r := &OfficialAccountReconciler{Client: w.c, APIReader: w.c, Platforms: w.r.Platforms, Observer: w.r.Observer,
+		Recorder: w.events, Options: w.r.Options}
+	if _, err := r.Reconcile(context.Background(), request("oa")); err != nil {
+		t.Fatal(err)
+	}
+	oa := &wx.OfficialAccount{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	if oa.Status.Quota.SameSubject != "4/10" || oa.Status.Quota.OtherSubject != "0/3" {
+		t.Errorf("quota same %s, other %s; want 4/10 and 0/3", oa.Status.Quota.SameSubject, oa.Status.Quota.OtherSubject)
+	}
+	if c := readyCondition(oa.Status.Conditions, wx.ConditionQuotaRespected); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("QuotaRespected = %+v", c)
+	}
+}
+
+// An AppID-less list, and a MiniProgram whose spec.originalID has a typo: the platform answers "already
+// linked" (89015) to every request; wxlink must not ask again a minute later, without end.
+func TestAWrongOriginalIDIsNotRequestedWithoutEnd(t *testing.T) {
+	w := world(t)
+	mp := &wx.MiniProgram{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp)
+	mp.Spec.OriginalID = "gh_0123456789ab" // not mp1's
+	if err := w.c.Update(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	w.plat.Update(func(p *fake.Platform) {
+		p.Links[oaApp] = append(p.Links[oaApp], platform.MiniProgramLink{Username: p.Accounts[mpApp1].Username, Status: platform.LinkLinked})
+	})
+	w.link("l1", "mp1")
+	for i := 0; i < 4; i++ {
+		s, _, err := w.scope("l1", w.linkPhases()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.save(s.link)
+		w.now = w.now.Add(2 * time.Minute)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n > 1 {
+		t.Errorf("asked %d times in 8 minutes; the platform answered 'already linked' each time (Ready %q)", n, readyReason(w.get("l1")))
+	}
+}
