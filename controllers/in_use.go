@@ -32,11 +32,19 @@ func inUse(oa *wx.OfficialAccount) []client.Object {
 	return objs
 }
 
+// cache reads objects, Secret metadata included, from the manager's cache.
+func (r *OfficialAccountReconciler) cache() client.Reader {
+	if r.Cache != nil {
+		return r.Cache
+	}
+	return r.Client
+}
+
 // protect puts the in-use finalizer on the account's credentials Secret and PlatformConfig. The Secret is
 // read and patched as metadata only, and only when it opted in to wxlink (CredentialsLabel).
 func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.OfficialAccount) error {
 	for _, obj := range inUse(oa) {
-		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		if err := r.cache().Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 			if apierrors.IsNotFound(err) {
 				continue // reported as a missing dependency by observe
 			}
@@ -50,7 +58,9 @@ func (r *OfficialAccountReconciler) protect(ctx context.Context, oa *wx.Official
 		}
 		orig := obj.DeepCopyObject().(client.Object)
 		controllerutil.AddFinalizer(obj, wx.InUseFinalizer)
-		if err := r.Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
+		// With an optimistic lock: the patch replaces the whole list of finalizers, which may have changed
+		// since the cache read (a Conflict is requeued).
+		if err := r.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 			return err
 		}
 	}
@@ -79,7 +89,7 @@ func (r *OfficialAccountReconciler) sweepInUse(ctx context.Context, ns string) e
 	if err := r.List(ctx, pcs, client.InNamespace(ns)); err != nil {
 		return err
 	}
-	if err := r.List(ctx, secrets, client.InNamespace(ns)); err != nil {
+	if err := r.cache().List(ctx, secrets, client.InNamespace(ns)); err != nil {
 		return err
 	}
 	var held []client.Object

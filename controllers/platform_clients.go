@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
@@ -42,6 +43,9 @@ type WeChatPlatforms struct {
 	Client client.Client
 	// APIReader reads Secret values from the API server (nil: Client).
 	APIReader client.Reader
+	// SecretMetadata reads Secret metadata: the manager's cache, whose metadata-only informer serves it
+	// without a request (nil: Client, which reads it from the API server, as Secrets are not cached).
+	SecretMetadata client.Reader
 	// AllowedEndpoints are the endpoints a PlatformConfig may point at (nil: DefaultAllowedEndpoints). A
 	// PlatformConfig whose endpoint matches none gets no client: credentials are sent to the endpoint.
 	AllowedEndpoints []string
@@ -106,8 +110,8 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		Route: wechat.Route{Kind: wechat.RouteOwnSecret},
 		// The platform may rotate an authorizer's refresh token: keep the new one where the account's
 		// credentials live, or a restart would go back to a token the platform no longer accepts.
-		OnAuthorizerRefreshToken: func(appID string, token platform.Secret) {
-			w.persistRefreshToken(pc.Namespace, pc.Name, appID, token)
+		OnAuthorizerRefreshToken: func(appID string, previous, token platform.Secret) {
+			w.persistRefreshToken(pc.Namespace, pc.Name, appID, previous, token)
 		},
 	}
 	if b := pc.Spec.Budget; b != nil {
@@ -169,7 +173,13 @@ func (w *WeChatPlatforms) apiReader() client.Reader {
 }
 
 func (w *WeChatPlatforms) secretReader() *SecretReader {
-	w.secretsOnce.Do(func() { w.secrets = &SecretReader{Meta: w.Client, API: w.apiReader()} })
+	w.secretsOnce.Do(func() {
+		meta := w.SecretMetadata
+		if meta == nil {
+			meta = w.Client
+		}
+		w.secrets = &SecretReader{Meta: meta, API: w.apiReader()}
+	})
 	return w.secrets
 }
 
@@ -180,21 +190,41 @@ func readSecretKey(ctx context.Context, c client.Reader, ns string, sel wx.Secre
 }
 
 // persistRefreshToken writes a rotated authorizer refresh token into the credentials Secret (the
-// authorizerRefreshTokenKey only) of every account of that AppID that uses this PlatformConfig.
-func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, token platform.Secret) {
+// authorizerRefreshTokenKey only) of every account of that AppID that uses this PlatformConfig, in place of
+// the token the client used (previous) only: a Secret that holds another one (a person re-authorised the
+// account and put the new token there meanwhile) is left as it is.
+func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, previous, token platform.Secret) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var targets []*wx.AccountCredentials
-	oas, mps, stores := &wx.OfficialAccountList{}, &wx.MiniProgramList{}, &wx.WeChatStoreList{}
-	for _, l := range []client.ObjectList{oas, mps, stores} {
-		if err := w.Client.List(ctx, l, client.InNamespace(ns)); err != nil {
-			w.Logger.Error(err, "listing accounts to persist a refresh token", "appID", appID)
-			return
+	targets, err := w.credentialsOf(ctx, ns, pcName, appID)
+	if err != nil {
+		w.Logger.Error(err, "listing accounts to persist a refresh token", "appID", appID)
+		return
+	}
+	for _, cred := range targets {
+		key := client.ObjectKey{Namespace: ns, Name: cred.SecretName}
+		err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+			return w.replaceRefreshToken(ctx, key, cred.AuthorizerRefreshTokenKey, previous, token)
+		})
+		if err != nil {
+			w.Logger.Error(err, "persisting a rotated authorizer refresh token", "secret", key.String())
 		}
 	}
+}
+
+// credentialsOf are the credentials of every account of the AppID in the namespace that uses the
+// PlatformConfig.
+func (w *WeChatPlatforms) credentialsOf(ctx context.Context, ns, pcName, appID string) ([]*wx.AccountCredentials, error) {
+	var targets []*wx.AccountCredentials
 	match := func(id wx.AppID, spec *wx.AccountSpec) {
 		if string(id) == appID && spec.PlatformConfigRef.Name == pcName && spec.Credentials != nil {
 			targets = append(targets, spec.Credentials)
+		}
+	}
+	oas, mps, stores := &wx.OfficialAccountList{}, &wx.MiniProgramList{}, &wx.WeChatStoreList{}
+	for _, l := range []client.ObjectList{oas, mps, stores} {
+		if err := w.Client.List(ctx, l, client.InNamespace(ns)); err != nil {
+			return nil, err
 		}
 	}
 	for i := range oas.Items {
@@ -206,25 +236,33 @@ func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, token pl
 	for i := range stores.Items {
 		match(stores.Items[i].Spec.AppID, &stores.Items[i].Spec.AccountSpec)
 	}
-	for _, cred := range targets {
-		s := &corev1.Secret{}
-		if err := w.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: cred.SecretName}, s); err != nil {
-			w.Logger.Error(err, "reading the credentials Secret to persist a refresh token", "secret", ns+"/"+cred.SecretName)
-			continue
-		}
-		if s.Labels[CredentialsLabel] != CredentialsLabelValue {
-			w.Logger.Info("not persisting a rotated refresh token into a Secret that has not opted in", "secret", ns+"/"+cred.SecretName)
-			continue
-		}
-		orig := s.DeepCopy()
-		if s.Data == nil {
-			s.Data = map[string][]byte{}
-		}
-		s.Data[cred.AuthorizerRefreshTokenKey] = []byte(token.Reveal())
-		if err := w.Client.Patch(ctx, s, client.MergeFrom(orig)); err != nil {
-			w.Logger.Error(err, "persisting a rotated authorizer refresh token", "secret", ns+"/"+cred.SecretName)
-		}
+	return targets, nil
+}
+
+// replaceRefreshToken writes token under key of one opted-in Secret that holds previous there, with an
+// optimistic lock.
+func (w *WeChatPlatforms) replaceRefreshToken(ctx context.Context, name client.ObjectKey, key string, previous, token platform.Secret) error {
+	s := &corev1.Secret{}
+	if err := w.apiReader().Get(ctx, name, s); err != nil {
+		return err
 	}
+	switch cur := string(s.Data[key]); {
+	case s.Labels[CredentialsLabel] != CredentialsLabelValue:
+		w.Logger.Info("not persisting a rotated refresh token into a Secret that has not opted in", "secret", name.String())
+		return nil
+	case cur == token.Reveal():
+		return nil
+	case cur != previous.Reveal():
+		w.Logger.Info("not persisting a rotated refresh token: the Secret holds another one than the client used (edited meanwhile)",
+			"secret", name.String())
+		return nil
+	}
+	orig := s.DeepCopy()
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	s.Data[key] = []byte(token.Reveal())
+	return w.Client.Patch(ctx, s, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
 }
 
 // Renewals reports the OfficialAccounts whose published access token the token broker renewed: their

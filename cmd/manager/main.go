@@ -90,7 +90,7 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o *options) error {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
 	platforms := &controllers.WeChatPlatforms{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), AllowedEndpoints: o.allowed(),
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretMetadata: mgr.GetCache(), AllowedEndpoints: o.allowed(),
 		DefaultEndpoint: o.endpoint, DefaultQPS: o.qps, DefaultBurst: o.burst,
 		Logger: ctrl.Log.WithName("wechat"), Registerer: metrics.Registry,
 	}

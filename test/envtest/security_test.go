@@ -38,7 +38,7 @@ func TestTheManagerNeverCachesSecretDataAndReadsOnlyOptedInSecrets(t *testing.T)
 	})
 
 	readable := map[string]bool{"news-credentials": true, "shop-credentials": true, "news-token": true}
-	secrets := 0
+	secrets, metadataGets := 0, 0
 	for _, r := range e.requests.all() {
 		if !strings.Contains(r.Path, "/secrets") {
 			continue
@@ -50,10 +50,16 @@ func TestTheManagerNeverCachesSecretDataAndReadsOnlyOptedInSecrets(t *testing.T)
 			t.Errorf("the manager listed or watched Secret data: %s %s?%s (Accept %q)", r.Method, r.Path, r.Query, r.Accept)
 		case name != "" && r.Method == http.MethodGet && !readable[strings.TrimPrefix(name, "/")]:
 			t.Errorf("the manager read a Secret it has no business with: %s %s", r.Method, r.Path)
+		case name != "" && r.Method == http.MethodGet && strings.Contains(r.Accept, "as=PartialObjectMetadata"):
+			metadataGets++
 		}
 	}
 	if secrets == 0 {
 		t.Fatal("no request to Secrets was recorded: the recorder is not wired")
+	}
+	// Metadata comes from the metadata-only informer, not a request per reconcile.
+	if metadataGets > 0 {
+		t.Errorf("the manager read Secret metadata from the API server %d times; the cache holds it", metadataGets)
 	}
 }
 

@@ -167,7 +167,8 @@ func (e *env) start() {
 		e.t.Fatal(err)
 	}
 	e.metrics = m
-	platforms := &controllers.WeChatPlatforms{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), DefaultEndpoint: e.sim.URL, DefaultQPS: 200,
+	platforms := &controllers.WeChatPlatforms{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretMetadata: mgr.GetCache(),
+		DefaultEndpoint: e.sim.URL, DefaultQPS: 200,
 		DefaultBurst: 200, Logger: logr.Discard(), Registerer: reg, Now: clock.Now}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := controllers.Setup(ctx, mgr, platforms, m, controllers.Options{

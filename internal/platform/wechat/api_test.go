@@ -291,10 +291,10 @@ func TestComponentRoute(t *testing.T) {
 	var rotations []string
 	var published []string
 	env := componentEnv(t, &ticket, func(c *Config) {
-		c.OnAuthorizerRefreshToken = func(appID string, tok platform.Secret) {
+		c.OnAuthorizerRefreshToken = func(appID string, prev, tok platform.Secret) {
 			mu.Lock()
 			defer mu.Unlock()
-			rotations = append(rotations, appID+"="+tok.Reveal())
+			rotations = append(rotations, appID+"="+prev.Reveal()+"->"+tok.Reveal())
 		}
 		c.OnToken = func(appID string, tok platform.Secret, _, _ time.Time) {
 			mu.Lock()
@@ -360,7 +360,7 @@ func TestComponentRoute(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(rotations) != 1 || rotations[0] != "wxoa-authorizer-01=refresh-token-two" {
+	if len(rotations) != 1 || rotations[0] != "wxoa-authorizer-01=refresh-token-one->refresh-token-two" {
 		t.Fatalf("OnAuthorizerRefreshToken calls = %v", rotations)
 	}
 	if len(published) != 2 || published[0] != "wxoa-authorizer-01=atok-authorizer-1" {

@@ -113,9 +113,10 @@ type Config struct {
 	// for long.
 	OnToken func(appID string, token platform.Secret, expiresAt, refreshAt time.Time)
 	// OnAuthorizerRefreshToken is called when api_authorizer_token (or api_get_authorizer_info) returns a
-	// refresh token different from the one the client used: the controller must persist it. The client
+	// refresh token different from the one the client used (previous): the controller must persist it, in
+	// place of previous only, so that a token a person put there meanwhile is not overwritten. The client
 	// keeps using the new one for that account until the caller passes it as the Credential.
-	OnAuthorizerRefreshToken func(appID string, token platform.Secret)
+	OnAuthorizerRefreshToken func(appID string, previous, token platform.Secret)
 }
 
 func (cfg *Config) setDefaults() {

@@ -388,7 +388,7 @@ func (c *Client) noteRefreshToken(key cacheKey, appID string, used platform.Secr
 	c.tokens.mu.Unlock()
 	c.log.Info("the platform rotated an authorizer refresh token", "appID", appID)
 	if c.cfg.OnAuthorizerRefreshToken != nil {
-		c.cfg.OnAuthorizerRefreshToken(appID, platform.Secret(returned))
+		c.cfg.OnAuthorizerRefreshToken(appID, used, platform.Secret(returned))
 	}
 }
 
