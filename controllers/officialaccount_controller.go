@@ -36,7 +36,7 @@ type OfficialAccountReconciler struct {
 	APIReader client.Reader
 	// Cache reads Secret metadata from the manager's metadata-only informer (nil: Client, which reads it
 	// from the API server, as Secrets are not cached).
-	Cache client.Reader
+	Cache     client.Reader
 	Platforms PlatformProvider
 	// Renewals names OfficialAccounts whose access token was renewed outside their reconcile (nil: none).
 	Renewals <-chan event.GenericEvent
