@@ -105,7 +105,7 @@ func (r *AssociationLinkReconciler) cannotUnlinkYet(s *linkScope, err error) (bo
 	}
 	msg := "cannot unlink on the platform while deleting: " + d.message +
 		"; restore it, or set deletionPolicy: Orphan to leave the platform link in place"
-	ready(s.link, metav1.ConditionFalse, wx.ReasonDeleting, msg)
+	ready(s.link, metav1.ConditionFalse, wx.ReasonDeletionBlocked, msg)
 	s.holdFinalizer, s.result = true, ctrl.Result{RequeueAfter: r.pending()}
 	return true, nil
 }

@@ -370,8 +370,11 @@ func TestDeleteHoldsTheFinalizerWhileCredentialsAreMissing(t *testing.T) {
 	if err != nil || done {
 		t.Fatalf("delete = done %v, %v; want the finalizer held", done, err)
 	}
-	if res.RequeueAfter == 0 || readyReason(l) != wx.ReasonDeleting {
-		t.Errorf("requeue after %v, Ready %q; want a requeue and Deleting", res.RequeueAfter, readyReason(l))
+	if res.RequeueAfter == 0 || readyReason(l) != wx.ReasonDeletionBlocked {
+		t.Errorf("requeue after %v, Ready %q; want a requeue and DeletionBlocked", res.RequeueAfter, readyReason(l))
+	}
+	if c := readyCondition(l.Status.Conditions, wx.ConditionStalled); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Stalled = %+v; a deletion that waits for a person does not finish unaided", c)
 	}
 	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 0 {
 		t.Errorf("unlinked without credentials (%d calls)", n)

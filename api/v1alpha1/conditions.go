@@ -54,6 +54,9 @@ const (
 	ReasonProgressing = "Progressing"
 	// ReasonDeleting: the object is being deleted and its finalizer is cleaning up.
 	ReasonDeleting = "Deleting"
+	// ReasonDeletionBlocked: the object is being deleted, and its finalizer cannot clean up until a person
+	// restores what it needs (for example the credentials an unlink uses) or lets it go (deletionPolicy Orphan).
+	ReasonDeletionBlocked = "DeletionBlocked"
 	// ReasonDependencyNotFound: a referenced object does not exist.
 	ReasonDependencyNotFound = "DependencyNotFound"
 	// ReasonDependencyNotReady: a referenced object exists but is not Ready.

@@ -54,7 +54,7 @@ var ReasonHealth = map[string]Health{
 	ReasonQuotaExceeded: HealthSuspended, ReasonMonthlyLimitReached: HealthSuspended,
 	ReasonAwaitingOfficialAccountAdmin: HealthSuspended, ReasonAwaitingMiniProgramAdmin: HealthSuspended,
 	ReasonActionRequired: HealthSuspended, ReasonObserveOnly: HealthSuspended,
-	ReasonVerificationRequired: HealthSuspended,
+	ReasonVerificationRequired: HealthSuspended, ReasonDeletionBlocked: HealthSuspended,
 
 	ReasonPaused: HealthPaused,
 
@@ -76,14 +76,14 @@ var ReasonHealth = map[string]Health{
 	// internal/platform: refusals by the platform (terminal errcodes).
 	"PlatformSameSubjectQuotaFull": HealthDegraded, "PlatformOtherSubjectQuotaFull": HealthDegraded,
 	"PlatformLinkedByLimitReached": HealthDegraded, "PlatformQuotaFull": HealthDegraded,
-	"PlatformMonthlyLimitReached": HealthDegraded, "OpenPlatformAccountFull": HealthDegraded,
+	"OpenPlatformAccountFull": HealthDegraded, "ReauthorizationRequired": HealthDegraded,
 	"InvalidAppID": HealthDegraded, "InvalidCredentials": HealthDegraded, "IPNotWhitelisted": HealthDegraded,
 	"AlreadyBound": HealthDegraded, "Banned": HealthDegraded, "OverseasAccount": HealthDegraded,
 	"NotCreatedByAPI": HealthDegraded, "TesterUnknown": HealthDegraded, "TesterLimitReached": HealthDegraded,
 	"BadRequest": HealthDegraded, "VerifyTicketInvalid": HealthDegraded, "UnknownError": HealthDegraded,
 	"AdminAccountLimit": HealthDegraded,
 	// internal/platform: a person must act on the platform's side.
-	"NotVerified": HealthSuspended, "NotAuthorized": HealthSuspended, "ReauthorizationRequired": HealthSuspended,
+	"NotVerified": HealthSuspended, "NotAuthorized": HealthSuspended, "PlatformMonthlyLimitReached": HealthSuspended,
 	"ConsoleOnly": HealthSuspended, "InvitationPending": HealthSuspended, "UnlinkPending": HealthSuspended,
 	// internal/platform: passing faults, retried (they show on Synced, not on Ready).
 	"SystemBusy": HealthProgressing, "DailyQuotaExhausted": HealthProgressing, "MinuteQuotaExhausted": HealthProgressing,

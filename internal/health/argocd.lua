@@ -5,9 +5,9 @@
 local waiting = {
   QuotaExceeded = true, MonthlyLimitReached = true,
   AwaitingOfficialAccountAdmin = true, AwaitingMiniProgramAdmin = true,
-  ActionRequired = true, ObserveOnly = true, VerificationRequired = true,
+  ActionRequired = true, ObserveOnly = true, VerificationRequired = true, DeletionBlocked = true,
   AccountNotVerified = true, OpenPlatformNotVerified = true,
-  NotVerified = true, NotAuthorized = true, ReauthorizationRequired = true,
+  NotVerified = true, NotAuthorized = true, PlatformMonthlyLimitReached = true,
   ConsoleOnly = true, InvitationPending = true, UnlinkPending = true,
 }
 
