@@ -114,7 +114,9 @@ func (r *AssociationLinkReconciler) cannotUnlinkYet(s *linkScope, err error) (bo
 // before this moment could miss a link made meanwhile (in the console), and leave it on the platform after
 // its object is gone.
 func (r *AssociationLinkReconciler) unlink(ctx context.Context, s *linkScope) (bool, error) {
-	s.release = append(s.release, r.owners.lock(officialAccountLock(s.link.Namespace, string(s.oa.Spec.AppID))))
+	if err := r.lockOwner(ctx, s, officialAccountLock(s.link.Namespace, string(s.oa.Spec.AppID))); err != nil {
+		return true, err
+	}
 	ctx, cancel := r.lockedCall(ctx)
 	defer cancel()
 	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)

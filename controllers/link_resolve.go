@@ -67,11 +67,26 @@ func (r *AssociationLinkReconciler) refuseSelfLink(_ context.Context, s *linkSco
 // cannot both take its last slot of the month. Mini Program keys are their own key space, always
 // taken after the Official Account's, so no two reconciles wait for each other (even for a link whose two
 // ends wrongly name one AppID, or two links that name the same pair crossed).
-func (r *AssociationLinkReconciler) lockOwners(_ context.Context, s *linkScope) (bool, error) {
+func (r *AssociationLinkReconciler) lockOwners(ctx context.Context, s *linkScope) (bool, error) {
 	ns := s.link.Namespace
-	s.release = append(s.release, r.owners.lock(officialAccountLock(ns, string(s.oa.Spec.AppID))))
-	s.release = append(s.release, r.owners.lock(miniProgramLock(ns, string(s.mp.Spec.AppID))))
+	for _, key := range []string{officialAccountLock(ns, string(s.oa.Spec.AppID)), miniProgramLock(ns, string(s.mp.Spec.AppID))} {
+		if err := r.lockOwner(ctx, s, key); err != nil {
+			return true, err
+		}
+	}
 	return false, nil
+}
+
+// lockOwner takes one owner's lock for the scope, waiting at most lockWait.
+func (r *AssociationLinkReconciler) lockOwner(ctx context.Context, s *linkScope, key string) error {
+	ctx, cancel := r.lockWait(ctx)
+	defer cancel()
+	unlock, err := r.owners.lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	s.release = append(s.release, unlock)
+	return nil
 }
 
 // refuseDuplicate reads the Official Account's links and ends the reconcile of a link that an older live

@@ -175,8 +175,14 @@ func (r *AssociationLinkReconciler) addToLedger(ctx context.Context, key client.
 		return client.IgnoreNotFound(err)
 	}
 	lockKey := o.lock()
-	defer r.owners.lock(lockKey)()
-	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	waitCtx, cancel := r.lockWait(ctx)
+	unlock, err := r.owners.lock(waitCtx, lockKey)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	err = retry.RetryOnConflict(retry.DefaultBackoff, func() error {
 		if err := r.APIReader.Get(ctx, key, o.obj); err != nil {
 			return err
 		}

@@ -59,6 +59,12 @@ func (o Options) lockedCall(ctx context.Context) (context.Context, context.Cance
 	return context.WithTimeout(ctx, timeout)
 }
 
+// lockWait bounds the wait for an owner's lock: as long as one locked call may take, after which the
+// reconcile is requeued rather than wait for a holder that makes several, with its own deadline still far.
+func (o Options) lockWait(ctx context.Context) (context.Context, context.CancelFunc) {
+	return o.lockedCall(ctx)
+}
+
 func (o Options) now() time.Time {
 	if o.Now == nil {
 		return time.Now()

@@ -430,11 +430,13 @@ func TestOwnerLocksArePerNamespace(t *testing.T) {
 		t.Fatal("two namespaces share an owner's lock")
 	}
 	var locks ownerLocks
-	unlock := locks.lock(officialAccountLock("tenant-a", oaApp))
+	unlock, _ := locks.lock(context.Background(), officialAccountLock("tenant-a", oaApp))
 	defer unlock()
 	got := make(chan struct{})
 	go func() {
-		locks.lock(officialAccountLock("tenant-b", oaApp))()
+		if u, err := locks.lock(context.Background(), officialAccountLock("tenant-b", oaApp)); err == nil {
+			u()
+		}
 		close(got)
 	}()
 	select {

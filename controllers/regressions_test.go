@@ -218,3 +218,30 @@ func TestAWrongOriginalIDIsNotRequestedWithoutEnd(t *testing.T) {
 		t.Errorf("asked %d times in 8 minutes; the platform answered 'already linked' each time (Ready %q)", n, readyReason(w.get("l1")))
 	}
 }
+
+// A reconcile that waits for an owner another reconcile holds gives up after a locked call's timeout and is
+// asked again after a backoff: not a failure (Synced stays), and it holds nothing.
+func TestAReconcileThatCannotTakeItsOwnerIsRequeued(t *testing.T) {
+	w := world(t)
+	w.link("l1", "mp1")
+	w.r.LockedCallTimeout = 50 * time.Millisecond
+	w.r.conflicts = newConflictBackoff()
+	unlock, err := w.r.owners.lock(context.Background(), officialAccountLock(phaseNS, oaApp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.r.Reconcile(context.Background(), request("l1"))
+	unlock()
+	if err != nil || res.RequeueAfter == 0 {
+		t.Fatalf("Reconcile = %+v, %v; want a requeue after a backoff", res, err)
+	}
+	if c := synced(w.get("l1")); c != nil && c.Status == metav1.ConditionFalse {
+		t.Errorf("Synced = %+v: waiting for an owner is not a failure", c)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 0 {
+		t.Errorf("asked the platform %d times without the owner's lock", n)
+	}
+	if n := w.r.owners.size(); n != 0 {
+		t.Errorf("%d owner locks still held", n)
+	}
+}

@@ -150,7 +150,7 @@ func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned, su
 // finishReconcile turns a reconcile's outcome into conditions and makes its one status patch. Every error
 // is classified in this one place, whichever step (a read or a write) met it:
 //   - a missing or unready dependency: Ready=False with its reason, asked again at the pending interval;
-//   - a conflict: asked again soon, not a failure;
+//   - a conflict, or an owner another reconcile holds for too long: asked again soon, not a failure;
 //   - the platform refusing for good (a terminal errcode): Ready=False with the platform's own reason,
 //     asked again at the poll interval, since only a person can change the answer;
 //   - the platform asking to wait (45009, Retry-After): Synced=False, asked again once that wait is over,
@@ -159,7 +159,7 @@ func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned, su
 func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned, res ctrl.Result, err error,
 	opts Options) (ctrl.Result, error) {
 	pe, isPlatform := platform.As(err)
-	conflicted := apierrors.IsConflict(err)
+	conflicted := apierrors.IsConflict(err) || errors.Is(err, errOwnerBusy)
 	switch d, isDep := asDependency(err); {
 	case isDep:
 		ready(obj, metav1.ConditionFalse, d.reason, d.message)
