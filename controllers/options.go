@@ -80,12 +80,18 @@ func (o Options) pending() time.Duration { return wait.Jitter(o.PendingPollInter
 
 // describeMaxAge is how old a shared description of an account (Observer.Describe) may be for obj's
 // reconcile: half a poll interval while obj is Ready and its status is current, so that the resyncs which its
-// links' changes trigger cost no API call; none for an object that is new, changed, or waiting for something
-// on the platform (a verification, a fix in the console).
+// links' changes trigger cost no API call; describeFloor for an object that is new, changed, or waiting for
+// something on the platform (a verification, a fix in the console).
 func (o Options) describeMaxAge(obj conditioned) time.Duration {
 	c := meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionReady)
 	if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != obj.GetGeneration() {
-		return 0
+		return describeFloor
 	}
 	return o.PollInterval / 2
 }
+
+// describeFloor is the age below which a description is always fresh enough: no person acts on the platform
+// faster. It keeps a burst of reconciles of one new object (its finalizer, the in-use finalizers it puts on
+// its Secret and PlatformConfig, its first status write) to one description, even when the later ones read
+// the object from a cache that does not show the first one's status yet.
+const describeFloor = 2 * time.Second

@@ -245,3 +245,28 @@ func TestAReconcileThatCannotTakeItsOwnerIsRequeued(t *testing.T) {
 		t.Errorf("%d owner locks still held", n)
 	}
 }
+
+// A description is reused for half a poll interval by a Ready, current account; by any other only when it
+// was read moments ago (a burst of reconciles of one new object, some reading a stale cache), so that a
+// person's fix on the platform shows at the next check.
+func TestDescriptionsAreReusedByReadyAccountsAndWithinTheFloor(t *testing.T) {
+	opts := Options{PollInterval: 10 * time.Minute}
+	readyAt := func(gen, observed int64, status metav1.ConditionStatus) *wx.MiniProgram {
+		mp := &wx.MiniProgram{ObjectMeta: metav1.ObjectMeta{Generation: gen}}
+		mp.Status.Conditions = []metav1.Condition{{Type: wx.ConditionReady, Status: status, ObservedGeneration: observed}}
+		return mp
+	}
+	for name, tc := range map[string]struct {
+		mp   *wx.MiniProgram
+		want time.Duration
+	}{
+		"new":                  {&wx.MiniProgram{}, describeFloor},
+		"ready and current":    {readyAt(2, 2, metav1.ConditionTrue), 5 * time.Minute},
+		"ready, edited since":  {readyAt(3, 2, metav1.ConditionTrue), describeFloor},
+		"waiting for a person": {readyAt(2, 2, metav1.ConditionFalse), describeFloor},
+	} {
+		if got := opts.describeMaxAge(tc.mp); got != tc.want {
+			t.Errorf("%s: describeMaxAge = %v, want %v", name, got, tc.want)
+		}
+	}
+}
