@@ -147,8 +147,7 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (plat
 		return err
 	})
 	if err != nil {
-		done, err := r.requestFailed(s, now, err)
-		return 0, done, err
+		return 0, true, r.requestFailed(s, now, err)
 	}
 	r.requested(ctx, s, outcome, now)
 	return outcome, false, nil
@@ -235,9 +234,9 @@ func unsettledIntent(p *wx.PlatformLinkStatus) *metav1.Time {
 	return p.RequestPendingSince
 }
 
-// requestFailed turns a failed request into status: a terminal refusal, a wait for a quota's reset, or an
-// error for backoff.
-func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time, err error) (bool, error) {
+// requestFailed turns a failed request into status (a terminal refusal, a wait for a quota's reset), or
+// returns the error for backoff. The reconcile ends either way.
+func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time, err error) error {
 	if reason, terminal := platformErrorReason(err); terminal {
 		msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
 			"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
@@ -247,13 +246,13 @@ func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time,
 		ready(s.link, metav1.ConditionFalse, reason, msg)
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Link", "%s", msg)
 		s.result = ctrl.Result{RequeueAfter: r.PollInterval}
-		return true, nil
+		return nil
 	}
 	if pe, ok := platform.As(err); ok && pe.RetryAfter > 0 {
 		// 45009: the daily quota of the API is used up until the next day in Beijing time. Wait, do not loop.
 		syncFailed(s.link, err)
 		s.result = ctrl.Result{RequeueAfter: pe.RetryAfter}
-		return true, nil
+		return nil
 	}
-	return true, err
+	return err
 }
