@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -130,6 +131,10 @@ func TestAnEditDuringAnOutageIsNotCurrent(t *testing.T) {
 	if _, err := e.sim.InjectFault(sim.Fault{Path: "/cgi-bin/account/getaccountbasicinfo", HTTPStatus: 500}); err != nil {
 		t.Fatal(err)
 	}
+	// Let the description read when the account turned Ready age past the moments a changed object may reuse
+	// it, so that the edit's reconcile must describe the account again, and fails.
+	clock.Set(clock.Now().Add(10 * time.Second))
+	t.Cleanup(func() { clock.Set(time.Now()) })
 	e.patch(oa, func() { oa.Spec.AccountType = wx.OfficialAccountService })
 	read := func() (status.Status, string, *wx.OfficialAccount) {
 		got := &wx.OfficialAccount{}
