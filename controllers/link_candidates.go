@@ -78,7 +78,10 @@ func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Contex
 			rejectedByPlatform(l, entry, found), wx.KindOfficialAccount)
 		facts.EndMissing = missing
 		facts.SelfLink = !missing && mp.Spec.AppID == s.oa.Spec.AppID
-		facts.Unmatched = !missing && !found && unmatchable(s.platLinks, mp)
+		// Not found, and either unmatchable or (another link) answered "already linked" without a listing
+		// (existsUnlisted, state Unknown): its entry, if any, counts as a console link already.
+		facts.Unmatched = !missing && !found && (unmatchable(s.platLinks, mp) ||
+			platformState(l) == wx.LinkStateUnknown && linkKey(l) != linkKey(s.link))
 		if !rules.TakesSlot(facts) {
 			continue
 		}

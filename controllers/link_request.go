@@ -147,7 +147,7 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (plat
 		return err
 	})
 	if err != nil {
-		return 0, true, r.requestFailed(s, now, err)
+		return 0, true, r.requestFailed(ctx, s, now, err)
 	}
 	r.requested(ctx, s, outcome, now)
 	return outcome, false, nil
@@ -162,6 +162,13 @@ func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkSco
 		intent.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
 	}
 	intent.Status.Platform.RequestPendingSince = &now
+	// What the fresh read before the request listed for this pair: settleIntent tells a rejection of this
+	// request from one that was there before it.
+	intent.Status.Platform.RawStatus = nil
+	if s.found {
+		raw := int32(s.entry.Status) //nolint:gosec // small
+		intent.Status.Platform.RawStatus = &raw
+	}
 	// The patch is of a copy, which takes the answer: what the phases before decided stays in s.link for
 	// the reconcile's own status write, which carries the intent only once it is recorded.
 	if err := r.Status().Patch(ctx, intent, client.MergeFrom(before)); err != nil {
@@ -171,6 +178,7 @@ func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkSco
 		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
 	}
 	s.link.Status.Platform.RequestPendingSince = &now
+	s.link.Status.Platform.RawStatus = intent.Status.Platform.RawStatus
 	return nil
 }
 
@@ -210,7 +218,8 @@ func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkSco
 			return true, err
 		}
 	}
-	made := s.found && (s.entry.Status != platform.LinkRejected || p.State != wx.LinkStateRejected)
+	rejectedBefore := p.State == wx.LinkStateRejected || p.RawStatus != nil && platform.LinkStatus(*p.RawStatus) == platform.LinkRejected
+	made := s.found && (s.entry.Status != platform.LinkRejected || !rejectedBefore)
 	if !made && r.now().Sub(intent.Time) < requestSettleTime {
 		r.notListedYet(s)
 		return true, nil
@@ -235,8 +244,10 @@ func unsettledIntent(p *wx.PlatformLinkStatus) *metav1.Time {
 }
 
 // requestFailed turns a failed request into status (a terminal refusal, a wait for a quota's reset), or
-// returns the error for backoff. The reconcile ends either way.
-func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time, err error) error {
+// returns the error for backoff. The reconcile ends either way. A refusal the platform answered made
+// nothing: the intent is settled as not made. An error without an answer (a dropped connection, a 5xx, or a
+// retry after one, which the client reports as uncertain) leaves it for settleIntent.
+func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkScope, now metav1.Time, err error) error {
 	if reason, terminal := platformErrorReason(err); terminal {
 		msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
 			"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
@@ -248,11 +259,26 @@ func (r *AssociationLinkReconciler) requestFailed(s *linkScope, now metav1.Time,
 		s.result = ctrl.Result{RequeueAfter: r.PollInterval}
 		return nil
 	}
-	if pe, ok := platform.As(err); ok && pe.RetryAfter > 0 {
+	pe, answered := platform.As(err)
+	if answered = answered && pe.Code != 0; answered {
+		if cerr := r.clearIntent(ctx, s); cerr != nil {
+			return cerr
+		}
+	}
+	if answered && pe.RetryAfter > 0 {
 		// 45009: the daily quota of the API is used up until the next day in Beijing time. Wait, do not loop.
 		syncFailed(s.link, err)
 		s.result = ctrl.Result{RequeueAfter: pe.RetryAfter}
 		return nil
 	}
 	return err
+}
+
+// clearIntent settles the link's recorded intent as not made, in its own status patch: the reconcile's own
+// write diffs against the link as it was read, which did not hold the intent.
+func (r *AssociationLinkReconciler) clearIntent(ctx context.Context, s *linkScope) error {
+	before := s.link.DeepCopy()
+	s.link.Status.Platform.RequestPendingSince = nil
+	after := s.link.DeepCopy()
+	return r.Status().Patch(ctx, after, client.MergeFrom(before))
 }

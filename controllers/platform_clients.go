@@ -6,6 +6,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -110,8 +111,8 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		Route: wechat.Route{Kind: wechat.RouteOwnSecret},
 		// The platform may rotate an authorizer's refresh token: keep the new one where the account's
 		// credentials live, or a restart would go back to a token the platform no longer accepts.
-		OnAuthorizerRefreshToken: func(appID string, previous, token platform.Secret) {
-			w.persistRefreshToken(pc.Namespace, pc.Name, appID, previous, token)
+		OnAuthorizerRefreshToken: func(appID string, replaced []platform.Secret, token platform.Secret) {
+			w.persistRefreshToken(pc.Namespace, pc.Name, appID, replaced, token)
 		},
 	}
 	if b := pc.Spec.Budget; b != nil {
@@ -191,9 +192,9 @@ func readSecretKey(ctx context.Context, c client.Reader, ns string, sel wx.Secre
 
 // persistRefreshToken writes a rotated authorizer refresh token into the credentials Secret (the
 // authorizerRefreshTokenKey only) of every account of that AppID that uses this PlatformConfig, in place of
-// the token the client used (previous) only: a Secret that holds another one (a person re-authorised the
-// account and put the new token there meanwhile) is left as it is.
-func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, previous, token platform.Secret) {
+// a token it replaced only (the one the client was given, or one it used since): a Secret that holds another
+// one (a person re-authorised the account and put the new token there meanwhile) is left as it is.
+func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, replaced []platform.Secret, token platform.Secret) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	targets, err := w.credentialsOf(ctx, ns, pcName, appID)
@@ -204,7 +205,7 @@ func (w *WeChatPlatforms) persistRefreshToken(ns, pcName, appID string, previous
 	for _, cred := range targets {
 		key := client.ObjectKey{Namespace: ns, Name: cred.SecretName}
 		err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
-			return w.replaceRefreshToken(ctx, key, cred.AuthorizerRefreshTokenKey, previous, token)
+			return w.replaceRefreshToken(ctx, key, cred.AuthorizerRefreshTokenKey, replaced, token)
 		})
 		if err != nil {
 			w.Logger.Error(err, "persisting a rotated authorizer refresh token", "secret", key.String())
@@ -239,9 +240,10 @@ func (w *WeChatPlatforms) credentialsOf(ctx context.Context, ns, pcName, appID s
 	return targets, nil
 }
 
-// replaceRefreshToken writes token under key of one opted-in Secret that holds previous there, with an
-// optimistic lock.
-func (w *WeChatPlatforms) replaceRefreshToken(ctx context.Context, name client.ObjectKey, key string, previous, token platform.Secret) error {
+// replaceRefreshToken writes token under key of one opted-in Secret that holds one of the replaced tokens
+// there, with an optimistic lock.
+func (w *WeChatPlatforms) replaceRefreshToken(ctx context.Context, name client.ObjectKey, key string, replaced []platform.Secret,
+	token platform.Secret) error {
 	s := &corev1.Secret{}
 	if err := w.apiReader().Get(ctx, name, s); err != nil {
 		return err
@@ -252,7 +254,7 @@ func (w *WeChatPlatforms) replaceRefreshToken(ctx context.Context, name client.O
 		return nil
 	case cur == token.Reveal():
 		return nil
-	case cur != previous.Reveal():
+	case !slices.ContainsFunc(replaced, func(r platform.Secret) bool { return r.Reveal() == cur }):
 		w.Logger.Info("not persisting a rotated refresh token: the Secret holds another one than the client used (edited meanwhile)",
 			"secret", name.String())
 		return nil

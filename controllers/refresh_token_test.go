@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
 )
 
 // A rotated authorizer refresh token replaces the token the client used, in every opted-in credentials
@@ -39,7 +40,7 @@ func TestARotatedRefreshTokenReplacesOnlyTheTokenItRotated(t *testing.T) {
 		w.create(oa)
 	}
 	p := &WeChatPlatforms{Client: w.c, Logger: logr.Discard()}
-	p.persistRefreshToken(phaseNS, "wechat", appID, "refresh-one", "refresh-two")
+	p.persistRefreshToken(phaseNS, "wechat", appID, []platform.Secret{"refresh-one"}, "refresh-two")
 	for name, want := range map[string]string{"used": "refresh-two", "edited": "refresh-from-a-person", "unlabelled": "refresh-one"} {
 		s := &corev1.Secret{}
 		if err := w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: name}, s); err != nil {

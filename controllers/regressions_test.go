@@ -9,10 +9,13 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/go-logr/logr"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
@@ -235,8 +238,8 @@ func TestAReconcileThatCannotTakeItsOwnerIsRequeued(t *testing.T) {
 	if err != nil || res.RequeueAfter == 0 {
 		t.Fatalf("Reconcile = %+v, %v; want a requeue after a backoff", res, err)
 	}
-	if c := synced(w.get("l1")); c != nil && c.Status == metav1.ConditionFalse {
-		t.Errorf("Synced = %+v: waiting for an owner is not a failure", c)
+	if c := synced(w.get("l1")); c != nil {
+		t.Errorf("Synced = %+v: a reconcile that waited for an owner decided nothing, and says nothing", c)
 	}
 	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 0 {
 		t.Errorf("asked the platform %d times without the owner's lock", n)
@@ -268,5 +271,155 @@ func TestDescriptionsAreReusedByReadyAccountsAndWithinTheFloor(t *testing.T) {
 		if got := opts.describeMaxAge(tc.mp); got != tc.want {
 			t.Errorf("%s: describeMaxAge = %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// unreachablePlatform fails every link request before it reaches the platform (connection refused).
+type unreachablePlatform struct{ *fake.Platform }
+
+func (u unreachablePlatform) LinkMiniProgram(context.Context, platform.Account, string, platform.LinkOptions) (platform.LinkOutcome, error) {
+	return 0, fake.NetworkError(fake.MethodLinkMiniProgram)
+}
+
+// a brand-new link whose pair carries an old rejection (left by an earlier, deleted object) and whose
+// first request never reached the platform must ask again; settleIntent instead reads the OLD rejection as
+// this intent's doing: counted, and terminal Rejected, without a single request made.
+func TestANewLinksFailedRequestIsNotSettledByAnOldRejection(t *testing.T) {
+	w := world(t)
+	w.onPlatform(mpApp2, platform.LinkRejected) // an old rejection
+	w.link("l2", "mp2")
+	w.r.Platforms = fakeProvider{p: unreachablePlatform{w.plat}, c: w.c}
+	if _, err := w.r.Reconcile(context.Background(), request("l2")); err == nil {
+		t.Fatal("the failed request was not reported")
+	}
+	w.r.Platforms = fakeProvider{p: w.plat, c: w.c}
+	w.now = w.now.Add(5 * time.Second) // the backoff
+	if _, err := w.r.Reconcile(context.Background(), request("l2")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ { // later resyncs, a poll interval apart
+		w.now = w.now.Add(15 * time.Minute)
+		if _, err := w.r.Reconcile(context.Background(), request("l2")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := w.get("l2")
+	n := w.plat.Count(fake.MethodLinkMiniProgram)
+	var c int32
+	if l.Status.MonthlyRequests != nil {
+		c = l.Status.MonthlyRequests.Count
+	}
+	if n != 1 || int(c) != n || readyReason(l) == wx.ReasonRejected {
+		t.Errorf("requests made %d (want 1), counted %d, Ready %q: an old rejection settled an intent that never reached the platform",
+			n, c, readyReason(l))
+	}
+}
+
+// dailyQuotaPlatform answers every link request with 45009 (the API's daily quota is used up): the platform
+// answered, and made nothing.
+type dailyQuotaPlatform struct{ *fake.Platform }
+
+func (d dailyQuotaPlatform) LinkMiniProgram(context.Context, platform.Account, string, platform.LinkOptions) (platform.LinkOutcome, error) {
+	return 0, fake.ErrcodeFor(fake.MethodLinkMiniProgram, 45009)
+}
+
+// a request the platform answered with a refusal that is not terminal (45009) made nothing, yet its
+// intent stays unsettled: it counts +1 against both owners' month until the next day, and, if the link is
+// deleted meanwhile, +1 in the owners' ledgers for the rest of the month.
+func TestAnAnsweredRefusalIsNotCountedAgainstTheMonth(t *testing.T) {
+	w := world(t)
+	w.r.Platforms = fakeProvider{p: dailyQuotaPlatform{w.plat}, c: w.c}
+	w.link("l1", "mp1")
+	if _, err := w.r.Reconcile(context.Background(), request("l1")); err != nil {
+		t.Fatal(err)
+	}
+	oa := &wx.OfficialAccount{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	s := &linkScope{link: w.link("l2", "mp2"), oa: oa, mp: &wx.MiniProgram{}}
+	links, _ := linksByIndex(context.Background(), w.c, phaseNS, indexLinkFrom, "OfficialAccount/oa")
+	if used := w.r.monthUsed(s, wx.KindOfficialAccount, links); used != 0 {
+		t.Errorf("the Official Account's month = %d after a request the platform refused with 45009, want 0", used)
+	}
+	// The link is deleted before the quota resets.
+	l := w.get("l1")
+	if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "oa"}, oa)
+	if len(oa.Status.MonthlyLedger) != 0 {
+		t.Errorf("ledger = %+v: a link that made nothing takes one of the month's 13 for the rest of the month", oa.Status.MonthlyLedger)
+	}
+}
+
+// failingPatches fails the first n patches, as an API server briefly unavailable.
+type failingPatches struct {
+	client.Client
+	n *int
+}
+
+func (f failingPatches) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	if *f.n > 0 {
+		*f.n--
+		return errors.New("the API server is unavailable")
+	}
+	return f.Client.Patch(ctx, obj, patch, opts...)
+}
+
+// The client rotates A->B (persisting B fails once), then B->C: it reports the second rotation as replacing
+// A (the credential it was given, which the Secret still holds) and B (the one it used). The Secret takes C:
+// a failed persist is healed by the next rotation, and a restart does not go back to A.
+func TestALaterRotationHealsAFailedPersist(t *testing.T) {
+	w := world(t)
+	const appID = "wx00000000000000b1"
+	w.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "auth", Labels: map[string]string{CredentialsLabel: CredentialsLabelValue}},
+		Data: map[string][]byte{"refresh": []byte("A")}})
+	w.create(&wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "oa-auth"}, Spec: wx.OfficialAccountSpec{AppID: appID,
+		AccountSpec: wx.AccountSpec{PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: subjectA,
+			Credentials: &wx.AccountCredentials{SecretName: "auth", AuthorizerRefreshTokenKey: "refresh"}}}})
+	fails := 1
+	p := &WeChatPlatforms{Client: failingPatches{w.c, &fails}, APIReader: w.c, Logger: logr.Discard()}
+	p.persistRefreshToken(phaseNS, "wechat", appID, []platform.Secret{"A"}, "B")      // fails
+	p.persistRefreshToken(phaseNS, "wechat", appID, []platform.Secret{"A", "B"}, "C") // what the client reports next
+	s := &corev1.Secret{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "auth"}, s)
+	if got := string(s.Data["refresh"]); got != "C" {
+		t.Errorf("the Secret holds %q after rotations A->B (persist failed) and B->C; want C, the token the platform accepts", got)
+	}
+}
+
+// an AppID-less list and a MiniProgram whose spec.originalID has a typo (existsUnlisted): its link still
+// takes a slot, and the platform's entry for the same Mini Program counts again as a console link. Another
+// other-subject link is queued although the platform has room.
+func TestAnExistsUnlistedLinkIsNotCountedTwice(t *testing.T) {
+	w := world(t)
+	const mpApp3 = "wx00000000b3000000"
+	w.miniProgram("mp3", mpApp3, subjectB)
+	mp3 := &wx.MiniProgram{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp3"}, mp3)
+	mp3.Spec.OriginalID = "gh_" + mpApp3[2:14]
+	if err := w.c.Update(context.Background(), mp3); err != nil {
+		t.Fatal(err)
+	}
+	mp := &wx.MiniProgram{}
+	_ = w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp2"}, mp)
+	mp.Spec.OriginalID = "gh_0123456789ab" // a typo: not mp2's
+	if err := w.c.Update(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	w.plat.Update(func(p *fake.Platform) {
+		p.Links[oaApp] = append(p.Links[oaApp],
+			platform.MiniProgramLink{Username: p.Accounts[mpApp2].Username, Status: platform.LinkLinked}, // mp2, other subject
+			platform.MiniProgramLink{Username: "gh_c0c0c0c0c0c0", Status: platform.LinkLinked})           // console, other subject
+	})
+	w.link("lx", "mp2")
+	if _, err := w.r.Reconcile(context.Background(), request("lx")); err != nil {
+		t.Fatal(err)
+	}
+	w.link("ly", "mp3")
+	if _, err := w.r.Reconcile(context.Background(), request("ly")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readyReason(w.get("ly")); got == wx.ReasonQuotaExceeded {
+		t.Errorf("ly Ready %q: the platform lists 2/3 other-subject Mini Programs, wxlink counted mp2 twice", got)
 	}
 }

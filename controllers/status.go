@@ -84,10 +84,7 @@ func failed(obj conditioned) bool {
 func keepReadyOf(obj, orig conditioned, err error) {
 	conds := &obj.GetStatusBase().Conditions
 	for _, t := range []string{wx.ConditionReady, wx.ConditionReconciling, wx.ConditionStalled} {
-		meta.RemoveStatusCondition(conds, t)
-		if c := meta.FindStatusCondition(orig.GetStatusBase().Conditions, t); c != nil {
-			meta.SetStatusCondition(conds, *c)
-		}
+		restoreCondition(obj, orig, t)
 	}
 	if meta.FindStatusCondition(*conds, wx.ConditionReady) == nil {
 		msg := truncate(err.Error(), 32768)
@@ -100,6 +97,15 @@ func keepReadyOf(obj, orig conditioned, err error) {
 			meta.SetStatusCondition(conds, metav1.Condition{Type: t, Status: status, Reason: wx.ReasonReconcileError,
 				Message: msg, ObservedGeneration: gen})
 		}
+	}
+}
+
+// restoreCondition puts back the condition of the given type as orig had it (or removes it).
+func restoreCondition(obj, orig conditioned, condType string) {
+	conds := &obj.GetStatusBase().Conditions
+	meta.RemoveStatusCondition(conds, condType)
+	if c := meta.FindStatusCondition(orig.GetStatusBase().Conditions, condType); c != nil {
+		meta.SetStatusCondition(conds, *c)
 	}
 }
 
@@ -176,10 +182,14 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 	case err != nil:
 		syncFailed(obj, err)
 	}
+	if conflicted {
+		// The reconcile ended before it decided: Synced says what the last one that did said.
+		restoreCondition(obj, orig, wx.ConditionSynced)
+	}
 	bad := failed(obj)
 	if bad {
 		keepReadyOf(obj, orig, firstErr(err, obj))
-	} else if meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionSynced) == nil {
+	} else if !conflicted && meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionSynced) == nil {
 		markSynced(obj)
 	}
 	keepTransitionTimes(obj, orig)

@@ -717,16 +717,19 @@ func TestARetryRefusedAfterAnUnansweredAttemptIsUncertain(t *testing.T) {
 		if _, err := e.p.ListMiniProgramLinks(ctx, oa); err != nil {
 			t.Fatalf("warm-up: %v", err)
 		}
-		e.inject(sim.Fault{Path: pLink, DropAfterApply: true, Count: 1})
-		e.inject(sim.Fault{Path: pLink, ErrCode: 89030, Count: 1})
-		_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
-		_ = wantErr(t, err, platform.ClassRetryable, platform.ReasonNetwork, 0)
+		// A terminal refusal (the month's limit) and a retryable answer with an errcode (the daily quota).
+		for _, code := range []int{89030, 45009} {
+			e.inject(sim.Fault{Path: pLink, DropAfterApply: true, Count: 1})
+			e.inject(sim.Fault{Path: pLink, ErrCode: code, Count: 1})
+			_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+			_ = wantErr(t, err, platform.ClassRetryable, platform.ReasonNetwork, 0)
+		}
 		if l, ok := e.srv.Link(oa.AppID, mp); !ok || l.Status != sim.LinkLinked {
 			t.Errorf("the simulator's link = %+v (found %v), want linked by the unanswered attempt", l, ok)
 		}
 		// Without an unanswered attempt, the same errcode is a refusal.
 		e.inject(sim.Fault{Path: pLink, ErrCode: 89030, Count: 1})
-		_, err = e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
+		_, err := e.p.LinkMiniProgram(ctx, oa, mp, platform.LinkOptions{})
 		_ = wantErr(t, err, platform.ClassTerminal, platform.ReasonPlatformMonthlyLimitReached, 89030)
 	})
 }

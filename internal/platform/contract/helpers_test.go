@@ -505,7 +505,7 @@ func newEnv(t *testing.T, route wechat.RouteKind, opts ...envOption) *env {
 			defer e.tokens.mu.Unlock()
 			e.tokens.events = append(e.tokens.events, tokenEvent{appID: appID, token: token.Reveal(), expiresAt: expiresAt})
 		},
-		OnAuthorizerRefreshToken: func(appID string, _, token platform.Secret) {
+		OnAuthorizerRefreshToken: func(appID string, _ []platform.Secret, token platform.Secret) {
 			e.watch.addSecret("rotated refresh token of "+appID, token.Reveal())
 			e.tokens.mu.Lock()
 			defer e.tokens.mu.Unlock()

@@ -111,13 +111,20 @@ func (c *Client) LinkMiniProgram(ctx context.Context, oa platform.Account, miniP
 		return platform.LinkAlreadyLinked, nil
 	case platform.HasCode(err, platform.CodeInvitationPending):
 		return platform.LinkAlreadyPending, nil
-	case unanswered > 0 && platform.IsTerminal(err):
+	case unanswered > 0 && answeredWithCode(err):
 		// The unanswered attempt may have made the association (and taken the slot or the month's allowance
-		// the retry is now refused for): the outcome is unknown, not refused. The caller keeps its request
-		// unsettled and settles it from the platform's list.
+		// the retry is now refused for): whatever errcode the retry got, the outcome is unknown. The caller
+		// keeps its request unsettled and settles it from the platform's list. (An error without an errcode,
+		// a network or HTTP failure, says so already.)
 		return 0, uncertain(apiLink, err)
 	}
 	return 0, err
+}
+
+// answeredWithCode reports whether the platform answered the call with an errcode.
+func answeredWithCode(err error) bool {
+	pe, ok := platform.As(err)
+	return ok && pe.Code != 0
 }
 
 // uncertain is the retryable error of a call whose unanswered attempt may have been applied while its retry

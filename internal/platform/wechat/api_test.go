@@ -291,10 +291,10 @@ func TestComponentRoute(t *testing.T) {
 	var rotations []string
 	var published []string
 	env := componentEnv(t, &ticket, func(c *Config) {
-		c.OnAuthorizerRefreshToken = func(appID string, prev, tok platform.Secret) {
+		c.OnAuthorizerRefreshToken = func(appID string, replaced []platform.Secret, tok platform.Secret) {
 			mu.Lock()
 			defer mu.Unlock()
-			rotations = append(rotations, appID+"="+prev.Reveal()+"->"+tok.Reveal())
+			rotations = append(rotations, appID+"="+replaced[len(replaced)-1].Reveal()+"->"+tok.Reveal())
 		}
 		c.OnToken = func(appID string, tok platform.Secret, _, _ time.Time) {
 			mu.Lock()

@@ -113,10 +113,12 @@ type Config struct {
 	// for long.
 	OnToken func(appID string, token platform.Secret, expiresAt, refreshAt time.Time)
 	// OnAuthorizerRefreshToken is called when api_authorizer_token (or api_get_authorizer_info) returns a
-	// refresh token different from the one the client used (previous): the controller must persist it, in
-	// place of previous only, so that a token a person put there meanwhile is not overwritten. The client
-	// keeps using the new one for that account until the caller passes it as the Credential.
-	OnAuthorizerRefreshToken func(appID string, previous, token platform.Secret)
+	// refresh token different from the one the client used: the controller must persist it, in place of one
+	// of the tokens it replaces (the Credential the caller gave, and the one the client used, when a
+	// rotation before was not persisted) only, so that a token a person put there meanwhile is not
+	// overwritten. The client keeps using the new one for that account until the caller passes it as the
+	// Credential.
+	OnAuthorizerRefreshToken func(appID string, replaced []platform.Secret, token platform.Secret)
 }
 
 func (cfg *Config) setDefaults() {

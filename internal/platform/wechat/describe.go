@@ -81,7 +81,7 @@ func (c *Client) describeAuthorizer(ctx context.Context, acct platform.Account) 
 		return nil, err
 	}
 	src := c.authorizerSource(acct)
-	c.noteRefreshToken(src.key, acct.AppID, c.currentRefreshToken(src.key, acct.Credential),
+	c.noteRefreshToken(src.key, acct, c.currentRefreshToken(src.key, acct.Credential),
 		ai.AuthorizationInfo.AuthorizerRefreshToken)
 
 	b, err := c.basicInfo(ctx, acct)

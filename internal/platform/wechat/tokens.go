@@ -362,7 +362,7 @@ func (c *Client) authorizerSource(acct platform.Account) source {
 			if err != nil {
 				return tokenGrant{}, err
 			}
-			c.noteRefreshToken(key, acct.AppID, refresh, g.refreshToken)
+			c.noteRefreshToken(key, acct, refresh, g.refreshToken)
 			return g, nil
 		},
 	}
@@ -378,17 +378,22 @@ func (c *Client) currentRefreshToken(key cacheKey, given platform.Secret) platfo
 }
 
 // noteRefreshToken records a refresh token the platform returned and reports it when it differs from the
-// one used.
-func (c *Client) noteRefreshToken(key cacheKey, appID string, used platform.Secret, returned string) {
+// one used. The report names the tokens the new one replaces: the one the caller gave (what its store holds)
+// and the one used (a rotation the store may not have taken yet).
+func (c *Client) noteRefreshToken(key cacheKey, acct platform.Account, used platform.Secret, returned string) {
 	if returned == "" || returned == used.Reveal() {
 		return
 	}
 	c.tokens.mu.Lock()
 	c.tokens.rotated[key] = platform.Secret(returned)
 	c.tokens.mu.Unlock()
-	c.log.Info("the platform rotated an authorizer refresh token", "appID", appID)
+	c.log.Info("the platform rotated an authorizer refresh token", "appID", acct.AppID)
 	if c.cfg.OnAuthorizerRefreshToken != nil {
-		c.cfg.OnAuthorizerRefreshToken(appID, used, platform.Secret(returned))
+		replaced := []platform.Secret{acct.Credential}
+		if used != acct.Credential {
+			replaced = append(replaced, used)
+		}
+		c.cfg.OnAuthorizerRefreshToken(acct.AppID, replaced, platform.Secret(returned))
 	}
 }
 
