@@ -118,6 +118,11 @@ bench: controlplane ## Run the benchmarks and print their figures: admission, th
 	go test ./internal/rules/ ./internal/platform/sim/ -run '^$$' -bench . -benchmem
 	go test ./test/envtest/ -run '^$$' -bench . -benchtime 1x -timeout 20m
 
+.PHONY: bench-scale
+bench-scale: controlplane ## Measure SIZE Official Accounts × 10 links (default 1000: 10,000 links) against the floor, with the built manager; prints a table and writes bench/scale-*.json.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go run ./hack/benchscale -size $(or $(SIZE),1000) $(BENCH_FLAGS)
+
 ##@ Demo
 
 .PHONY: demo
