@@ -52,9 +52,12 @@ type WeChatPlatforms struct {
 	AllowedEndpoints []string
 	// DefaultEndpoint applies to PlatformConfigs without spec.endpoint (the --platform-endpoint flag).
 	DefaultEndpoint string
-	// DefaultQPS and DefaultBurst apply to PlatformConfigs without spec.budget.
+	// DefaultQPS and DefaultBurst apply to PlatformConfigs without spec.budget: the calls of all its accounts.
 	DefaultQPS   float64
 	DefaultBurst int
+	// AccountQPS and AccountBurst limit the calls of each account (0: the client's defaults).
+	AccountQPS   float64
+	AccountBurst int
 	Logger       logr.Logger
 	Registerer   prometheus.Registerer
 	// Now is the clock (nil: time.Now).
@@ -97,12 +100,14 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		return c.client, nil
 	}
 	cfg := wechat.Config{
-		BaseURL:    endpoint,
-		QPS:        w.DefaultQPS,
-		Burst:      w.DefaultBurst,
-		Clock:      w.Now,
-		Logger:     w.Logger.WithValues("platformConfig", key),
-		Registerer: w.Registerer,
+		BaseURL:      endpoint,
+		QPS:          w.DefaultQPS,
+		Burst:        w.DefaultBurst,
+		AccountQPS:   w.AccountQPS,
+		AccountBurst: w.AccountBurst,
+		Clock:        w.Now,
+		Logger:       w.Logger.WithValues("platformConfig", key),
+		Registerer:   w.Registerer,
 		// Publish only to OfficialAccounts that use this PlatformConfig: an AppID is public, and a token fetched
 		// with one namespace's credentials must never reach another namespace.
 		OnToken: func(appID string, _ platform.Secret, _, _ time.Time) {

@@ -47,7 +47,9 @@ type ThirdPartyPlatform struct {
 	VerifyTicketSecretName string `json:"verifyTicketSecretName"`
 }
 
-// APIBudget is the client-side rate limit for calls to the platform, shared by every reconciler.
+// APIBudget is the client-side rate limit for all the calls made through one PlatformConfig, shared by every
+// reconciler. Each account's calls are limited too (the manager's --account-qps): the platform's quotas are per
+// account.
 type APIBudget struct {
 	// qps is the sustained number of calls per second.
 	// +optional

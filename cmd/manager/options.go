@@ -18,6 +18,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wxlink/wxlink-operator/controllers"
+	"github.com/wxlink/wxlink-operator/internal/platform/wechat"
 )
 
 // options are the manager's command-line flags.
@@ -35,6 +36,8 @@ type options struct {
 	endpoint            string
 	qps                 float64
 	burst               int
+	accountQPS          float64
+	accountBurst        int
 	pollInterval        time.Duration
 	pendingPollInterval time.Duration
 	concurrency         int
@@ -69,8 +72,12 @@ func bindFlags(fs *flag.FlagSet) *options {
 		"The namespace of the leader election Lease. Defaults to the manager's own namespace in a cluster.")
 	fs.StringVar(&o.endpoint, "platform-endpoint", "https://api.weixin.qq.com",
 		"The WeChat API base URL for PlatformConfigs that set no spec.endpoint (a wechatsim on loopback for demos and tests).")
-	fs.Float64Var(&o.qps, "qps", 10, "Calls per second to the platform, per PlatformConfig without spec.budget.")
-	fs.IntVar(&o.burst, "burst", 20, "Calls allowed at once above --qps, per PlatformConfig without spec.budget.")
+	fs.Float64Var(&o.qps, "qps", wechat.DefaultQPS,
+		"Calls per second to the platform, in all, per PlatformConfig without spec.budget.")
+	fs.IntVar(&o.burst, "burst", wechat.DefaultBurst, "Calls allowed at once above --qps, per PlatformConfig without spec.budget.")
+	fs.Float64Var(&o.accountQPS, "account-qps", wechat.DefaultAccountQPS,
+		"Calls per second to the platform per account (its quotas are per account), within --qps or spec.budget.")
+	fs.IntVar(&o.accountBurst, "account-burst", wechat.DefaultAccountBurst, "Calls allowed at once above --account-qps, per account.")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 10*time.Minute,
 		"Resync interval (with 10% jitter) that detects drift, such as a link removed by hand in the console.")
 	fs.DurationVar(&o.pendingPollInterval, "pending-poll-interval", time.Minute,

@@ -58,7 +58,7 @@ func (c *Client) callCounting(ctx context.Context, acct platform.Account, api st
 	}
 	return c.withToken(ctx, c.accountSource(acct), func(token string) error {
 		return c.do(ctx, request{api: api, method: http.MethodPost, query: url.Values{"access_token": {token}},
-			body: body, secrets: []string{acct.Credential.Reveal()}, unanswered: unanswered}, decode)
+			body: body, secrets: []string{acct.Credential.Reveal()}, account: acct.AppID, unanswered: unanswered}, decode)
 	})
 }
 

@@ -37,9 +37,11 @@ type Client struct {
 	base    *url.URL
 	http    *http.Client
 	limiter *rate.Limiter
-	metrics *metricSet
-	log     logr.Logger
-	tokens  *broker
+	// accounts are the per-account buckets (ratelimit.go).
+	accounts accountLimiters
+	metrics  *metricSet
+	log      logr.Logger
+	tokens   *broker
 	// jitter returns a number in [0, 1); tests replace it.
 	jitter func() float64
 	// instance is unique among the Clients of the process.
@@ -102,6 +104,9 @@ type request struct {
 	// secrets are the values (tokens, AppSecrets) that must never appear in an error or log; every value
 	// in query is scrubbed too.
 	secrets []string
+	// account is the AppID whose quota the call spends (the component's for third-party platform calls):
+	// the call passes that account's bucket as well as the client's.
+	account string
 	// unanswered, when set, counts the attempts that reached the platform and got no answer (the connection
 	// dropped, or a 5xx): the platform may have applied them.
 	unanswered *int
@@ -170,7 +175,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 
 func (c *Client) attempt(ctx context.Context, req request, payload []byte, secrets []string, attempt int,
 	hasDeadline bool, budgetEnd time.Time, decode func([]byte) *platform.Error) *platform.Error {
-	if err := c.waitRate(ctx, hasDeadline, budgetEnd); err != nil {
+	if err := c.waitRate(ctx, req.account, hasDeadline, budgetEnd); err != nil {
 		return platform.NetworkError(req.api, "client rate limiter: "+scrub(err, secrets))
 	}
 	start := time.Now()
@@ -181,29 +186,6 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, secre
 	c.log.V(1).Info("wechat API call", "api", req.api, "errcode", outcomeLabel(perr), "attempt", attempt,
 		"duration", elapsed.String())
 	return perr
-}
-
-// waitRate takes a token from the bucket, waiting on the client's clock; it refuses a wait that would
-// pass the caller's deadline.
-func (c *Client) waitRate(ctx context.Context, hasDeadline bool, budgetEnd time.Time) error {
-	now := c.now()
-	r := c.limiter.ReserveN(now, 1)
-	if !r.OK() {
-		return errors.New("burst is 0: no request can pass")
-	}
-	d := r.DelayFrom(now)
-	if d <= 0 {
-		return nil
-	}
-	if hasDeadline && now.Add(d).After(budgetEnd) {
-		r.CancelAt(now)
-		return fmt.Errorf("waiting %s for a rate limit token would pass the deadline", d)
-	}
-	if err := c.cfg.Sleep(ctx, d); err != nil {
-		r.CancelAt(c.now())
-		return err
-	}
-	return nil
 }
 
 func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, secrets []string,

@@ -483,6 +483,33 @@ func TestRateLimitHonoured(t *testing.T) {
 	}
 }
 
+// Each account has its own bucket as well as the client's: one account's calls wait for its own tokens,
+// another account's calls do not wait behind them.
+func TestRateLimitPerAccount(t *testing.T) {
+	env := newEnv(t, func(c *Config) { c.AccountQPS, c.AccountBurst = 2, 3 })
+	env.srv.stableTokens("", "tok-rate-0001")
+	env.srv.handle(apiMemberAuth, membersOK)
+	for range 7 {
+		if _, err := env.client.ListTesters(context.Background(), ownMP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 8 requests of one account (1 token + 7 business) on a frozen clock: 3 pass on its burst, 5 wait.
+	if slept := env.clock.Slept(); len(slept) != 5 {
+		t.Fatalf("waits of one account = %v, want 5", slept)
+	}
+	other := platform.Account{AppID: "wx1b1b1b1b1b1b1b03", Credential: "mp-app-secret-0123456789abcdeg"}
+	for range 2 {
+		if _, err := env.client.ListTesters(context.Background(), other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another account's 3 requests (1 token + 2) pass on its own burst, though the first one's is spent.
+	if slept := env.clock.Slept(); len(slept) != 5 {
+		t.Fatalf("waits after another account's calls = %v, want still 5", slept)
+	}
+}
+
 func TestServerErrorsAndDroppedConnectionsRetried(t *testing.T) {
 	env := newEnv(t, func(c *Config) { c.Retry.MaxAttempts = 4 })
 	env.srv.stableTokens("", "tok-flaky-0001")

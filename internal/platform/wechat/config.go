@@ -23,12 +23,14 @@ const DefaultBaseURL = "https://api.weixin.qq.com"
 
 // Defaults of Config.
 const (
-	DefaultTimeout     = 10 * time.Second
-	DefaultQPS         = 10
-	DefaultBurst       = 20
-	DefaultMaxAttempts = 4
-	DefaultBaseDelay   = 250 * time.Millisecond
-	DefaultMaxDelay    = 8 * time.Second
+	DefaultTimeout      = 10 * time.Second
+	DefaultQPS          = 100
+	DefaultBurst        = 200
+	DefaultAccountQPS   = 5
+	DefaultAccountBurst = 10
+	DefaultMaxAttempts  = 4
+	DefaultBaseDelay    = 250 * time.Millisecond
+	DefaultMaxDelay     = 8 * time.Second
 )
 
 // RouteKind says how the client authenticates as an account.
@@ -87,11 +89,17 @@ type Config struct {
 	// Timeout bounds one HTTP request. Default 10 s.
 	Timeout time.Duration
 	// QPS and Burst size the client-side token bucket that every request of this Client (token requests
-	// included) passes. Defaults 10 and 20.
+	// included) passes: the budget of the whole PlatformConfig. Defaults 100 and 200.
 	QPS   float64
 	Burst int
-	Retry RetryPolicy
-	Route Route
+	// AccountQPS and AccountBurst size a second bucket per account, which every request that spends that
+	// account's quota passes: the platform's limits are per account (each API's daily quota, 45009, and
+	// per-minute limits, 45011), so one account's burst must not take another's turn, and a fleet of many
+	// accounts must not wait behind one small bucket. Defaults 5 and 10.
+	AccountQPS   float64
+	AccountBurst int
+	Retry        RetryPolicy
+	Route        Route
 
 	// Clock is the time source (tests inject one). Default time.Now.
 	Clock func() time.Time
@@ -134,6 +142,12 @@ func (cfg *Config) setDefaults() {
 	if cfg.Burst == 0 {
 		cfg.Burst = DefaultBurst
 	}
+	if cfg.AccountQPS == 0 {
+		cfg.AccountQPS = DefaultAccountQPS
+	}
+	if cfg.AccountBurst == 0 {
+		cfg.AccountBurst = DefaultAccountBurst
+	}
 	if cfg.Retry.MaxAttempts == 0 {
 		cfg.Retry.MaxAttempts = DefaultMaxAttempts
 	}
@@ -167,8 +181,8 @@ func (cfg *Config) validate() (*url.URL, error) {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("wechat config: Timeout must not be negative"))
 	}
-	if cfg.QPS < 0 || cfg.Burst < 0 {
-		errs = append(errs, fmt.Errorf("wechat config: QPS and Burst must not be negative"))
+	if cfg.QPS < 0 || cfg.Burst < 0 || cfg.AccountQPS < 0 || cfg.AccountBurst < 0 {
+		errs = append(errs, fmt.Errorf("wechat config: QPS, Burst, AccountQPS and AccountBurst must not be negative"))
 	}
 	if cfg.Retry.MaxAttempts < 0 || cfg.Retry.BaseDelay < 0 || cfg.Retry.MaxDelay < 0 {
 		errs = append(errs, fmt.Errorf("retry policy values must not be negative"))

@@ -71,7 +71,7 @@ func (c *Client) describeAuthorizer(ctx context.Context, acct platform.Account) 
 	err := c.withToken(ctx, c.componentSource(), func(ct string) error {
 		body := map[string]any{"component_appid": c.cfg.Route.ComponentAppID, "authorizer_appid": acct.AppID}
 		return c.do(ctx, request{api: apiAuthorizerInfo, method: http.MethodPost, query: componentQuery(ct),
-			body: body, secrets: []string{acct.Credential.Reveal()}}, func(data []byte) *platform.Error {
+			body: body, secrets: []string{acct.Credential.Reveal()}, account: c.cfg.Route.ComponentAppID}, func(data []byte) *platform.Error {
 			var perr *platform.Error
 			ai, perr = decodeAuthorizerInfo(data, c.now())
 			return perr

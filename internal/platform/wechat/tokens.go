@@ -276,7 +276,7 @@ func (c *Client) ownSource(acct platform.Account) source {
 				"force_refresh": force,
 			}
 			err := c.do(ctx, request{api: apiStableToken, method: http.MethodPost, body: body,
-				secrets: []string{acct.Credential.Reveal()}},
+				secrets: []string{acct.Credential.Reveal()}, account: acct.AppID},
 				func(data []byte) *platform.Error {
 					var perr *platform.Error
 					g, perr = decodeAccessToken(apiStableToken, data, c.now())
@@ -312,7 +312,7 @@ func (c *Client) componentSource() source {
 				"component_appsecret":     r.ComponentSecret.Reveal(),
 				"component_verify_ticket": ticket.Reveal(),
 			}
-			err = c.do(ctx, request{api: apiComponentToken, method: http.MethodPost, body: body,
+			err = c.do(ctx, request{api: apiComponentToken, method: http.MethodPost, body: body, account: r.ComponentAppID,
 				secrets: []string{r.ComponentSecret.Reveal(), ticket.Reveal()}},
 				func(data []byte) *platform.Error {
 					var perr *platform.Error
@@ -352,7 +352,7 @@ func (c *Client) authorizerSource(acct platform.Account) source {
 				}
 				return c.do(ctx, request{api: apiAuthorizerToken, method: http.MethodPost,
 					query: componentQuery(ct), body: body,
-					secrets: []string{refresh.Reveal(), acct.Credential.Reveal()}},
+					secrets: []string{refresh.Reveal(), acct.Credential.Reveal()}, account: c.cfg.Route.ComponentAppID},
 					func(data []byte) *platform.Error {
 						var perr *platform.Error
 						g, perr = decodeAuthorizerToken(apiAuthorizerToken, data, c.now())
