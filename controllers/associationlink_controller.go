@@ -75,7 +75,7 @@ func (r *AssociationLinkReconciler) linkPhases() []linkPhase {
 // SetupWithManager registers the reconciler and its watches.
 func (r *AssociationLinkReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&wx.AssociationLink{}).
+		For(&wx.AssociationLink{}, builder.WithPredicates(declaredChanged())).
 		Named("associationlink").
 		WithOptions(r.controllerOptions()).
 		// An account that becomes Ready (or changes subject) lets its links proceed.
@@ -107,7 +107,8 @@ func (r *AssociationLinkReconciler) linksOf(kind wx.AccountKind, index string) h
 	}
 }
 
-// queueOf maps a link to every other link of its two owners.
+// queueOf maps a link to the queued links of its two owners: only they can take a slot it frees. (A link
+// with no decision yet reconciles anyway; an admitted one has its slot.)
 func (r *AssociationLinkReconciler) queueOf(ctx context.Context, o client.Object) []reconcile.Request {
 	link := o.(*wx.AssociationLink)
 	seen := map[client.ObjectKey]bool{client.ObjectKeyFromObject(link): true}
@@ -121,7 +122,7 @@ func (r *AssociationLinkReconciler) queueOf(ctx context.Context, o client.Object
 		}
 		for _, l := range links {
 			k := client.ObjectKeyFromObject(&l)
-			if !seen[k] {
+			if queuedBy(&l) != "" && !seen[k] {
 				seen[k] = true
 				reqs = append(reqs, reconcile.Request{NamespacedName: k})
 			}

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -40,7 +41,7 @@ func (r *ChannelsAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 // SetupWithManager registers the reconciler.
 func (r *ChannelsAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.ChannelsAccount{}).Named("channelsaccount").WithOptions(r.controllerOptions()).Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.ChannelsAccount{}, builder.WithPredicates(declaredChanged())).Named("channelsaccount").WithOptions(r.controllerOptions()).Complete(r)
 }
 
 // WeComCorpReconciler reports a WeCom corp. WeCom is served from its own host (qyapi.weixin.qq.com), which
@@ -65,7 +66,7 @@ func (r *WeComCorpReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 // SetupWithManager registers the reconciler.
 func (r *WeComCorpReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeComCorp{}).Named("wecomcorp").WithOptions(r.controllerOptions()).Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeComCorp{}, builder.WithPredicates(declaredChanged())).Named("wecomcorp").WithOptions(r.controllerOptions()).Complete(r)
 }
 
 // declared reports an account kind that cannot be observed: its PlatformConfig must exist, and Ready says
@@ -121,5 +122,5 @@ func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore)
 
 // SetupWithManager registers the reconciler.
 func (r *WeChatStoreReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}).Named("wechatstore").WithOptions(r.controllerOptions()).Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}, builder.WithPredicates(declaredChanged())).Named("wechatstore").WithOptions(r.controllerOptions()).Complete(r)
 }

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -236,7 +237,7 @@ func (r *MerchantBindingReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&wx.MerchantBinding{}).
+		For(&wx.MerchantBinding{}, builder.WithPredicates(declaredChanged())).
 		Named("merchantbinding").
 		WithOptions(r.controllerOptions()).
 		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(byTarget(wx.KindMiniProgram))).

@@ -251,7 +251,7 @@ func (ts *testerSync) outcome() (string, string, bool) {
 // SetupWithManager registers the reconciler and its watches.
 func (r *MiniProgramReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&wx.MiniProgram{}).
+		For(&wx.MiniProgram{}, builder.WithPredicates(declaredChanged())).
 		Named("miniprogram").
 		WithOptions(r.controllerOptions()).
 		// A link's platform state changes the linked-by count.

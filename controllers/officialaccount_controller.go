@@ -256,7 +256,7 @@ func (r *OfficialAccountReconciler) finalize(ctx context.Context, oa *wx.Officia
 // SetupWithManager registers the reconciler and its watches.
 func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&wx.OfficialAccount{}).
+		For(&wx.OfficialAccount{}, builder.WithPredicates(declaredChanged())).
 		Named("officialaccount").
 		WithOptions(r.controllerOptions()).
 		// A link's admission changes the queued count; its deletion may release the finalizer.

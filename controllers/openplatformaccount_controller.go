@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -298,7 +299,7 @@ func (r *OpenPlatformAccountReconciler) SetupWithManager(mgr ctrl.Manager) error
 		}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&wx.OpenPlatformAccount{}).
+		For(&wx.OpenPlatformAccount{}, builder.WithPredicates(declaredChanged())).
 		Named("openplatformaccount").
 		WithOptions(r.controllerOptions()).
 		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(byMember(wx.KindOfficialAccount))).

@@ -102,7 +102,7 @@ func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformCon
 // SetupWithManager registers the reconciler; a change of a Secret in the namespace rechecks its configs.
 func (r *PlatformConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&wx.PlatformConfig{}).
+		For(&wx.PlatformConfig{}, builder.WithPredicates(declaredChanged())).
 		Named("platformconfig").
 		WithOptions(r.controllerOptions()).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"maps"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -16,6 +17,21 @@ import (
 
 // Watch predicates: which events of one kind are worth a reconcile of another. Each one filters out the
 // status writes that would otherwise fan out (a link's counters, an account's observation time).
+
+// declaredChanged passes the events of an object that ask for its own reconcile: creation, deletion, and a
+// change of what a person declares (its spec, which moves its generation, its annotations, which hold the
+// pause switch, and its labels), or the start of its deletion. It filters out the object's status writes,
+// wxlink's own: each would otherwise bring one more reconcile of every object after every reconcile that
+// wrote, which decides nothing new (the reconcile says itself when it must run again).
+func declaredChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld, e.ObjectNew
+			return o.GetGeneration() != n.GetGeneration() || o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() ||
+				!maps.Equal(o.GetAnnotations(), n.GetAnnotations()) || !maps.Equal(o.GetLabels(), n.GetLabels())
+		},
+	}
+}
 
 // slotFreed passes the link events that can free a quota slot: a deletion (started or finished), a change
 // of platform state (for example to Rejected), and a link that leaves an owner's admitted set (admitted,
