@@ -15,7 +15,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -254,31 +253,29 @@ func (r *MiniProgramReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&wx.MiniProgram{}, builder.WithPredicates(declaredChanged())).
 		Named("miniprogram").
 		WithOptions(r.controllerOptions()).
-		// A link's platform state changes the linked-by count.
-		Watches(&wx.AssociationLink{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
-			l := o.(*wx.AssociationLink)
-			if l.Spec.To.Kind != wx.KindMiniProgram {
-				return nil
-			}
-			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.To.Name}}}
-		}), builder.WithPredicates(linkStateChanged())).
+		// A link's platform state changes the linked-by count; a burst of changes is counted once (ownerRecount).
+		Watches(&wx.AssociationLink{}, enqueueAfter(ownerRecount, linkOwner(wx.KindMiniProgram, true)),
+			builder.WithPredicates(linkStateChanged())).
 		// An Official Account whose platform list changes (a link made or removed in the console) changes the
-		// linked-by count of the Mini Programs it names.
-		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(r.byLinkedOfficialAccount),
+		// linked-by count of the Mini Programs that entered or left it.
+		Watches(&wx.OfficialAccount{}, linkedMiniProgramsChanges(r.byPlatformIDs),
 			builder.WithPredicates(linkedMiniProgramsChanged())).
 		Complete(r)
 }
 
-// byLinkedOfficialAccount names the Mini Programs of the namespace an Official Account's list names by AppID.
-func (r *MiniProgramReconciler) byLinkedOfficialAccount(ctx context.Context, o client.Object) []reconcile.Request {
+// byPlatformIDs names the Mini Programs of the namespace that the given platform list entries (AppIDs, or
+// original IDs in an AppID-less list) declare.
+func (r *MiniProgramReconciler) byPlatformIDs(ctx context.Context, ns string, ids []string) []reconcile.Request {
 	var reqs []reconcile.Request
-	for _, id := range o.(*wx.OfficialAccount).Status.LinkedMiniPrograms {
-		list := &wx.MiniProgramList{}
-		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexMiniProgramAppID: id}); err != nil {
-			continue
-		}
-		for _, mp := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&mp)})
+	for _, id := range ids {
+		for _, index := range []string{indexMiniProgramAppID, indexMiniProgramOriginalID} {
+			list := &wx.MiniProgramList{}
+			if err := r.List(ctx, list, client.InNamespace(ns), client.MatchingFields{index: id}); err != nil {
+				continue
+			}
+			for _, mp := range list.Items {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&mp)})
+			}
 		}
 	}
 	return reqs

@@ -259,14 +259,10 @@ func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&wx.OfficialAccount{}, builder.WithPredicates(declaredChanged())).
 		Named("officialaccount").
 		WithOptions(r.controllerOptions()).
-		// A link's admission changes the queued count; its deletion may release the finalizer.
-		Watches(&wx.AssociationLink{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
-			l := o.(*wx.AssociationLink)
-			if l.Spec.From.Kind != wx.KindOfficialAccount {
-				return nil
-			}
-			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.From.Name}}}
-		}), builder.WithPredicates(linkStateChanged())).
+		// A link's admission changes the queued count; its deletion may release the finalizer. A burst of
+		// changes is counted once (ownerRecount).
+		Watches(&wx.AssociationLink{}, enqueueAfter(ownerRecount, linkOwner(wx.KindOfficialAccount, false)),
+			builder.WithPredicates(linkStateChanged())).
 		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
 		// A published token Secret that is deleted or edited is written again at once.
 		Owns(&corev1.Secret{}, builder.MatchEveryOwner, builder.OnlyMetadata).

@@ -6,6 +6,7 @@ package controllers
 import (
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -36,6 +37,38 @@ func TestSlotFreedPassesWhatCanFreeASlot(t *testing.T) {
 	} {
 		if got := slotFreed().Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}); got != tc.want {
 			t.Errorf("%s: slotFreed = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// An object is reconciled again for what a person changes, never for its own status writes.
+func TestDeclaredChangedIgnoresStatusWrites(t *testing.T) {
+	base := &wx.AssociationLink{}
+	base.Generation = 1
+	status := base.DeepCopy()
+	status.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateLinked}
+	spec := base.DeepCopy()
+	spec.Generation = 2
+	paused := base.DeepCopy()
+	paused.Annotations = map[string]string{wx.PauseAnnotation: "true"}
+	labelled := base.DeepCopy()
+	labelled.Labels = map[string]string{"team": "growth"}
+	deleting := base.DeepCopy()
+	now := metav1.Now()
+	deleting.DeletionTimestamp = &now
+	for _, tc := range []struct {
+		name string
+		new  *wx.AssociationLink
+		want bool
+	}{
+		{"a status write", status, false},
+		{"a spec change", spec, true},
+		{"the pause annotation", paused, true},
+		{"a label", labelled, true},
+		{"the start of its deletion", deleting, true},
+	} {
+		if got := declaredChanged().Update(event.UpdateEvent{ObjectOld: base, ObjectNew: tc.new}); got != tc.want {
+			t.Errorf("%s: declaredChanged = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,99 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// ownerRecount is how long an account waits, after a change of one of its links, before it counts them
+// again (its quota, its linked-by count). A request already waiting is not added twice, so the changes of a
+// burst (a fleet applied at once, a prune) are counted in one reconcile and one status write, not one each:
+// an account with 400 links is written a few times while they converge, not 400 times. Admission never
+// reads these counts (it counts the links themselves), so the delay slows only what `kubectl get` shows.
+const ownerRecount = 2 * time.Second
+
+type requestQueue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+
+// enqueueAfter is handler.EnqueueRequestsFromMapFunc with a delay: the requests that m maps an event's
+// object (for an update, the old and the new object) to are added after delay.
+func enqueueAfter(delay time.Duration, m handler.MapFunc) handler.EventHandler {
+	add := func(ctx context.Context, q requestQueue, objs ...client.Object) {
+		for _, o := range objs {
+			for _, r := range m(ctx, o) {
+				q.AddAfter(r, delay)
+			}
+		}
+	}
+	return handler.Funcs{
+		CreateFunc:  func(ctx context.Context, e event.CreateEvent, q requestQueue) { add(ctx, q, e.Object) },
+		UpdateFunc:  func(ctx context.Context, e event.UpdateEvent, q requestQueue) { add(ctx, q, e.ObjectOld, e.ObjectNew) },
+		DeleteFunc:  func(ctx context.Context, e event.DeleteEvent, q requestQueue) { add(ctx, q, e.Object) },
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q requestQueue) { add(ctx, q, e.Object) },
+	}
+}
+
+// linkOwner maps a link to its account at one end (from or to), when that end is of the given kind.
+func linkOwner(kind wx.AccountKind, to bool) handler.MapFunc {
+	return func(_ context.Context, o client.Object) []reconcile.Request {
+		l := o.(*wx.AssociationLink)
+		ref := l.Spec.From
+		if to {
+			ref = l.Spec.To
+		}
+		if ref.Kind != kind {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: ref.Name}}}
+	}
+}
+
+// linkedMiniProgramsChanges maps an Official Account's events to the Mini Programs that entered or left its
+// platform list (by AppID or original ID), after ownerRecount: only their linked-by counts change. A
+// creation or deletion names every Mini Program of the list.
+func linkedMiniProgramsChanges(byID func(ctx context.Context, ns string, ids []string) []reconcile.Request) handler.EventHandler {
+	add := func(ctx context.Context, q requestQueue, ns string, ids []string) {
+		for _, r := range byID(ctx, ns, ids) {
+			q.AddAfter(r, ownerRecount)
+		}
+	}
+	all := func(o client.Object) []string { return o.(*wx.OfficialAccount).Status.LinkedMiniPrograms }
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q requestQueue) {
+			add(ctx, q, e.Object.GetNamespace(), all(e.Object))
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q requestQueue) {
+			add(ctx, q, e.ObjectNew.GetNamespace(), symmetricDifference(all(e.ObjectOld), all(e.ObjectNew)))
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q requestQueue) {
+			add(ctx, q, e.Object.GetNamespace(), all(e.Object))
+		},
+	}
+}
+
+// symmetricDifference is the values in exactly one of a and b.
+func symmetricDifference(a, b []string) []string {
+	var out []string
+	for _, v := range a {
+		if !slices.Contains(b, v) {
+			out = append(out, v)
+		}
+	}
+	for _, v := range b {
+		if !slices.Contains(a, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

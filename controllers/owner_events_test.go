@@ -1,0 +1,89 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// delayedAdds records what a handler adds, and after how long.
+type delayedAdds struct {
+	requestQueue
+	added []string
+	after []time.Duration
+}
+
+func (q *delayedAdds) AddAfter(r reconcile.Request, d time.Duration) {
+	q.added, q.after = append(q.added, r.Name), append(q.after, d)
+}
+
+// A link's change names its owner after ownerRecount, never at once: a burst is counted in one reconcile.
+func TestLinkChangesRecountTheirOwnersAfterADelay(t *testing.T) {
+	l := &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Namespace: phaseNS, Name: "l1"},
+		Spec: wx.AssociationLinkSpec{From: wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "oa"},
+			To: wx.AccountReference{Kind: wx.KindMiniProgram, Name: "mp1"}}}
+	q := &delayedAdds{}
+	h := enqueueAfter(ownerRecount, linkOwner(wx.KindMiniProgram, true))
+	h.Create(context.Background(), event.CreateEvent{Object: l}, q)
+	h.Update(context.Background(), event.UpdateEvent{ObjectOld: l, ObjectNew: l}, q)
+	if !slices.Equal(q.added, []string{"mp1", "mp1", "mp1"}) {
+		t.Fatalf("added %v, want mp1 for the create and for each side of the update", q.added)
+	}
+	for _, d := range q.after {
+		if d != ownerRecount {
+			t.Errorf("added after %v, want %v", d, ownerRecount)
+		}
+	}
+	q = &delayedAdds{}
+	enqueueAfter(ownerRecount, linkOwner(wx.KindOfficialAccount, true)).Create(context.Background(), event.CreateEvent{Object: l}, q)
+	if len(q.added) != 0 {
+		t.Errorf("added %v for an end of another kind", q.added)
+	}
+}
+
+// An Official Account's list change names only the Mini Programs that entered or left it.
+func TestAListChangeNamesOnlyTheMiniProgramsThatMoved(t *testing.T) {
+	oa := func(ids ...string) *wx.OfficialAccount {
+		o := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: phaseNS, Name: "oa"}}
+		o.Status.LinkedMiniPrograms = ids
+		return o
+	}
+	var asked []string
+	h := linkedMiniProgramsChanges(func(_ context.Context, _ string, ids []string) []reconcile.Request {
+		asked = append(asked, ids...)
+		return nil
+	})
+	h.Update(context.Background(), event.UpdateEvent{ObjectOld: oa("wxa", "wxb", "wxc"), ObjectNew: oa("wxa", "wxc", "wxd")}, &delayedAdds{})
+	slices.Sort(asked)
+	if !slices.Equal(asked, []string{"wxb", "wxd"}) {
+		t.Errorf("asked for %v, want the two that moved: wxb, wxd", asked)
+	}
+}
+
+// A link that may free a slot wakes only the queued links of its owners: the others have their decision.
+func TestAFreedSlotWakesOnlyQueuedLinks(t *testing.T) {
+	w := world(t)
+	l1, l2, l3 := w.link("l1", "mp1"), w.link("l2", "mp2"), w.link("l3", "mp1")
+	l1.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionAdmitted}
+	l2.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionQueued, QueuedBy: wx.KindOfficialAccount}
+	w.save(l1)
+	w.save(l2)
+	_ = l3 // no decision yet: it reconciles anyway
+	var got []string
+	for _, r := range w.r.queueOf(context.Background(), w.get("l1")) {
+		got = append(got, r.Name)
+	}
+	if !slices.Equal(got, []string{"l2"}) {
+		t.Errorf("woke %v, want only the queued l2", got)
+	}
+}
