@@ -68,8 +68,8 @@ func (r *AssociationLinkReconciler) reconcileOfficialAccountLink(ctx context.Con
 
 // linkPhases are the phases of an Official Account -> Mini Program link, in order.
 func (r *AssociationLinkReconciler) linkPhases() []linkPhase {
-	return []linkPhase{r.resolve, r.refuseSelfLink, r.lockOwners, r.refuseDuplicate,
-		r.observe, r.settleIntent, r.admit, r.request, r.report}
+	return []linkPhase{r.resolve, r.refuseSelfLink, r.observe, r.settleIntent, r.lockOwners, r.refuseDuplicate,
+		r.admit, r.request, r.report}
 }
 
 // SetupWithManager registers the reconciler and its watches.

@@ -22,8 +22,8 @@ import (
 // cache may not show yet (monthly.go), all under the owners' locks.
 func (r *AssociationLinkReconciler) admit(ctx context.Context, s *linkScope) (bool, error) {
 	if s.observeOnly() && !s.onPlatform() {
-		if !s.fresh && s.wasLinked { // it is about to report a removal: read afresh first
-			if done, err := r.observeFresh(ctx, s); done || err != nil {
+		if !s.fresh && s.wasLinked { // it is about to report a removal: read again first
+			if done, err := r.observeRecent(ctx, s); done || err != nil {
 				return true, err
 			}
 		}
@@ -36,7 +36,7 @@ func (r *AssociationLinkReconciler) admit(ctx context.Context, s *linkScope) (bo
 		return true, err
 	}
 	if !s.fresh && s.decision.Admitted && !s.onPlatform() && s.mayAct() {
-		if done, err := r.observeFresh(ctx, s); done || err != nil {
+		if done, err := r.observeRecent(ctx, s); done || err != nil {
 			return true, err
 		}
 		if err := r.decide(ctx, s); err != nil {

@@ -17,18 +17,32 @@ import (
 )
 
 // observe reads the Official Account's links from a read shared by all of its reconciles, up to half a poll
-// interval old. That is enough to queue a link or to report one, but not to act: before wxlink asks the
-// platform for an association (or reports one as removed), admit reads again (observeFresh) and decides
-// again, so that a link made by hand in the console meanwhile is adopted rather than requested twice.
+// interval old. That is enough to queue a link or to report one, but not to act: a link that may be asked
+// for (new or admitted, not on the platform) is read again from a recent read (observeRecent), and admit
+// reads again before a queued link it admits is asked for, so that a link made by hand in the console
+// meanwhile is adopted rather than requested twice. Both reads happen before the owners are locked when
+// they can, so that no lock is held while the platform answers.
 func (r *AssociationLinkReconciler) observe(ctx context.Context, s *linkScope) (bool, error) {
-	ctx, cancel := r.lockedCall(ctx)
+	listCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
-	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, r.listMaxAge(s.link))
+	links, _, err := r.Observer.List(listCtx, s.p, s.oaAcct, r.listMaxAge(s.link))
 	if err != nil {
 		return true, err
 	}
-	return r.found(s, links, false), nil
+	if r.found(s, links, false) {
+		return true, nil
+	}
+	if s.onPlatform() || !s.mayAct() || queuedBy(s.link) != "" || s.observeOnly() && !s.wasLinked {
+		return false, nil
+	}
+	return r.observeRecent(ctx, s)
 }
+
+// recentRead is how old a read of an Official Account's links may be for wxlink to act on it: it is made
+// after wxlink's last change to that list (every change forgets the reads before it), so only a person in
+// the console can have changed the list since, and the platform answers a request for a link made in the
+// last moments "already linked" (adopted, not counted).
+const recentRead = 2 * time.Second
 
 // listMaxAge is how old a shared read of the Official Account's links may be for this link: half a poll
 // interval, or half the pending interval while the link waits for a person (an admin's confirmation, a
@@ -39,6 +53,18 @@ func (r *AssociationLinkReconciler) listMaxAge(l *wx.AssociationLink) time.Durat
 		return r.PendingPollInterval / 2
 	}
 	return r.PollInterval / 2
+}
+
+// observeRecent reads the Official Account's links from a read made after wxlink's last change to them and
+// at most recentRead old: the one the previous request of the account read, when there is one.
+func (r *AssociationLinkReconciler) observeRecent(ctx context.Context, s *linkScope) (bool, error) {
+	ctx, cancel := r.lockedCall(ctx)
+	defer cancel()
+	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, recentRead)
+	if err != nil {
+		return true, err
+	}
+	return r.found(s, links, true), nil
 }
 
 // observeFresh reads the Official Account's links as the platform shows them now.

@@ -130,6 +130,9 @@ func (r *AssociationLinkReconciler) notListedYet(s *linkScope) {
 // (asked again after a poll interval, since a quota held outside the cluster can free); a daily quota waits
 // for its reset; a new association counts against both owners' monthly allowance, in the link's own record;
 // "already linked" or "already pending" does not.
+//
+// The owners' locks are let go before the call, once the request is counted (reserved) in the owners'
+// expectations: the next decision about either owner counts it, and none waits for the platform's answer.
 func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (platform.LinkOutcome, bool, error) {
 	opts := platform.LinkOptions{}
 	if o := s.link.Spec.OfficialAccount; o != nil {
@@ -139,6 +142,8 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (plat
 	if err := r.recordIntent(ctx, s, now); err != nil {
 		return 0, true, err
 	}
+	r.recordMonth(s, monthlyRequests(s.link))
+	s.unlock()
 	callCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
 	var outcome platform.LinkOutcome
@@ -192,9 +197,11 @@ func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope,
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
 			"asked the platform to associate Mini Program %s with Official Account %s", mp, oa)
 	case platform.LinkAlreadyPending:
+		r.recordMonth(s, s.link.Status.MonthlyRequests)
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Link",
 			"an invitation to associate Mini Program %s with Official Account %s was already pending (89010): adopted, not a new link", mp, oa)
 	default:
+		r.recordMonth(s, s.link.Status.MonthlyRequests)
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Link",
 			"Mini Program %s was already associated with Official Account %s (89015): adopted, not a new link", mp, oa)
 	}
@@ -249,6 +256,7 @@ func unsettledIntent(p *wx.PlatformLinkStatus) *metav1.Time {
 // retry after one, which the client reports as uncertain) leaves it for settleIntent.
 func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkScope, now metav1.Time, err error) error {
 	if reason, terminal := platformErrorReason(err); terminal {
+		r.recordMonth(s, s.link.Status.MonthlyRequests) // refused: nothing made
 		msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
 			"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
 		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &now,
@@ -264,6 +272,7 @@ func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkSc
 		if cerr := r.clearIntent(ctx, s); cerr != nil {
 			return cerr
 		}
+		r.recordMonth(s, s.link.Status.MonthlyRequests)
 	}
 	if answered && pe.RetryAfter > 0 {
 		// 45009: the daily quota of the API is used up until the next day in Beijing time. Wait, do not loop.

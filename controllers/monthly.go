@@ -125,14 +125,24 @@ func (r *AssociationLinkReconciler) ownerMonth(s *linkScope, owner wx.AccountKin
 	return ownerMonth{officialAccountLock(ns, string(s.oa.Spec.AppID)), s.oa.Status.MonthlyLinks, s.oa.Status.MonthlyLedger}
 }
 
+// recordMonth records the link's count of the month (nil: none) in both owners' expectations: a request
+// about to be made (counted as made until it is answered), or what its answer showed.
+func (r *AssociationLinkReconciler) recordMonth(s *linkScope, c *wx.MonthlyCount) {
+	count := wx.MonthlyCount{Month: rules.MonthOf(r.now())}
+	if c != nil {
+		count = *c
+	}
+	r.months.record([]string{r.ownerMonth(s, wx.KindOfficialAccount).key, r.ownerMonth(s, wx.KindMiniProgram).key},
+		string(s.link.UID), count)
+}
+
 // countRequest counts a new association, made by a request at the given time, in the link's own record and
 // in the expectations of both owners.
 func (r *AssociationLinkReconciler) countRequest(s *linkScope, at time.Time) {
 	next := monthlyUsage(s.link.Status.MonthlyRequests).Record(at, 1)
 	c := wx.MonthlyCount{Month: next.Month, Count: int32(next.Count)} //nolint:gosec // at most 500
 	s.link.Status.MonthlyRequests = &c
-	r.months.record([]string{r.ownerMonth(s, wx.KindOfficialAccount).key, r.ownerMonth(s, wx.KindMiniProgram).key},
-		string(s.link.UID), c)
+	r.recordMonth(s, &c)
 }
 
 // keepMonthlyCount writes a deleted link's count of the month into its owners' ledgers, before its

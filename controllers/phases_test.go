@@ -141,11 +141,13 @@ func TestRequestWaitsOutTheDailyQuota(t *testing.T) {
 func TestAStaleReadIsRefreshedBeforeAsking(t *testing.T) {
 	w := world(t)
 	w.link("l1", "mp1")
-	// The shared read is taken while the platform lists nothing; then the link is made in the console.
+	// The shared read is taken while the platform lists nothing; then the link is made in the console, and
+	// the read is more than recentRead old when the link reconciles.
 	if _, _, err := w.r.Observer.List(context.Background(), w.plat, platform.Account{AppID: oaApp, Credential: "s-" + oaApp}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	w.onPlatform(mpApp1, platform.LinkLinked)
+	w.now = w.now.Add(recentRead + time.Second)
 	s, _, err := w.scope("l1", w.linkPhases()...)
 	if err != nil {
 		t.Fatal(err)
@@ -517,14 +519,16 @@ func TestAnObserveOnlyLinkTakesNoSlotUntilThePlatformListsIt(t *testing.T) {
 func TestALinkWaitingForAPersonReadsAtThePendingInterval(t *testing.T) {
 	w := world(t)
 	for _, tc := range []struct {
-		name  string
-		state wx.LinkState
-		reads int
+		name   string
+		state  wx.LinkState
+		listed platform.LinkStatus
+		reads  int
 	}{
-		{"waiting", wx.LinkStateAwaitingMiniProgramAdmin, 2},
-		{"settled", wx.LinkStateLinked, 1},
+		{"waiting", wx.LinkStateAwaitingMiniProgramAdmin, platform.LinkAwaitingMiniProgramAdmin, 2},
+		{"settled", wx.LinkStateLinked, platform.LinkLinked, 1},
 	} {
 		w.plat.Reset()
+		w.onPlatform(mpApp1, tc.listed)
 		w.r.Observer = NewObserver(w.r.Now)
 		l := w.link(tc.name, "mp1")
 		l.Status.Platform = &wx.PlatformLinkStatus{State: tc.state}

@@ -423,3 +423,50 @@ func TestAnExistsUnlistedLinkIsNotCountedTwice(t *testing.T) {
 		t.Errorf("ly Ready %q: the platform lists 2/3 other-subject Mini Programs, wxlink counted mp2 twice", got)
 	}
 }
+
+// blockingPlatform holds every link request until release is closed, and says when one has started.
+type blockingPlatform struct {
+	*fake.Platform
+	started chan struct{}
+	release chan struct{}
+}
+
+func (b blockingPlatform) LinkMiniProgram(ctx context.Context, oa platform.Account, mp string, opts platform.LinkOptions) (platform.LinkOutcome, error) {
+	b.started <- struct{}{}
+	<-b.release
+	return b.Platform.LinkMiniProgram(ctx, oa, mp, opts)
+}
+
+// No owner's lock is held while the platform answers a request; the request in flight is counted against
+// the month by every decision made meanwhile, so that two links cannot both take the month's last one.
+func TestARequestInFlightHoldsNoLockAndCountsAgainstTheMonth(t *testing.T) {
+	w := world(t)
+	w.setMonthly("mp1", 499) // one new link left this month for mp1
+	bp := blockingPlatform{Platform: w.plat, started: make(chan struct{}, 1), release: make(chan struct{})}
+	w.r.Platforms = fakeProvider{p: bp, c: w.c}
+	w.link("first", "mp1")
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.r.Reconcile(context.Background(), request("first"))
+		done <- err
+	}()
+	<-bp.started
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, key := range []string{officialAccountLock(phaseNS, oaApp), miniProgramLock(phaseNS, mpApp1)} {
+		unlock, err := w.r.owners.lock(ctx, key)
+		if err != nil {
+			t.Fatalf("the lock %s is held while the platform answers: %v", key, err)
+		}
+		unlock()
+	}
+	w.officialAccount2()
+	w.linkFrom("second", "oa2", "mp1")
+	if s := w.decideFor("second"); s.decision.Admitted {
+		t.Errorf("decision = %+v; the request in flight took mp1's last new link of the month", s.decision)
+	}
+	close(bp.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
