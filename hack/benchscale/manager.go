@@ -131,6 +131,26 @@ func sum(families map[string]*dto.MetricFamily, name string, match func(labels m
 	return total
 }
 
+// histogramMean is the mean of one histogram family over the series whose labels match: its sum over its
+// count.
+func histogramMean(families map[string]*dto.MetricFamily, name string, match func(labels map[string]string) bool) (sum float64, count uint64) {
+	f := families[name]
+	if f == nil {
+		return 0, 0
+	}
+	for _, m := range f.GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if h := m.GetHistogram(); h != nil && (match == nil || match(labels)) {
+			sum += h.GetSampleSum()
+			count += h.GetSampleCount()
+		}
+	}
+	return sum, count
+}
+
 // procStats are the manager's peak and current RSS and its CPU seconds, from /proc.
 type procStats struct {
 	PeakRSSMiB float64 `json:"peakRSSMiB"`

@@ -48,6 +48,13 @@ type fleetResult struct {
 	CallsPerLink      map[string]float64 `json:"callsPerLink"`      // WeChat calls by API
 	LinkCallsPerLink  float64            `json:"wxamplinkPerLink"`  // must be 1.000
 	ReconcilesPerLink map[string]float64 `json:"reconcilesPerLink"` // by controller
+	// ReconcileSeconds and QueueSeconds are the mean time of a reconcile, and of a wait in the work queue,
+	// by controller.
+	ReconcileSeconds map[string]float64 `json:"reconcileSeconds"`
+	QueueSeconds     map[string]float64 `json:"queueSeconds"`
+	// APIWrites are the apiserver's own counts of writes while the fleet converged, per link, by verb and
+	// resource (the harness's creates of the links included: POST associationlinks is 1).
+	APIWrites map[string]float64 `json:"apiserverWritesPerLink"`
 }
 
 type restResult struct {
@@ -72,15 +79,20 @@ func resultConfig(c config, w *world) map[string]any {
 	}
 }
 
-// snapshot is what the manager and the simulator had counted at one moment.
+// snapshot is what the manager, the apiserver and the simulator had counted at one moment.
 type snapshot struct {
-	metrics map[string]*dto.MetricFamily
-	calls   map[string]int
+	metrics   map[string]*dto.MetricFamily
+	calls     map[string]int
+	apiWrites map[string]float64 // "VERB resource[/subresource]"
 }
 
 func (w *world) snapshot(ctx context.Context) (snapshot, error) {
 	m, err := w.mgr.scrape(ctx)
-	return snapshot{metrics: m, calls: w.sim.Calls()}, err
+	if err != nil {
+		return snapshot{}, err
+	}
+	writes, err := w.apiserverWrites(ctx)
+	return snapshot{metrics: m, calls: w.sim.Calls(), apiWrites: writes}, err
 }
 
 // fill takes the fleet's costs from two snapshots.
@@ -105,11 +117,29 @@ func (f *fleetResult) fill(before, after snapshot, links int) {
 		}
 	}
 	f.LinkCallsPerLink = f.CallsPerLink[pathLink]
-	f.ReconcilesPerLink = map[string]float64{}
+	f.ReconcilesPerLink, f.ReconcileSeconds, f.QueueSeconds = map[string]float64{}, map[string]float64{}, map[string]float64{}
 	for _, ctrl := range []string{"associationlink", "officialaccount", "miniprogram"} {
-		f.ReconcilesPerLink[ctrl] = delta("controller_runtime_reconcile_total",
-			func(l map[string]string) bool { return l["controller"] == ctrl }) / n
+		is := func(l map[string]string) bool { return l["controller"] == ctrl || l["name"] == ctrl }
+		f.ReconcilesPerLink[ctrl] = delta("controller_runtime_reconcile_total", is) / n
+		f.ReconcileSeconds[ctrl] = meanDelta(before.metrics, after.metrics, "controller_runtime_reconcile_time_seconds", is)
+		f.QueueSeconds[ctrl] = meanDelta(before.metrics, after.metrics, "workqueue_queue_duration_seconds", is)
 	}
+	f.APIWrites = map[string]float64{}
+	for k, v := range after.apiWrites {
+		if d := v - before.apiWrites[k]; d > 0 {
+			f.APIWrites[k] = d / n
+		}
+	}
+}
+
+// meanDelta is the mean of a histogram's observations between two scrapes.
+func meanDelta(before, after map[string]*dto.MetricFamily, name string, match func(map[string]string) bool) float64 {
+	s1, c1 := histogramMean(before, name, match)
+	s2, c2 := histogramMean(after, name, match)
+	if c2 <= c1 {
+		return 0
+	}
+	return (s2 - s1) / float64(c2-c1)
 }
 
 func (r *result) print(out io.Writer) {
@@ -126,6 +156,8 @@ func (r *result) print(out io.Writer) {
 	row("wxamplink per link", fmt.Sprintf("%.3f", r.Fleet.LinkCallsPerLink), "1.000")
 	row("WeChat calls per link", formatMap(r.Fleet.CallsPerLink, "%.2f"), "")
 	row("reconciles per link", formatMap(r.Fleet.ReconcilesPerLink, "%.2f"), "")
+	row("mean reconcile / queue wait (s)", formatMap(r.Fleet.ReconcileSeconds, "%.3f")+" / "+formatMap(r.Fleet.QueueSeconds, "%.3f"), "")
+	row("apiserver writes per link (all clients)", formatMap(r.Fleet.APIWrites, "%.2f"), "")
 	row("at rest: wxamplinkget per Official Account per poll", fmt.Sprintf("%.2f", r.Rest.LinkGetPerOAPerPoll), "1")
 	row("at rest: WeChat calls per poll", formatMap(r.Rest.CallsPerPoll, "%.0f"), "")
 	row("freed slot → Admitted, p50 / p99", fmt.Sprintf("%.2f s / %.2f s (%d slots)", r.Freed.AdmittedP50, r.Freed.AdmittedP99,

@@ -26,8 +26,8 @@ const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultQPS          = 100
 	DefaultBurst        = 200
-	DefaultAccountQPS   = 5
-	DefaultAccountBurst = 10
+	DefaultAccountQPS   = 10
+	DefaultAccountBurst = 30
 	DefaultMaxAttempts  = 4
 	DefaultBaseDelay    = 250 * time.Millisecond
 	DefaultMaxDelay     = 8 * time.Second
@@ -95,7 +95,8 @@ type Config struct {
 	// AccountQPS and AccountBurst size a second bucket per account, which every request that spends that
 	// account's quota passes: the platform's limits are per account (each API's daily quota, 45009, and
 	// per-minute limits, 45011), so one account's burst must not take another's turn, and a fleet of many
-	// accounts must not wait behind one small bucket. Defaults 5 and 10.
+	// accounts must not wait behind one small bucket. Defaults 10 and 30: an account whose ten links are
+	// applied at once makes them without waiting.
 	AccountQPS   float64
 	AccountBurst int
 	Retry        RetryPolicy
