@@ -44,7 +44,7 @@ type AssociationLinkReconciler struct {
 func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.AssociationLink]{
 		client: r.Client, reader: r.APIReader, newObj: func() *wx.AssociationLink { return &wx.AssociationLink{} },
-		finalizer: true, opts: r.Options, beforePatch: r.Metrics.observeLink,
+		finalizer: true, finalizerWithSideEffect: true, opts: r.Options, beforePatch: r.Metrics.observeLink,
 		gone: func(_ context.Context, req ctrl.Request) (ctrl.Result, error) {
 			r.Metrics.forgetLink(req.String())
 			return ctrl.Result{}, nil
@@ -52,6 +52,7 @@ func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		finalize: r.delete,
 		reconcile: func(ctx context.Context, link *wx.AssociationLink) (ctrl.Result, error) {
 			if link.Spec.Type != wx.OfficialAccountToMiniProgram {
+				// Console-only links change nothing on the platform: a deletion has nothing to undo.
 				return r.reconcileConsoleLink(ctx, link)
 			}
 			return r.reconcileOfficialAccountLink(ctx, link)

@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -39,6 +40,12 @@ const (
 // so that no informer ever holds Secret data (the watches see Secret metadata only).
 func ClientOptions() client.Options {
 	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
+}
+
+// CacheOptions are the manager's cache options: objects are kept without their managed fields, which
+// wxlink never reads and which would otherwise be most of a cached link's size, and of every copy of it.
+func CacheOptions() cache.Options {
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 }
 
 // secretMetadata is an empty Secret metadata object, for reads from the metadata-only informer.

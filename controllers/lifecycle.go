@@ -28,7 +28,10 @@ type lifecycle[T conditioned] struct {
 	newObj func() T
 	// finalizer: the kind holds wx.Finalizer to undo something when deleted.
 	finalizer bool
-	opts      Options
+	// finalizerWithSideEffect: the kind adds the finalizer itself, in the same write as the record of its
+	// first side effect (a link: with the record of its first request), not in a write of its own first.
+	finalizerWithSideEffect bool
+	opts                    Options
 	// gone runs when the object no longer exists (nil: nothing to do).
 	gone func(ctx context.Context, req ctrl.Request) (ctrl.Result, error)
 	// finalize undoes what the object did (nil: nothing). done lets the finalizer go; otherwise res and err
@@ -64,7 +67,7 @@ func (l lifecycle[T]) run(ctx context.Context, req ctrl.Request) (ctrl.Result, e
 	case !obj.GetDeletionTimestamp().IsZero():
 		return l.delete(ctx, obj, orig)
 	}
-	if l.finalizer {
+	if l.finalizer && !l.finalizerWithSideEffect {
 		if err := ensureFinalizer(ctx, l.client, obj); err != nil {
 			return l.opts.requeueOnConflict(obj, err)
 		}

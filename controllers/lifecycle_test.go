@@ -130,7 +130,8 @@ func TestAPlatformConfigThatIsGoneDropsItsClient(t *testing.T) {
 }
 
 // The real reconcilers open as lifecycle says: the kinds that undo something on the platform hold the
-// finalizer (and a paused one being deleted keeps it), the others never add one.
+// finalizer (and a paused one being deleted keeps it), the others never add one, and a link adds it with its
+// first side effect.
 func TestEveryReconcilerHoldsTheFinalizerItShould(t *testing.T) {
 	w := newPhaseWorld(t)
 	ctx := context.Background()
@@ -145,8 +146,10 @@ func TestEveryReconcilerHoldsTheFinalizerItShould(t *testing.T) {
 		}
 		finalizer bool
 	}{
+		// A link adds the finalizer with the record of its first request (recordIntent) or when it adopts an
+		// association (keepForUnlink): one whose ends are missing has done nothing to undo.
 		{&wx.AssociationLink{Spec: wx.AssociationLinkSpec{Type: wx.OfficialAccountToMiniProgram, DeletionPolicy: wx.DeletionPolicyDelete,
-			From: wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "absent"}, To: target}}, w.r, true},
+			From: wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "absent"}, To: target}}, w.r, false},
 		{&wx.OfficialAccount{Spec: wx.OfficialAccountSpec{AppID: oaApp, AccountSpec: spec}},
 			&OfficialAccountReconciler{Client: w.c, APIReader: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, true},
 		{&wx.OpenPlatformAccount{Spec: wx.OpenPlatformAccountSpec{PlatformConfigRef: ref, OpenAppID: oaApp}},

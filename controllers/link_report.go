@@ -19,10 +19,13 @@ import (
 // report turns what the platform lists for the link into status and conditions. An association wxlink
 // finds on the platform without having asked for it (made in the console, or, for an ObserveOnly link,
 // made at last) is adopted, not duplicated.
-func (r *AssociationLinkReconciler) report(_ context.Context, s *linkScope) (bool, error) {
+func (r *AssociationLinkReconciler) report(ctx context.Context, s *linkScope) (bool, error) {
 	if !s.found {
 		r.notListedYet(s)
 		return true, nil
+	}
+	if err := r.keepForUnlink(ctx, s); err != nil {
+		return true, err
 	}
 	if p := s.link.Status.Platform; s.entry.Status.Occupying() && (p == nil || p.RequestedTime == nil && !holdsSlot(p.State)) {
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Observe",
@@ -41,7 +44,6 @@ func (r *AssociationLinkReconciler) reportPlatformState(s *linkScope) ctrl.Resul
 	ps := &wx.PlatformLinkStatus{RawStatus: &raw}
 	if prev != nil {
 		ps.LinkedTime, ps.RequestedTime, ps.RequestedGeneration = prev.LinkedTime, prev.RequestedTime, prev.RequestedGeneration
-		ps.RequestPendingSince = prev.RequestPendingSince
 	}
 	link.Status.Platform = ps
 	oaName := fmt.Sprintf("%s (%s)", s.oa.Name, s.oa.Spec.AppID)

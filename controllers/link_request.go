@@ -11,7 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -55,6 +54,11 @@ func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (
 	if !s.found && outcome != platform.LinkRequested {
 		r.existsUnlisted(s, outcome)
 		return true, nil
+	}
+	if outcome == platform.LinkRequested && (!s.found || s.entry.Status != platform.LinkLinked) {
+		// A link made at once has one Event, Linked; one that waits for a person says it was asked for.
+		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
+			"asked the platform to associate Mini Program %s with Official Account %s", s.mp.Spec.AppID, s.oa.Spec.AppID)
 	}
 	return false, nil
 }
@@ -138,7 +142,8 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (plat
 	if o := s.link.Spec.OfficialAccount; o != nil {
 		opts = platform.LinkOptions{NotifyFollowers: o.NotifyFollowers, ShowOnProfile: o.ShowOnProfile}
 	}
-	now := metav1.NewTime(r.now())
+	// Seconds, as the API keeps times: the intent and the answer's requestedTime compare equal once read back.
+	now := metav1.NewTime(r.now().Truncate(time.Second))
 	if err := r.recordIntent(ctx, s, now); err != nil {
 		return 0, true, err
 	}
@@ -158,35 +163,6 @@ func (r *AssociationLinkReconciler) ask(ctx context.Context, s *linkScope) (plat
 	return outcome, false, nil
 }
 
-// recordIntent writes, before the call, that wxlink is about to ask: if the answer is lost (a crash, a
-// dropped connection), settleIntent finds out from the platform whether the request was made.
-func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkScope, now metav1.Time) error {
-	before := s.link.DeepCopy()
-	intent := s.link.DeepCopy()
-	if intent.Status.Platform == nil {
-		intent.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
-	}
-	intent.Status.Platform.RequestPendingSince = &now
-	// What the fresh read before the request listed for this pair: settleIntent tells a rejection of this
-	// request from one that was there before it.
-	intent.Status.Platform.RawStatus = nil
-	if s.found {
-		raw := int32(s.entry.Status) //nolint:gosec // small
-		intent.Status.Platform.RawStatus = &raw
-	}
-	// The patch is of a copy, which takes the answer: what the phases before decided stays in s.link for
-	// the reconcile's own status write, which carries the intent only once it is recorded.
-	if err := r.Status().Patch(ctx, intent, client.MergeFrom(before)); err != nil {
-		return err
-	}
-	if s.link.Status.Platform == nil {
-		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
-	}
-	s.link.Status.Platform.RequestPendingSince = &now
-	s.link.Status.Platform.RawStatus = intent.Status.Platform.RawStatus
-	return nil
-}
-
 // requested records what the platform made of an answered request.
 func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope, outcome platform.LinkOutcome, now metav1.Time) {
 	oa, mp := s.oa.Spec.AppID, s.mp.Spec.AppID
@@ -194,8 +170,6 @@ func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope,
 	case platform.LinkRequested:
 		r.countRequest(s, now.Time)
 		logf.FromContext(ctx).Info("requested association", "officialAccount", oa, "miniProgram", mp)
-		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
-			"asked the platform to associate Mini Program %s with Official Account %s", mp, oa)
 	case platform.LinkAlreadyPending:
 		r.recordMonth(s, s.link.Status.MonthlyRequests)
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventAdopted, "Link",
@@ -206,48 +180,7 @@ func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope,
 			"Mini Program %s was already associated with Official Account %s (89015): adopted, not a new link", mp, oa)
 	}
 	s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
-		RequestedGeneration: s.link.Generation, RequestPendingSince: &now}
-}
-
-// settleIntent settles a request recorded as pending whose answer never came (a crash, a dropped connection),
-// from a fresh read of the platform: if the platform lists the association, that request made it, and it is
-// counted now; if not, once the platform has had time to list it, it did not, and wxlink may ask again. A
-// rejection the link already reported before the intent is not the intent's doing; a new one is: the admin
-// rejected this object's own request, which is terminal, as when the answer came.
-func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkScope) (bool, error) {
-	p := s.link.Status.Platform
-	intent := unsettledIntent(p)
-	if intent == nil {
-		return false, nil
-	}
-	if !s.fresh {
-		if done, err := r.observeFresh(ctx, s); done || err != nil {
-			return true, err
-		}
-	}
-	rejectedBefore := p.State == wx.LinkStateRejected || p.RawStatus != nil && platform.LinkStatus(*p.RawStatus) == platform.LinkRejected
-	made := s.found && (s.entry.Status != platform.LinkRejected || !rejectedBefore)
-	if !made && r.now().Sub(intent.Time) < requestSettleTime {
-		r.notListedYet(s)
-		return true, nil
-	}
-	if made {
-		r.countRequest(s, intent.Time)
-	}
-	p.RequestedTime, p.RequestedGeneration = intent, s.link.Generation
-	if made && s.entry.Status == platform.LinkRejected {
-		r.rejected(s)
-		return true, nil
-	}
-	return false, nil
-}
-
-// unsettledIntent is the time of a request recorded as pending whose answer wxlink never recorded, or nil.
-func unsettledIntent(p *wx.PlatformLinkStatus) *metav1.Time {
-	if p == nil || p.RequestPendingSince == nil || p.RequestedTime != nil && !p.RequestedTime.Before(p.RequestPendingSince) {
-		return nil
-	}
-	return p.RequestPendingSince
+		RequestedGeneration: s.link.Generation}
 }
 
 // requestFailed turns a failed request into status (a terminal refusal, a wait for a quota's reset), or
@@ -260,7 +193,7 @@ func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkSc
 		msg := fmt.Sprintf("the platform refused the association: %v; wxlink asks again when the spec changes, "+
 			"or after %s", err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
 		s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &now,
-			RequestedGeneration: s.link.Generation, RequestPendingSince: &now}
+			RequestedGeneration: s.link.Generation}
 		setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, reason, msg)
 		ready(s.link, metav1.ConditionFalse, reason, msg)
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Link", "%s", msg)
@@ -281,13 +214,4 @@ func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkSc
 		return nil
 	}
 	return err
-}
-
-// clearIntent settles the link's recorded intent as not made, in its own status patch: the reconcile's own
-// write diffs against the link as it was read, which did not hold the intent.
-func (r *AssociationLinkReconciler) clearIntent(ctx context.Context, s *linkScope) error {
-	before := s.link.DeepCopy()
-	s.link.Status.Platform.RequestPendingSince = nil
-	after := s.link.DeepCopy()
-	return r.Status().Patch(ctx, after, client.MergeFrom(before))
 }

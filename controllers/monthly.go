@@ -82,7 +82,7 @@ func monthRecords(links []*wx.AssociationLink, ledger []wx.LedgerEntry) []rules.
 // counted as made: the platform may have made (and counted) it, and a count too high for a moment queues a
 // link where one too low lets the platform refuse it. settleIntent corrects it from the platform's list.
 func monthlyRequests(l *wx.AssociationLink) *wx.MonthlyCount {
-	intent := unsettledIntent(l.Status.Platform)
+	intent := unsettledIntent(l)
 	if intent == nil {
 		return l.Status.MonthlyRequests
 	}

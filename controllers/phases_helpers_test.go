@@ -178,6 +178,20 @@ func (w *phaseWorld) onPlatform(mpAppID string, status platform.LinkStatus) {
 	})
 }
 
+// intend records on the named link, as recordIntent does, a request about to be made at the given time.
+func (w *phaseWorld) intend(name string, at metav1.Time) {
+	w.t.Helper()
+	l := w.get(name)
+	if l.Annotations == nil {
+		l.Annotations = map[string]string{}
+	}
+	l.Annotations[wx.AnnotationRequestPending] = at.UTC().Format(time.RFC3339)
+	l.Finalizers = []string{wx.Finalizer}
+	if err := w.c.Update(context.Background(), l); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
 // save writes a link's status as a reconcile would (over whatever a phase wrote meanwhile).
 func (w *phaseWorld) save(l *wx.AssociationLink) {
 	w.t.Helper()

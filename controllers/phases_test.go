@@ -90,8 +90,8 @@ func TestRequestAsksOnceCountsTheMonthAndReports(t *testing.T) {
 	if oa.Status.MonthlyLinks != nil || len(oa.Status.MonthlyLedger) != 0 {
 		t.Errorf("a request wrote its owner's status: %+v %+v", oa.Status.MonthlyLinks, oa.Status.MonthlyLedger)
 	}
-	if got := w.drainEvents(); !slices.Equal(got, []string{wx.EventLinkRequested, wx.EventLinked}) {
-		t.Errorf("events = %v, want [LinkRequested Linked]", got)
+	if got := w.drainEvents(); !slices.Equal(got, []string{wx.EventLinked}) {
+		t.Errorf("events = %v, want [Linked]: a link made at once has one Event", got)
 	}
 }
 
@@ -157,6 +157,9 @@ func TestAStaleReadIsRefreshedBeforeAsking(t *testing.T) {
 	}
 	if n := w.plat.Count(fake.MethodListMiniProgramLinks); n != 2 {
 		t.Errorf("listed %d times, want 2 (the shared read, then a fresh one before acting)", n)
+	}
+	if !slices.Contains(w.get("l1").Finalizers, wx.Finalizer) {
+		t.Errorf("an adopted link has no finalizer: its deletion (deletionPolicy Delete) would not unlink it")
 	}
 	if got := w.drainEvents(); !slices.Contains(got, wx.EventAdopted) || readyReason(s.link) != wx.ReasonAvailable {
 		t.Errorf("events %v, Ready %q: want the link adopted and Available", got, readyReason(s.link))
@@ -565,8 +568,8 @@ func TestALostAnswerIsSettledFromThePlatform(t *testing.T) {
 		t.Fatal("the lost answer was not reported")
 	}
 	// The reconcile's own status write never happened (as after a crash): only the recorded intent is there.
-	if p := w.get("l1").Status.Platform; p == nil || p.RequestPendingSince == nil {
-		t.Fatalf("no intent was recorded before the call: %+v", p)
+	if l := w.get("l1"); unsettledIntent(l) == nil || !slices.Contains(l.Finalizers, wx.Finalizer) {
+		t.Fatalf("no intent (and finalizer) was recorded before the call: %v %v", l.Annotations, l.Finalizers)
 	}
 	w.r.Platforms = fakeProvider{p: w.plat, c: w.c}
 	w.r.months = monthExpectations{} // a new manager remembers nothing
@@ -590,9 +593,9 @@ func TestALostAnswerIsSettledFromThePlatform(t *testing.T) {
 func TestAnIntentThePlatformNeverSawIsAskedAgain(t *testing.T) {
 	w := world(t)
 	l := w.link("l1", "mp1")
-	since := metav1.NewTime(w.now)
-	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestPendingSince: &since}
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked}
 	w.save(l)
+	w.intend("l1", metav1.NewTime(w.now))
 	w.now = w.now.Add(10 * time.Second)
 	s, _, err := w.scope("l1", w.linkPhases()...)
 	if err != nil || readyReason(s.link) != wx.ReasonProgressing || w.plat.Count(fake.MethodLinkMiniProgram) != 0 {

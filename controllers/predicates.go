@@ -28,14 +28,27 @@ func declaredChanged() predicate.Funcs {
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			o, n := e.ObjectOld, e.ObjectNew
 			return o.GetGeneration() != n.GetGeneration() || o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() ||
-				!maps.Equal(o.GetAnnotations(), n.GetAnnotations()) || !maps.Equal(o.GetLabels(), n.GetLabels())
+				!maps.Equal(declaredAnnotations(o), declaredAnnotations(n)) || !maps.Equal(o.GetLabels(), n.GetLabels())
 		},
 	}
 }
 
-// slotFreed passes the link events that can free a quota slot: a deletion (started or finished), a change
-// of platform state (for example to Rejected), and a link that leaves an owner's admitted set (admitted,
-// then queued) or moves from one owner's queue to the other's, which frees its place in the first.
+// declaredAnnotations are an object's annotations but the ones wxlink writes itself (its records of requests).
+func declaredAnnotations(o client.Object) map[string]string {
+	a := o.GetAnnotations()
+	if _, ok := a[wx.AnnotationRequestPending]; !ok {
+		return a
+	}
+	out := maps.Clone(a)
+	delete(out, wx.AnnotationRequestPending)
+	delete(out, wx.AnnotationRequestListed)
+	return out
+}
+
+// slotFreed passes the link events that can free a quota slot: a deletion (started or finished), a link that
+// stops holding one (mayHoldSlot: for example admitted, then queued; linked, then rejected or removed), and one
+// that moves from one owner's queue to the other's, which frees its place in the first. A link that takes a
+// slot (admitted, then linked) frees none: most of a fleet's events pass no further.
 func slotFreed() predicate.Funcs {
 	return predicate.Funcs{
 		CreateFunc:  func(event.CreateEvent) bool { return false },
@@ -46,11 +59,20 @@ func slotFreed() predicate.Funcs {
 			if o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero() {
 				return true
 			}
-			leftAdmitted := admissionState(o) == wx.AdmissionAdmitted && admissionState(n) == wx.AdmissionQueued
 			switchedQueue := queuedBy(o) != "" && queuedBy(n) != "" && queuedBy(o) != queuedBy(n)
-			return platformState(o) != platformState(n) || leftAdmitted || switchedQueue
+			return mayHoldSlot(o) && !mayHoldSlot(n) || switchedQueue
 		},
 	}
+}
+
+// mayHoldSlot reports whether a link, by its own status, may hold a slot of its owners: admitted, or listed
+// by the platform as linked or awaiting an admin, and neither refused nor rejected.
+func mayHoldSlot(l *wx.AssociationLink) bool {
+	switch platformState(l) {
+	case wx.LinkStateRefused, wx.LinkStateRejected:
+		return false
+	}
+	return admissionState(l) == wx.AdmissionAdmitted || holdsSlot(platformState(l))
 }
 
 // holdsSlot reports whether a link in this platform state holds a quota slot: linked, or waiting for an admin.

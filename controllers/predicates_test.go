@@ -22,6 +22,8 @@ func TestSlotFreedPassesWhatCanFreeASlot(t *testing.T) {
 		Platform: &wx.PlatformLinkStatus{State: wx.LinkStateLinked}}}
 	rejected := linked.DeepCopy()
 	rejected.Status.Platform.State = wx.LinkStateRejected
+	refused := admitted.DeepCopy()
+	refused.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused}
 	for _, tc := range []struct {
 		name     string
 		old, new *wx.AssociationLink
@@ -33,7 +35,9 @@ func TestSlotFreedPassesWhatCanFreeASlot(t *testing.T) {
 		{"new, then queued", &wx.AssociationLink{}, queued(wx.KindOfficialAccount), false},
 		{"still queued by the same owner", queued(wx.KindOfficialAccount), queued(wx.KindOfficialAccount), false},
 		{"linked, then rejected", linked, rejected, true},
-		{"admitted, then linked", admitted, linked, true},
+		{"admitted, then linked", admitted, linked, false},
+		{"admitted, then refused", admitted, refused, true},
+		{"linked, then removed in the console and queued", linked, queued(wx.KindOfficialAccount), true},
 	} {
 		if got := slotFreed().Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}); got != tc.want {
 			t.Errorf("%s: slotFreed = %v, want %v", tc.name, got, tc.want)

@@ -67,11 +67,11 @@ func TestAnOldRejectionDoesNotSettleANewIntent(t *testing.T) {
 	l = w.get("l2")
 	old := metav1.NewTime(w.now.Add(-48 * time.Hour))
 	intent := metav1.NewTime(w.now.Add(-5 * time.Minute))
-	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRejected, RequestedTime: &old, RequestedGeneration: 1,
-		RequestPendingSince: &intent}
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRejected, RequestedTime: &old, RequestedGeneration: 1}
 	l.Status.Conditions = []metav1.Condition{{Type: wx.ConditionLinked, Status: metav1.ConditionFalse, Reason: wx.ReasonRejected,
 		ObservedGeneration: 1, LastTransitionTime: old}}
 	w.save(l)
+	w.intend("l2", intent)
 	s, _, err := w.scope("l2", w.linkPhases()...)
 	if err != nil {
 		t.Fatal(err)
@@ -122,8 +122,7 @@ func TestASuccessfulHoldBackClearsAStaleSyncedFalse(t *testing.T) {
 	l = w.get("l1")
 	req := metav1.NewTime(w.now.Add(-time.Minute))
 	l.Status.ObservedGeneration = 1
-	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &req, RequestedGeneration: 1,
-		RequestPendingSince: &req}
+	l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &req, RequestedGeneration: 1}
 	l.Status.Conditions = []metav1.Condition{
 		{Type: wx.ConditionReady, Status: metav1.ConditionFalse, Reason: "MiniProgramLinkLimit", ObservedGeneration: 1, LastTransitionTime: req, Message: "refused"},
 		{Type: wx.ConditionSynced, Status: metav1.ConditionFalse, Reason: wx.ReasonReconcileError, ObservedGeneration: 1, LastTransitionTime: req, Message: "wxamplinkget: connection reset"},

@@ -255,12 +255,6 @@ type PlatformLinkStatus struct {
 	// request is terminal until the spec changes (or the object is re-created).
 	// +optional
 	RequestedGeneration int64 `json:"requestedGeneration,omitempty"`
-	// requestPendingSince is when wxlink recorded, before calling the platform, that it was about to ask for the
-	// association (as Crossplane records a pending external create). It is later than requestedTime only while
-	// an answer is outstanding or was lost (a crash, a dropped connection): wxlink then counts that request only
-	// if the platform lists the association.
-	// +optional
-	RequestPendingSince *metav1.Time `json:"requestPendingSince,omitempty"`
 }
 
 // AssociationLinkStatus is the observed state of an association.

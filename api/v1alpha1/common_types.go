@@ -11,6 +11,18 @@ import (
 // (the object still reports Ready=False with reason Paused) until the annotation is removed.
 const PauseAnnotation = "wechat.wxlink.dev/paused"
 
+// AnnotationRequestPending is the time at which wxlink recorded on an AssociationLink, before calling the
+// platform, that it was about to ask for the association (as Crossplane records a pending external create).
+// It is later than status.platform.requestedTime only while an answer is outstanding or was lost (a crash, a
+// dropped connection): wxlink then counts that request as made until the platform's list shows whether it was.
+// wxlink writes it; do not edit it.
+const AnnotationRequestPending = "wechat.wxlink.dev/request-pending"
+
+// AnnotationRequestListed is the platform's status of the association (wxamplinkget: 1, 2, 3, 12) that wxlink's
+// read showed before the request of AnnotationRequestPending, absent when it was not listed: a rejection that
+// was there before the request is not that request's. wxlink writes it; do not edit it.
+const AnnotationRequestListed = "wechat.wxlink.dev/request-listed"
+
 // Finalizer is added to every wxlink object that acts on the platform, before any side effect.
 const Finalizer = "wechat.wxlink.dev/finalizer"
 

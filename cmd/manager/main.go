@@ -56,8 +56,10 @@ func run(ctx context.Context, cfg *rest.Config, o *options) error {
 		Scheme: scheme,
 		// Secrets are never cached: wxlink watches their metadata and reads the values it may read from the API.
 		Client:                  controllers.ClientOptions(),
+		Cache:                   controllers.CacheOptions(),
 		Metrics:                 o.metricsServerOptions(),
 		HealthProbeBindAddress:  o.probeAddr,
+		PprofBindAddress:        o.pprofAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "wxlink-operator.wechat.wxlink.dev",
 		LeaderElectionNamespace: o.leaderElectionNS,

@@ -30,6 +30,7 @@ type options struct {
 	metricsCertKey  string
 
 	probeAddr        string
+	pprofAddr        string
 	leaderElect      bool
 	leaderElectionNS string
 
@@ -66,6 +67,8 @@ func bindFlags(fs *flag.FlagSet) *options {
 	fs.StringVar(&o.metricsCertKey, "metrics-cert-key", "tls.key", "The key's file name in --metrics-cert-dir.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081",
 		"The address the health (/healthz) and readiness (/readyz) probes bind to.")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "0",
+		"The address of the Go profiler's endpoints (/debug/pprof/), for finding where time goes; \"0\" disables them.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false,
 		"Enable leader election, so that only one replica reconciles at a time.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",

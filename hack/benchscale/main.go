@@ -46,6 +46,7 @@ type config struct {
 	extraFlags string        // more manager flags (space-separated), for experiments
 	out        string        // the directory of the JSON results
 	timeout    time.Duration // the cap of each wait
+	profile    string        // where to write CPU profiles of the manager during the fleet phase ("": none)
 }
 
 func main() {
@@ -61,6 +62,7 @@ func main() {
 	flag.StringVar(&c.extraFlags, "manager-flags", "", "more manager flags, space-separated")
 	flag.StringVar(&c.out, "out", "bench", "directory of the JSON results")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Minute, "the cap of each wait")
+	flag.StringVar(&c.profile, "profile", "", "write a CPU profile of the manager while the fleet converges to this file")
 	flag.Parse()
 	if c.linksPerOA < 1 || c.linksPerOA > 10 || c.size < 1 {
 		fmt.Fprintln(os.Stderr, "benchscale: -size must be positive and -links-per-oa within 1..10")

@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -27,6 +28,7 @@ import (
 type managerProcess struct {
 	cmd     *exec.Cmd
 	metrics string // the URL of its /metrics
+	pprof   string // the address of its profiler
 	logPath string
 	done    chan error
 }
@@ -42,8 +44,15 @@ func (w *world) startManager(ctx context.Context) (*managerProcess, error) {
 		"--platform-endpoint=" + w.sim.URL, "--metrics-bind-address=" + metricsAddr, "--metrics-secure=false",
 		"--health-probe-bind-address=0", "--poll-interval=" + w.c.poll.String(),
 	}
+	pprofAddr := ""
+	if w.c.profile != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof-bind-address="+pprofAddr)
+	}
 	args = append(args, strings.Fields(w.c.extraFlags)...)
-	m := &managerProcess{metrics: "http://" + metricsAddr + "/metrics", logPath: filepath.Join(w.dir, "manager.log"),
+	m := &managerProcess{metrics: "http://" + metricsAddr + "/metrics", pprof: pprofAddr, logPath: filepath.Join(w.dir, "manager.log"),
 		done: make(chan error, 1)}
 	logFile, err := os.Create(m.logPath)
 	if err != nil {
@@ -85,6 +94,34 @@ func (m *managerProcess) stop() {
 	case <-time.After(30 * time.Second):
 		_ = m.cmd.Process.Kill()
 	}
+}
+
+// profileCPU writes a CPU profile of the manager over d to path, in the background; wait blocks until it
+// is written.
+func (m *managerProcess) profileCPU(ctx context.Context, d time.Duration, path string) (wait func() error) {
+	done := make(chan error, 1)
+	go func() {
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", m.pprof, int(d.Seconds()))
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer func() { _ = resp.Body.Close() }()
+		f, err := os.Create(path)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		done <- errors.Join(err, f.Close())
+	}()
+	return func() error { return <-done }
 }
 
 // scrape reads the manager's metrics.
@@ -159,8 +196,49 @@ type procStats struct {
 }
 
 func (m *managerProcess) proc() (procStats, error) {
+	return procOf(m.cmd.Process.Pid)
+}
+
+// cpuSeconds is a process's CPU time so far.
+func cpuSeconds(pid int) float64 {
+	s, err := procOf(pid)
+	if err != nil {
+		return 0
+	}
+	return s.CPUSeconds
+}
+
+// childPIDs are the processes this one started whose command name is one of names (etcd, kube-apiserver).
+func childPIDs(names ...string) map[string]int {
+	out := map[string]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		open, closing := strings.IndexByte(string(stat), '('), strings.LastIndexByte(string(stat), ')')
+		if open < 0 || closing < open {
+			continue
+		}
+		comm, rest := string(stat[open+1:closing]), strings.Fields(string(stat[closing+1:]))
+		if len(rest) > 1 && rest[1] == strconv.Itoa(os.Getpid()) {
+			for _, n := range names {
+				if strings.HasPrefix(comm, n) {
+					out[n] = pid
+				}
+			}
+		}
+	}
+	return out
+}
+
+func procOf(pid int) (procStats, error) {
 	var s procStats
-	pid := m.cmd.Process.Pid
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return s, err

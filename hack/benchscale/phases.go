@@ -54,6 +54,7 @@ func measureFloor(ctx context.Context, w *world, r *result) error {
 		return err
 	}
 	defer p.stop()
+	cpuBefore := w.cpu()
 	start := time.Now()
 	err = parallel(ctx, w.c.writers, w.c.links(), func(ctx context.Context, n int) error {
 		l := newLink(floorNS, fmt.Sprintf("floor-%05d", n), "none", "none")
@@ -68,6 +69,10 @@ func measureFloor(ctx context.Context, w *world, r *result) error {
 		return err
 	}
 	r.Floor.Seconds = p.last("paused").Sub(start).Seconds()
+	r.Fleet.FloorCPUSeconds = map[string]float64{}
+	for k, v := range w.cpu() {
+		r.Fleet.FloorCPUSeconds[k] = v - cpuBefore[k]
+	}
 	w.logf("floor: %d links in %.1fs (created in %.1fs)", w.c.links(), r.Floor.Seconds, r.Floor.Created)
 	// Paused links hold no finalizer: they go at once, and leave the manager's cache.
 	return w.k8s.DeleteAllOf(ctx, &wx.AssociationLink{}, client.InNamespace(floorNS))
@@ -173,6 +178,18 @@ func measureFleet(ctx context.Context, w *world, r *result) error {
 	before, err := w.snapshot(ctx)
 	if err != nil {
 		return err
+	}
+	if w.c.profile != "" {
+		defer func(wait func() error) {
+			if err := wait(); err != nil {
+				w.logf("profile: %v", err)
+			}
+		}(w.mgr.profileCPU(ctx, 20*time.Second, w.c.profile))
+		defer func(wait func() error) {
+			if err := wait(); err != nil {
+				w.logf("apiserver profile: %v", err)
+			}
+		}(w.profileAPIServer(ctx, 20*time.Second, w.c.profile+".apiserver"))
 	}
 	start := time.Now()
 	err = parallel(ctx, w.c.writers, w.c.links(), func(ctx context.Context, n int) error {

@@ -55,6 +55,10 @@ type fleetResult struct {
 	// APIWrites are the apiserver's own counts of writes while the fleet converged, per link, by verb and
 	// resource (the harness's creates of the links included: POST associationlinks is 1).
 	APIWrites map[string]float64 `json:"apiserverWritesPerLink"`
+	// CPUSeconds is the CPU each process spent while the fleet converged: where the machine's time went.
+	CPUSeconds map[string]float64 `json:"cpuSeconds"`
+	// FloorCPUSeconds is the same for the floor.
+	FloorCPUSeconds map[string]float64 `json:"floorCPUSeconds"`
 }
 
 type restResult struct {
@@ -84,6 +88,17 @@ type snapshot struct {
 	metrics   map[string]*dto.MetricFamily
 	calls     map[string]int
 	apiWrites map[string]float64 // "VERB resource[/subresource]"
+	cpu       map[string]float64 // CPU seconds by process
+}
+
+// cpu is the CPU seconds so far of the manager, the apiserver, etcd and this harness (the simulator's
+// process).
+func (w *world) cpu() map[string]float64 {
+	out := map[string]float64{"manager": cpuSeconds(w.mgr.cmd.Process.Pid), "harness+simulator": cpuSeconds(os.Getpid())}
+	for name, pid := range childPIDs("kube-apiserver", "etcd") {
+		out[name] = cpuSeconds(pid)
+	}
+	return out
 }
 
 func (w *world) snapshot(ctx context.Context) (snapshot, error) {
@@ -92,7 +107,7 @@ func (w *world) snapshot(ctx context.Context) (snapshot, error) {
 		return snapshot{}, err
 	}
 	writes, err := w.apiserverWrites(ctx)
-	return snapshot{metrics: m, calls: w.sim.Calls(), apiWrites: writes}, err
+	return snapshot{metrics: m, calls: w.sim.Calls(), apiWrites: writes, cpu: w.cpu()}, err
 }
 
 // fill takes the fleet's costs from two snapshots.
@@ -123,6 +138,10 @@ func (f *fleetResult) fill(before, after snapshot, links int) {
 		f.ReconcilesPerLink[ctrl] = delta("controller_runtime_reconcile_total", is) / n
 		f.ReconcileSeconds[ctrl] = meanDelta(before.metrics, after.metrics, "controller_runtime_reconcile_time_seconds", is)
 		f.QueueSeconds[ctrl] = meanDelta(before.metrics, after.metrics, "workqueue_queue_duration_seconds", is)
+	}
+	f.CPUSeconds = map[string]float64{}
+	for k, v := range after.cpu {
+		f.CPUSeconds[k] = v - before.cpu[k]
 	}
 	f.APIWrites = map[string]float64{}
 	for k, v := range after.apiWrites {
@@ -158,6 +177,7 @@ func (r *result) print(out io.Writer) {
 	row("reconciles per link", formatMap(r.Fleet.ReconcilesPerLink, "%.2f"), "")
 	row("mean reconcile / queue wait (s)", formatMap(r.Fleet.ReconcileSeconds, "%.3f")+" / "+formatMap(r.Fleet.QueueSeconds, "%.3f"), "")
 	row("apiserver writes per link (all clients)", formatMap(r.Fleet.APIWrites, "%.2f"), "")
+	row("CPU seconds: floor / fleet", formatMap(r.Fleet.FloorCPUSeconds, "%.1f")+" / "+formatMap(r.Fleet.CPUSeconds, "%.1f"), "")
 	row("at rest: wxamplinkget per Official Account per poll", fmt.Sprintf("%.2f", r.Rest.LinkGetPerOAPerPoll), "1")
 	row("at rest: WeChat calls per poll", formatMap(r.Rest.CallsPerPoll, "%.0f"), "")
 	row("freed slot → Admitted, p50 / p99", fmt.Sprintf("%.2f s / %.2f s (%d slots)", r.Freed.AdmittedP50, r.Freed.AdmittedP99,

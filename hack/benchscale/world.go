@@ -180,6 +180,26 @@ func (w *world) apiserverWrites(ctx context.Context) (map[string]float64, error)
 	return out, nil
 }
 
+// profileAPIServer writes a CPU profile of the apiserver over d to path, in the background.
+func (w *world) profileAPIServer(ctx context.Context, d time.Duration, path string) (wait func() error) {
+	done := make(chan error, 1)
+	go func() {
+		rc, err := rest.RESTClientFor(restConfigForRaw(w.cfg))
+		if err != nil {
+			done <- err
+			return
+		}
+		body, err := rc.Get().AbsPath("/debug/pprof/profile").Param("seconds", fmt.Sprint(int(d.Seconds()))).
+			Timeout(d + 30*time.Second).DoRaw(ctx)
+		if err != nil {
+			done <- err
+			return
+		}
+		done <- os.WriteFile(path, body, 0o644)
+	}()
+	return func() error { return <-done }
+}
+
 // restConfigForRaw is a copy of cfg that a raw REST client can use.
 func restConfigForRaw(cfg *rest.Config) *rest.Config {
 	c := rest.CopyConfig(cfg)

@@ -35,8 +35,8 @@ func TestAMonthlyCountSurvivesALostAnswerAndARestart(t *testing.T) {
 	e.waitFor("the link to record the pending request", func() (bool, string) {
 		l := &wx.AssociationLink{}
 		e.get("news-mall", l)
-		p := l.Status.Platform
-		return p != nil && p.RequestPendingSince != nil && l.Status.MonthlyRequests == nil, fmt.Sprintf("%+v", l.Status)
+		_, pending := l.Annotations[wx.AnnotationRequestPending]
+		return pending && l.Status.MonthlyRequests == nil, fmt.Sprintf("%v %+v", l.Annotations, l.Status)
 	})
 	e.stop()
 	e.sim.ClearFaults()

@@ -150,11 +150,13 @@ func newEnvWith(t testing.TB, poll time.Duration, simOpts sim.Options) *env {
 // start runs a manager with every wxlink reconciler, its cache limited to the test's namespace.
 func (e *env) start() {
 	e.t.Helper()
+	cacheOpts := controllers.CacheOptions()
+	cacheOpts.DefaultNamespaces = map[string]cache.Config{e.ns: {}}
 	mgr, err := ctrl.NewManager(e.requests.wrap(cfg), ctrl.Options{
 		Scheme:  scheme,
 		Client:  controllers.ClientOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache:   cache.Options{DefaultNamespaces: map[string]cache.Config{e.ns: {}}},
+		Cache:   cacheOpts,
 		// Each test builds its own manager: the controller names repeat.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
