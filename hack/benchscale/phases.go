@@ -74,8 +74,12 @@ func measureFloor(ctx context.Context, w *world, r *result) error {
 		r.Fleet.FloorCPUSeconds[k] = v - cpuBefore[k]
 	}
 	w.logf("floor: %d links in %.1fs (created in %.1fs)", w.c.links(), r.Floor.Seconds, r.Floor.Created)
-	// Paused links hold no finalizer: they go at once, and leave the manager's cache.
-	return w.k8s.DeleteAllOf(ctx, &wx.AssociationLink{}, client.InNamespace(floorNS))
+	// Paused links hold no finalizer: they go at once, and leave the manager's cache. One delete each (a
+	// deletecollection of 10,000 outlasts the apiserver's request timeout).
+	return parallel(ctx, w.c.writers, w.c.links(), func(ctx context.Context, n int) error {
+		l := &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Namespace: floorNS, Name: fmt.Sprintf("floor-%05d", n)}}
+		return client.IgnoreNotFound(w.k8s.Delete(ctx, l))
+	})
 }
 
 func newLink(ns, name, oa, mp string) *wx.AssociationLink {
