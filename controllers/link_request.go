@@ -15,6 +15,7 @@ import (
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
 // requestSettleTime is how long after a request the platform may take to list it: wxlink waits rather than
@@ -55,12 +56,24 @@ func (r *AssociationLinkReconciler) request(ctx context.Context, s *linkScope) (
 		r.existsUnlisted(s, outcome)
 		return true, nil
 	}
+	if s.found && s.entry.Status.Occupying() {
+		listedNow(s.link)
+	}
 	if outcome == platform.LinkRequested && (!s.found || s.entry.Status != platform.LinkLinked) {
 		// A link made at once has one Event, Linked; one that waits for a person says it was asked for.
 		r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventLinkRequested, "Link",
 			"asked the platform to associate Mini Program %s with Official Account %s", s.mp.Spec.AppID, s.oa.Spec.AppID)
 	}
 	return false, nil
+}
+
+// listedNow gives an admitted link the platform now lists the admission message every later reconcile
+// will give it (it keeps its slot), so that the reconcile that made it writes its status once.
+func listedNow(l *wx.AssociationLink) {
+	if a := l.Status.Admission; a != nil && a.State == wx.AdmissionAdmitted {
+		a.Message = rules.OnPlatformMessage(true)
+		setCondition(l, wx.ConditionAdmitted, metav1.ConditionTrue, wx.ReasonWithinQuota, a.Message)
+	}
 }
 
 // existsUnlisted reports an association the platform says exists ("already linked" or "already pending")

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"unicode/utf8"
@@ -142,15 +143,36 @@ func truncate(s string, n int) string {
 }
 
 // patchStatus writes the object's status once, as a merge patch of what changed since orig, moving
-// observedGeneration only when the reconcile succeeded (as cluster-api does). It takes no optimistic lock:
-// one worker owns an object's status, and a lock would turn a stale cache read into a lost record of a
-// platform call that already happened (for example the request of a link). Writes that do need a lock (the
-// owners' ledgers) take one, and their conflicts are retried, not reported as failures.
+// observedGeneration only when the reconcile succeeded (as cluster-api does), and only when something in
+// status changed: a reconcile that found everything as it was (every resync of a fleet at rest) costs the
+// API server no write. It takes no optimistic lock: one worker owns an object's status, and a lock would turn
+// a stale cache read into a lost record of a platform call that already happened (for example the request of
+// a link). Writes that do need a lock (the owners' ledgers) take one, and their conflicts are retried, not
+// reported as failures.
 func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned, succeeded bool) error {
 	if succeeded {
 		obj.GetStatusBase().ObservedGeneration = obj.GetGeneration()
 	}
-	return c.Status().Patch(ctx, obj, client.MergeFrom(orig))
+	patch := client.MergeFrom(orig)
+	data, err := patch.Data(obj)
+	if err != nil {
+		return err
+	}
+	if !changesStatus(data) {
+		return nil
+	}
+	return c.Status().Patch(ctx, obj, client.RawPatch(patch.Type(), data))
+}
+
+// changesStatus says whether a merge patch changes anything but metadata (which a write of the status
+// subresource ignores: the link's own metadata patches during the reconcile show in the diff from orig).
+func changesStatus(mergePatch []byte) bool {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(mergePatch, &fields); err != nil {
+		return true
+	}
+	delete(fields, "metadata")
+	return len(fields) > 0
 }
 
 // finishReconcile turns a reconcile's outcome into conditions and makes its one status patch. Every error

@@ -310,12 +310,19 @@ func admittedMessage(p Policy, c Candidate, subUsed, subLimit, totalUsed, monthU
 	return "admitted within quota, counting this link: " + strings.Join(dims, ", ")
 }
 
-func onPlatformMessage(p Policy, c Candidate, subUsed, subLimit, totalUsed int) string {
+// OnPlatformMessage is the admission message of a link the platform lists (linked or awaiting a
+// confirmation) while its owners' pools are within their limits: what every later admission says of it, so
+// the reconcile that made the request can say it at once instead of writing the status twice.
+func OnPlatformMessage(inCluster bool) string {
 	msg := "already linked or awaiting confirmation on the WeChat platform"
-	if !c.InCluster {
+	if !inCluster {
 		msg = "linked on the WeChat platform outside the cluster (for example by hand in the console)"
 	}
-	msg += ": it keeps its slot and does not count as a new link this month"
+	return msg + ": it keeps its slot and does not count as a new link this month"
+}
+
+func onPlatformMessage(p Policy, c Candidate, subUsed, subLimit, totalUsed int) string {
+	msg := OnPlatformMessage(c.InCluster)
 	var over []string
 	if p.hasSubjectPools() && subLimit != 0 && subUsed > subLimit {
 		over = append(over, fmt.Sprintf("%s %ss %s", subjectWord(c.SameSubject), p.linked(), Ratio(subUsed, subLimit)))
