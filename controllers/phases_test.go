@@ -362,6 +362,37 @@ func TestDeleteLeavesALinkAnotherObjectDeclares(t *testing.T) {
 	}
 }
 
+// The other declarer may name the same Mini Program through another object with its AppID; a link to
+// another Mini Program is no declarer (the deletion finds declarers through the indexes, not a list of the
+// namespace's every link).
+func TestDeleteLeavesALinkDeclaredThroughAnotherObjectOfTheSameAppID(t *testing.T) {
+	w := world(t)
+	w.miniProgram("mp1-alias", mpApp1, subjectA)
+	l := w.link("l1", "mp1")
+	l.Status.FromAppID, l.Status.ToAppID = oaApp, mpApp1
+	w.save(l)
+	other := w.link("l1-alias", "mp1-alias")
+	other.Status.FromAppID, other.Status.ToAppID = oaApp, mpApp1
+	w.save(other)
+	unrelated := w.link("l2", "mp2")
+	unrelated.Status.FromAppID, unrelated.Status.ToAppID = oaApp, mpApp2
+	w.save(unrelated)
+	w.onPlatform(mpApp1, platform.LinkLinked)
+	w.onPlatform(mpApp2, platform.LinkLinked)
+	if done, _, err := w.r.delete(context.Background(), w.get("l1")); err != nil || !done {
+		t.Fatalf("delete l1 = %v, %v", done, err)
+	}
+	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 0 {
+		t.Errorf("unlinked an association l1-alias declares through mp1-alias (%d calls)", n)
+	}
+	if done, _, err := w.r.delete(context.Background(), w.get("l2")); err != nil || !done {
+		t.Fatalf("delete l2 = %v, %v", done, err)
+	}
+	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 1 {
+		t.Errorf("deleting l2, which no other link declares, made %d unlink calls, want 1", n)
+	}
+}
+
 func TestDeleteHoldsTheFinalizerWhileCredentialsAreMissing(t *testing.T) {
 	w := world(t)
 	l := w.link("l1", "mp1")
