@@ -56,12 +56,12 @@ func run(ctx context.Context, cfg *rest.Config, o *options) error {
 		Scheme: scheme,
 		// Secrets are never cached: wxlink watches their metadata and reads the values it may read from the API.
 		Client:                  controllers.ClientOptions(),
-		Cache:                   controllers.CacheOptions(),
+		Cache:                   o.cacheOptions(),
 		Metrics:                 o.metricsServerOptions(),
 		HealthProbeBindAddress:  o.probeAddr,
 		PprofBindAddress:        o.pprofAddr,
 		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        "wxlink-operator.wechat.wxlink.dev",
+		LeaderElectionID:        o.leaderElectionID,
 		LeaderElectionNamespace: o.leaderElectionNS,
 		// Release the lease on a clean shutdown so that a rolling update hands over at once.
 		LeaderElectionReleaseOnCancel: true,

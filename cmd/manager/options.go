@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -33,6 +35,8 @@ type options struct {
 	pprofAddr        string
 	leaderElect      bool
 	leaderElectionNS string
+	leaderElectionID string
+	namespaces       string
 
 	endpoint            string
 	qps                 float64
@@ -73,6 +77,11 @@ func bindFlags(fs *flag.FlagSet) *options {
 		"Enable leader election, so that only one replica reconciles at a time.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
 		"The namespace of the leader election Lease. Defaults to the manager's own namespace in a cluster.")
+	fs.StringVar(&o.leaderElectionID, "leader-election-id", DefaultLeaderElectionID,
+		"The name of the leader election Lease. Give each shard (a manager per set of --namespaces) its own.")
+	fs.StringVar(&o.namespaces, "namespaces", "",
+		"Comma-separated namespaces to watch and reconcile (the cache holds only their objects). Empty: every namespace. "+
+			"Shards of one fleet each watch their own namespaces, with their own --leader-election-id.")
 	fs.StringVar(&o.endpoint, "platform-endpoint", "https://api.weixin.qq.com",
 		"The WeChat API base URL for PlatformConfigs that set no spec.endpoint (a wechatsim on loopback for demos and tests).")
 	fs.Float64Var(&o.qps, "qps", wechat.DefaultQPS,
@@ -112,11 +121,45 @@ func (o *options) allowed() []string {
 	return out
 }
 
+// DefaultLeaderElectionID is the leader election Lease of a manager that is not one shard of several.
+const DefaultLeaderElectionID = "wxlink-operator.wechat.wxlink.dev"
+
+// watched is the list of --namespaces; empty means every namespace.
+func (o *options) watched() []string {
+	var out []string
+	for _, ns := range strings.Split(o.namespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// cacheOptions are controllers.CacheOptions limited to the watched namespaces, if any.
+func (o *options) cacheOptions() cache.Options {
+	opts := controllers.CacheOptions()
+	if ns := o.watched(); len(ns) > 0 {
+		opts.DefaultNamespaces = make(map[string]cache.Config, len(ns))
+		for _, n := range ns {
+			opts.DefaultNamespaces[n] = cache.Config{}
+		}
+	}
+	return opts
+}
+
 // validate refuses combinations of flags that would silently serve less than asked for.
 func (o *options) validate() error {
 	var errs []error
 	if len(o.allowed()) == 0 {
 		errs = append(errs, errors.New("--allowed-endpoints is empty: no PlatformConfig could reach any platform"))
+	}
+	for _, ns := range o.watched() {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("--namespaces: %q is not a namespace name: %s", ns, strings.Join(msgs, "; ")))
+		}
+	}
+	if msgs := validation.IsDNS1123Subdomain(o.leaderElectionID); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("--leader-election-id: %q is not a Lease name: %s", o.leaderElectionID, strings.Join(msgs, "; ")))
 	}
 	if (o.callbackCertFile == "") != (o.callbackKeyFile == "") {
 		errs = append(errs, errors.New("--callback-cert-file and --callback-key-file must be set together"))

@@ -58,3 +58,32 @@ func TestMetricsCertificateDirectory(t *testing.T) {
 		t.Errorf("a missing --metrics-cert-dir was accepted")
 	}
 }
+
+// --namespaces limits the cache to those namespaces (a shard of a fleet, or a namespace-scoped install); a
+// wrong name or Lease name is refused before the manager starts.
+func TestWatchedNamespacesAndLease(t *testing.T) {
+	if c := parse(t).cacheOptions(); c.DefaultNamespaces != nil {
+		t.Errorf("no --namespaces: DefaultNamespaces %v, want every namespace (nil)", c.DefaultNamespaces)
+	}
+	o := parse(t, "--namespaces", " shop-a, shop-b ,", "--leader-election-id", "wxlink-shard-a")
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	c := o.cacheOptions()
+	if len(c.DefaultNamespaces) != 2 || c.DefaultTransform == nil {
+		t.Errorf("cache options %v (transform %v), want shop-a and shop-b, managed fields stripped", c.DefaultNamespaces, c.DefaultTransform != nil)
+	}
+	for _, ns := range []string{"shop-a", "shop-b"} {
+		if _, ok := c.DefaultNamespaces[ns]; !ok {
+			t.Errorf("namespace %s not watched: %v", ns, c.DefaultNamespaces)
+		}
+	}
+	if o.leaderElectionID != "wxlink-shard-a" || parse(t).leaderElectionID != DefaultLeaderElectionID {
+		t.Errorf("lease %q, default %q", o.leaderElectionID, parse(t).leaderElectionID)
+	}
+	for _, args := range [][]string{{"--namespaces", "Shop_A"}, {"--leader-election-id", "Not A Lease"}} {
+		if err := parse(t, args...).validate(); err == nil {
+			t.Errorf("%v was accepted", args)
+		}
+	}
+}
