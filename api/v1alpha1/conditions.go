@@ -129,7 +129,8 @@ const (
 
 // Event reasons, emitted for every platform mutation and every terminal decision.
 const (
-	// EventLinkRequested: wxlink asked the platform to make an association.
+	// EventLinkRequested: wxlink asked the platform to make an association that now waits for a person (an admin's
+	// confirmation); one made at once has only EventLinked.
 	EventLinkRequested = "LinkRequested"
 	// EventLinked: the platform reports the association in place.
 	EventLinked = "Linked"

@@ -240,7 +240,7 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	// Events tell the story.
 	evs := sh(t, nil, kubectl, "get", "events.events.k8s.io", "-n", "yunshan", "-o",
 		"jsonpath={range .items[*]}{.reason}{\" \"}{.regarding.name}{\"\\n\"}{end}")
-	for _, want := range []string{"Queued news-podcast", "Admitted news-podcast", "LinkRequested news-mall", "Linked news-events",
+	for _, want := range []string{"Queued news-podcast", "Admitted news-podcast", "Linked news-mall", "LinkRequested news-events", "Linked news-events",
 		"Adopted shop-mall", "Unlinked news-live"} {
 		if !strings.Contains(evs, want) {
 			t.Errorf("no %q event; events:\n%s", want, evs)
