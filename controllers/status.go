@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -153,26 +154,35 @@ func patchStatus(ctx context.Context, c client.Client, obj, orig conditioned, su
 	if succeeded {
 		obj.GetStatusBase().ObservedGeneration = obj.GetGeneration()
 	}
-	patch := client.MergeFrom(orig)
-	data, err := patch.Data(obj)
+	data, err := client.MergeFrom(orig).Data(obj)
 	if err != nil {
 		return err
 	}
-	if !changesStatus(data) {
+	status, changed := statusOnly(data)
+	if !changed {
 		return nil
 	}
-	return c.Status().Patch(ctx, obj, client.RawPatch(patch.Type(), data))
+	return c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, status))
 }
 
-// changesStatus says whether a merge patch changes anything but metadata (which a write of the status
-// subresource ignores: the link's own metadata patches during the reconcile show in the diff from orig).
-func changesStatus(mergePatch []byte) bool {
+// statusOnly is a merge patch without its metadata, and whether anything is left. A write of the status
+// subresource ignores metadata but for one thing: a resourceVersion in the patch is a precondition, and the
+// object's own metadata patches during the reconcile (the record of a request) put their new resourceVersion
+// in the diff from orig; the status write must not fail because someone labelled the object meanwhile.
+func statusOnly(mergePatch []byte) ([]byte, bool) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(mergePatch, &fields); err != nil {
-		return true
+		return mergePatch, true
 	}
 	delete(fields, "metadata")
-	return len(fields) > 0
+	if len(fields) == 0 {
+		return nil, false
+	}
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return mergePatch, true
+	}
+	return out, true
 }
 
 // finishReconcile turns a reconcile's outcome into conditions and makes its one status patch. Every error

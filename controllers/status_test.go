@@ -59,3 +59,38 @@ func TestAReconcileThatChangesNothingWritesNoStatus(t *testing.T) {
 		t.Errorf("a reconcile that changed the status wrote it %d times, want 1", patches)
 	}
 }
+
+// The status write takes no optimistic lock, even after the reconcile's own metadata patch (the record of
+// the request) moved the link's resourceVersion: a label written by someone else meanwhile (a GitOps sync,
+// kubectl label) must not lose the record of the platform's answer.
+func TestTheStatusWriteSurvivesAWriteByAnotherHandDuringTheReconcile(t *testing.T) {
+	w := world(t)
+	w.link("l1", "mp1")
+	base := w.c.(client.WithWatch)
+	labelled := false
+	w.r.Client = interceptor.NewClient(base, interceptor.Funcs{
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			if err := c.Patch(ctx, obj, p, opts...); err != nil || labelled {
+				return err
+			}
+			labelled = true
+			other := &wx.AssociationLink{}
+			if err := c.Get(ctx, client.ObjectKeyFromObject(obj), other); err != nil {
+				return err
+			}
+			other.Labels = map[string]string{"argocd.argoproj.io/instance": "shop"}
+			return c.Update(ctx, other)
+		},
+	})
+	req := ctrl.Request{NamespacedName: types.NamespacedName{Namespace: phaseNS, Name: "l1"}}
+	if _, err := w.r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	l := w.get("l1")
+	if !labelled {
+		t.Fatal("the reconcile made no metadata patch to interleave with")
+	}
+	if p := l.Status.Platform; p == nil || p.State != wx.LinkStateLinked || p.RequestedTime == nil {
+		t.Errorf("status.platform = %+v: the record of the answer was lost to a write by another hand", p)
+	}
+}
