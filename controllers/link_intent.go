@@ -133,6 +133,9 @@ func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkSco
 	}
 	if made {
 		r.countRequest(s, intent.Time)
+	} else {
+		// The request counted in the owners' expectations before the call was not made: give it back.
+		r.recordMonth(s, s.link.Status.MonthlyRequests)
 	}
 	p.RequestedTime, p.RequestedGeneration = intent, s.link.Generation
 	if made && s.entry.Status == platform.LinkRejected {

@@ -643,6 +643,29 @@ func TestAnIntentThePlatformNeverSawIsAskedAgain(t *testing.T) {
 	}
 }
 
+// A request counted in the owners' expectations before the call, then settled as never made, is given back:
+// the owners do not lose one of their 13 links of the month until the manager restarts.
+func TestARequestSettledAsNotMadeGivesItsCountBack(t *testing.T) {
+	w := world(t)
+	w.link("l1", "mp1")
+	w.plat.Fail(fake.MethodLinkMiniProgram, fake.NetworkError(fake.MethodLinkMiniProgram))
+	if _, _, err := w.scope("l1", w.linkPhases()...); err == nil {
+		t.Fatal("the unanswered request was not reported")
+	}
+	s, _, _ := w.scope("l1", w.r.resolve)
+	if used := w.r.monthUsed(s, wx.KindOfficialAccount, nil); used != 1 {
+		t.Fatalf("while the request is unsettled the Official Account's month is %d, want 1", used)
+	}
+	w.now = w.now.Add(requestSettleTime + time.Second)
+	s, _, err := w.scope("l1", w.r.resolve, w.r.refuseSelfLink, w.r.observe, w.r.settleIntent)
+	if err != nil || unsettledIntent(s.link) != nil {
+		t.Fatalf("the intent was not settled: %v, %v", err, s.link.Annotations)
+	}
+	if oaUsed, mpUsed := w.r.monthUsed(s, wx.KindOfficialAccount, nil), w.r.monthUsed(s, wx.KindMiniProgram, nil); oaUsed != 0 || mpUsed != 0 {
+		t.Errorf("after the request was settled as not made: Official Account %d, Mini Program %d of the month; want 0", oaUsed, mpUsed)
+	}
+}
+
 // A deleted link's count stays in its owners' ledgers, once however often the deletion is retried.
 func TestADeletedLinksCountIsKeptOnceInTheLedgers(t *testing.T) {
 	w := world(t)
