@@ -21,6 +21,10 @@ const (
 	indexLinkFrom = "spec.from"
 	// indexLinkTo indexes AssociationLinks by "Kind/name" of spec.to.
 	indexLinkTo = "spec.to"
+	// indexLinkAppIDs indexes AssociationLinks by the AppIDs they last resolved, "fromAppID/toAppID"
+	// (status), so that a deletion finds every other link that declares the same association, whatever
+	// objects it names.
+	indexLinkAppIDs = "status.appIDs"
 	// indexMiniProgramAppID indexes MiniPrograms by AppID.
 	indexMiniProgramAppID = "spec.appID"
 	// indexMiniProgramOriginalID indexes MiniPrograms by original ID (gh_…), observed or declared, to find
@@ -35,6 +39,14 @@ const (
 
 // refKey is the index key of an account reference: "Kind/name".
 func refKey(r wx.AccountReference) string { return string(r.Kind) + "/" + r.Name }
+
+// appIDsKey is the index key of the AppIDs a link last resolved ("" until it resolved both).
+func appIDsKey(l *wx.AssociationLink) string {
+	if l.Status.FromAppID == "" || l.Status.ToAppID == "" {
+		return ""
+	}
+	return l.Status.FromAppID + "/" + l.Status.ToAppID
+}
 
 // fieldIndex is one field index: the kind, the field name and how to extract its keys.
 type fieldIndex struct {
@@ -51,6 +63,12 @@ func fieldIndexes() []fieldIndex {
 		}},
 		{&wx.AssociationLink{}, indexLinkTo, func(o client.Object) []string {
 			return []string{refKey(o.(*wx.AssociationLink).Spec.To)}
+		}},
+		{&wx.AssociationLink{}, indexLinkAppIDs, func(o client.Object) []string {
+			if k := appIDsKey(o.(*wx.AssociationLink)); k != "" {
+				return []string{k}
+			}
+			return nil
 		}},
 		{&wx.MiniProgram{}, indexMiniProgramAppID, func(o client.Object) []string {
 			return []string{string(o.(*wx.MiniProgram).Spec.AppID)}

@@ -47,21 +47,27 @@ func (r *AssociationLinkReconciler) unlinkIsOurs(_ context.Context, s *linkScope
 }
 
 // leaveToOtherDeclarer ends the deletion when another live link of the namespace declares the same
-// association (the same ends, or the same resolved AppIDs): its link must stay. Only links to a Mini Program
-// object with the link's own Mini Program name or AppID can (from the cache's indexes: a deletion never
-// reads the namespace's every link).
+// association (the same ends, or the same resolved AppIDs): its link must stay. The cache's indexes find
+// them: a deletion never reads the namespace's every link.
 func (r *AssociationLinkReconciler) leaveToOtherDeclarer(ctx context.Context, s *linkScope) (bool, error) {
 	link := s.link
-	others, err := r.linksToSameMiniProgram(ctx, link)
+	others, err := linksByIndex(ctx, r.Client, link.Namespace, indexLinkTo, refKey(link.Spec.To))
 	if err != nil {
 		return true, err
+	}
+	if k := appIDsKey(link); k != "" {
+		same, err := linksByIndex(ctx, r.Client, link.Namespace, indexLinkAppIDs, k)
+		if err != nil {
+			return true, err
+		}
+		others = append(others, same...)
 	}
 	for _, l := range others {
 		if l.UID == link.UID || !l.DeletionTimestamp.IsZero() || l.Spec.Type != wx.OfficialAccountToMiniProgram {
 			continue
 		}
 		sameEnds := l.Spec.From == link.Spec.From && l.Spec.To == link.Spec.To
-		sameApps := link.Status.FromAppID != "" && l.Status.FromAppID == link.Status.FromAppID && l.Status.ToAppID == link.Status.ToAppID
+		sameApps := appIDsKey(link) != "" && appIDsKey(&l) == appIDsKey(link)
 		if sameEnds || sameApps {
 			r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventUnlinkSkipped, "Unlink",
 				"AssociationLink %s still declares this association: left in place", l.Name)
@@ -69,32 +75,6 @@ func (r *AssociationLinkReconciler) leaveToOtherDeclarer(ctx context.Context, s 
 		}
 	}
 	return false, nil
-}
-
-// linksToSameMiniProgram lists the links of the namespace to the link's Mini Program object, and to every
-// other MiniProgram object with the AppID the link resolved.
-func (r *AssociationLinkReconciler) linksToSameMiniProgram(ctx context.Context, link *wx.AssociationLink) ([]wx.AssociationLink, error) {
-	names := []string{link.Spec.To.Name}
-	if link.Status.ToAppID != "" {
-		mps := &wx.MiniProgramList{}
-		if err := r.List(ctx, mps, client.InNamespace(link.Namespace),
-			client.MatchingFields{indexMiniProgramAppID: link.Status.ToAppID}); err != nil {
-			return nil, err
-		}
-		for _, mp := range mps.Items {
-			names = uniqueNonEmpty(append(names, mp.Name)...)
-		}
-	}
-	var out []wx.AssociationLink
-	for _, name := range names {
-		to := wx.AccountReference{Kind: wx.KindMiniProgram, Name: name}
-		ls, err := linksByIndex(ctx, r.Client, link.Namespace, indexLinkTo, refKey(to))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ls...)
-	}
-	return out, nil
 }
 
 // resolveForUnlink reads what the unlink needs: the Official Account and its credential, and the Mini

@@ -362,16 +362,15 @@ func TestDeleteLeavesALinkAnotherObjectDeclares(t *testing.T) {
 	}
 }
 
-// The other declarer may name the same Mini Program through another object with its AppID; a link to
-// another Mini Program is no declarer (the deletion finds declarers through the indexes, not a list of the
-// namespace's every link).
+// The other declarer may name the same association through other objects (another MiniProgram object with
+// the same AppID, or one since renamed: only its resolved AppIDs say so); a link to another Mini Program is
+// no declarer (the deletion finds declarers through the indexes, not a list of the namespace's every link).
 func TestDeleteLeavesALinkDeclaredThroughAnotherObjectOfTheSameAppID(t *testing.T) {
 	w := world(t)
-	w.miniProgram("mp1-alias", mpApp1, subjectA)
 	l := w.link("l1", "mp1")
 	l.Status.FromAppID, l.Status.ToAppID = oaApp, mpApp1
 	w.save(l)
-	other := w.link("l1-alias", "mp1-alias")
+	other := w.link("l1-alias", "mp1-renamed") // its MiniProgram object is gone; its status still says mp1's AppID
 	other.Status.FromAppID, other.Status.ToAppID = oaApp, mpApp1
 	w.save(other)
 	unrelated := w.link("l2", "mp2")
@@ -383,7 +382,7 @@ func TestDeleteLeavesALinkDeclaredThroughAnotherObjectOfTheSameAppID(t *testing.
 		t.Fatalf("delete l1 = %v, %v", done, err)
 	}
 	if n := w.plat.Count(fake.MethodUnlinkMiniProgram); n != 0 {
-		t.Errorf("unlinked an association l1-alias declares through mp1-alias (%d calls)", n)
+		t.Errorf("unlinked an association l1-alias declares by its AppIDs (%d calls)", n)
 	}
 	if done, _, err := w.r.delete(context.Background(), w.get("l2")); err != nil || !done {
 		t.Fatalf("delete l2 = %v, %v", done, err)
