@@ -108,8 +108,9 @@ func (r *AssociationLinkReconciler) linksOf(kind wx.AccountKind, index string) h
 	}
 }
 
-// queueOf maps a link to the queued links of its two owners: only they can take a slot it frees. (A link
-// with no decision yet reconciles anyway; an admitted one has its slot.)
+// queueOf maps a link to the queued links of its two owners: only they can take a slot it frees (an admitted
+// one has its slot). Links with no decision in the cache are woken too: one may have just decided to queue,
+// its status not yet in the cache.
 func (r *AssociationLinkReconciler) queueOf(ctx context.Context, o client.Object) []reconcile.Request {
 	link := o.(*wx.AssociationLink)
 	seen := map[client.ObjectKey]bool{client.ObjectKeyFromObject(link): true}
@@ -123,7 +124,7 @@ func (r *AssociationLinkReconciler) queueOf(ctx context.Context, o client.Object
 		}
 		for _, l := range links {
 			k := client.ObjectKeyFromObject(&l)
-			if queuedBy(&l) != "" && !seen[k] {
+			if (queuedBy(&l) != "" || l.Status.Admission == nil) && !seen[k] {
 				seen[k] = true
 				reqs = append(reqs, reconcile.Request{NamespacedName: k})
 			}

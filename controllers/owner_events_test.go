@@ -70,20 +70,24 @@ func TestAListChangeNamesOnlyTheMiniProgramsThatMoved(t *testing.T) {
 	}
 }
 
-// A link that may free a slot wakes only the queued links of its owners: the others have their decision.
-func TestAFreedSlotWakesOnlyQueuedLinks(t *testing.T) {
+// A link that may free a slot wakes the queued links of its owners, and those with no decision in the cache
+// (one may have just decided to queue, its status not yet there): the admitted ones have their slot.
+func TestAFreedSlotWakesQueuedAndUndecidedLinks(t *testing.T) {
 	w := world(t)
-	l1, l2, l3 := w.link("l1", "mp1"), w.link("l2", "mp2"), w.link("l3", "mp1")
+	l1, l2, l3, l4 := w.link("l1", "mp1"), w.link("l2", "mp2"), w.link("l3", "mp1"), w.link("l4", "mp2")
 	l1.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionAdmitted}
 	l2.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionQueued, QueuedBy: wx.KindOfficialAccount}
+	l4.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionAdmitted}
 	w.save(l1)
 	w.save(l2)
-	_ = l3 // no decision yet: it reconciles anyway
+	w.save(l4)
+	_ = l3 // no decision in the cache yet
 	var got []string
 	for _, r := range w.r.queueOf(context.Background(), w.get("l1")) {
 		got = append(got, r.Name)
 	}
-	if !slices.Equal(got, []string{"l2"}) {
-		t.Errorf("woke %v, want only the queued l2", got)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"l2", "l3"}) {
+		t.Errorf("woke %v, want the queued l2 and the undecided l3 (not the admitted l4)", got)
 	}
 }

@@ -65,14 +65,15 @@ func slotFreed() predicate.Funcs {
 	}
 }
 
-// mayHoldSlot reports whether a link, by its own status, may hold a slot of its owners: admitted, or listed
-// by the platform as linked or awaiting an admin, and neither refused nor rejected.
+// mayHoldSlot reports whether a link, by its own status, may hold a slot of its owners: admitted, listed by
+// the platform as linked or awaiting an admin, or not yet decided (another link's admission counts a link
+// without a decision, so its first decision can free a slot), and neither refused nor rejected.
 func mayHoldSlot(l *wx.AssociationLink) bool {
 	switch platformState(l) {
 	case wx.LinkStateRefused, wx.LinkStateRejected:
 		return false
 	}
-	return admissionState(l) == wx.AdmissionAdmitted || holdsSlot(platformState(l))
+	return l.Status.Admission == nil || admissionState(l) == wx.AdmissionAdmitted || holdsSlot(platformState(l))
 }
 
 // holdsSlot reports whether a link in this platform state holds a quota slot: linked, or waiting for an admin.
