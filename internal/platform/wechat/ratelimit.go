@@ -42,33 +42,14 @@ func (a *accountLimiters) get(appID string, qps float64, burst int) *rate.Limite
 	return l
 }
 
-// waitRate takes a token from the client's bucket and from the account's, waiting on the client's clock
-// for the later of the two; it refuses a wait that would pass the caller's deadline, and then gives both
+// waitRate takes a token from the account's bucket and from the client's, and waits on the client's clock
+// until both allow the call; it refuses a wait that would pass the caller's deadline, and then gives both
 // tokens back.
 func (c *Client) waitRate(ctx context.Context, account string, hasDeadline bool, budgetEnd time.Time) error {
 	now := c.now()
-	limiters := []*rate.Limiter{c.limiter}
-	if account != "" {
-		limiters = append(limiters, c.accounts.get(account, c.cfg.AccountQPS, c.cfg.AccountBurst))
-	}
-	var reservations []*rate.Reservation
-	cancel := func(at time.Time) {
-		for _, r := range reservations {
-			r.CancelAt(at)
-		}
-	}
-	d := time.Duration(0)
-	for _, l := range limiters {
-		r := l.ReserveN(now, 1)
-		if !r.OK() {
-			cancel(now)
-			return errors.New("burst is 0: no request can pass")
-		}
-		reservations = append(reservations, r)
-		d = max(d, r.DelayFrom(now))
-	}
-	if d <= 0 {
-		return nil
+	d, cancel, err := c.reserve(now, account)
+	if err != nil || d <= 0 {
+		return err
 	}
 	if hasDeadline && now.Add(d).After(budgetEnd) {
 		cancel(now)
@@ -79,4 +60,32 @@ func (c *Client) waitRate(ctx context.Context, account string, hasDeadline bool,
 		return err
 	}
 	return nil
+}
+
+// reserve reserves the call's tokens and returns how long from now it must wait. The account's bucket goes
+// first, and the client's token is reserved for the moment the account allows the call: an account held back
+// by its own bucket neither spends the PlatformConfig's budget ahead of time (the budget caps calls as they
+// go out) nor makes the other accounts wait behind its queue.
+func (c *Client) reserve(now time.Time, account string) (time.Duration, func(time.Time), error) {
+	limiters := []*rate.Limiter{c.limiter}
+	if account != "" {
+		limiters = []*rate.Limiter{c.accounts.get(account, c.cfg.AccountQPS, c.cfg.AccountBurst), c.limiter}
+	}
+	var reservations []*rate.Reservation
+	cancel := func(at time.Time) {
+		for _, r := range reservations {
+			r.CancelAt(at)
+		}
+	}
+	d := time.Duration(0)
+	for _, l := range limiters {
+		r := l.ReserveN(now.Add(d), 1)
+		if !r.OK() {
+			cancel(now)
+			return 0, nil, errors.New("burst is 0: no request can pass")
+		}
+		reservations = append(reservations, r)
+		d = max(d, r.DelayFrom(now))
+	}
+	return d, cancel, nil
 }
