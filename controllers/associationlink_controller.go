@@ -28,8 +28,9 @@ type AssociationLinkReconciler struct {
 	Metrics   *Metrics
 	Options
 
-	owners ownerLocks
-	months monthExpectations
+	owners   ownerLocks
+	months   monthExpectations
+	inFlight requestsInFlight
 }
 
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=associationlinks,verbs=get;list;watch;update;patch
@@ -47,6 +48,7 @@ func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		finalizer: true, finalizerWithSideEffect: true, opts: r.Options, beforePatch: r.Metrics.observeLink,
 		gone: func(_ context.Context, req ctrl.Request) (ctrl.Result, error) {
 			r.Metrics.forgetLink(req.String())
+			r.inFlight.forget(req.String())
 			return ctrl.Result{}, nil
 		},
 		finalize: r.delete,

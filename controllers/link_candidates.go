@@ -82,6 +82,7 @@ func (r *AssociationLinkReconciler) officialAccountCandidates(ctx context.Contex
 		// (existsUnlisted, state Unknown): its entry, if any, counts as a console link already.
 		facts.Unmatched = !missing && !found && (unmatchable(s.platLinks, mp) ||
 			platformState(l) == wx.LinkStateUnknown && linkKey(l) != linkKey(s.link))
+		r.holdInFlight(l, &facts)
 		if !rules.TakesSlot(facts) {
 			continue
 		}
@@ -130,6 +131,8 @@ func (r *AssociationLinkReconciler) miniProgramCandidates(ctx context.Context, s
 		// The Mini Program's side knows the other end of a link from its last resolution only.
 		// Nor can it tell an unmatched link (facts.Unmatched) from one that exists: that counts, to be safe.
 		facts.SelfLink = l.Status.FromAppID == string(s.mp.Spec.AppID)
+		r.holdInFlight(l, &facts)
+		on = facts.OnPlatform
 		if !rules.TakesSlot(facts) {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"maps"
 	"strconv"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,7 @@ import (
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
 // The record of a request made before the call, as Crossplane records a pending external create: two
@@ -27,6 +29,7 @@ import (
 // recordIntent writes, before the call, that wxlink is about to ask, with the finalizer that lets a deletion
 // unlink what the request makes, in one optimistic-lock patch of the link's metadata.
 func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkScope, now metav1.Time) error {
+	r.inFlight.note(s.link)
 	return r.patchMetadata(ctx, s.link, true, func(annotations map[string]string) {
 		controllerutil.AddFinalizer(s.link, wx.Finalizer)
 		annotations[wx.AnnotationRequestPending] = now.UTC().Format(time.RFC3339)
@@ -143,4 +146,52 @@ func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkSco
 		return true, nil
 	}
 	return false, nil
+}
+
+// requestsInFlight bridges the moment between a link's record of a request and the cache showing it: the
+// owners' locks are let go once the record is written, and another link's admission, reading the link from
+// the cache, must not take the slot the request is about to fill. It remembers the resourceVersion each link
+// had before its record; while the cache still shows that version, the request is in flight. Once the cache
+// is newer, the record itself (an unsettled intent) says so.
+type requestsInFlight struct {
+	mu     sync.Mutex
+	before map[string]string // link key -> resourceVersion before the record
+}
+
+func (f *requestsInFlight) note(l *wx.AssociationLink) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.before == nil {
+		f.before = map[string]string{}
+	}
+	f.before[linkKey(l)] = l.ResourceVersion
+}
+
+func (f *requestsInFlight) forget(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.before, key)
+}
+
+// cacheBehind says whether the cache's copy of the link predates its record of a request made here.
+func (f *requestsInFlight) cacheBehind(l *wx.AssociationLink) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rv, ok := f.before[linkKey(l)]
+	if ok && rv != l.ResourceVersion {
+		delete(f.before, linkKey(l))
+		return false
+	}
+	return ok
+}
+
+// holdInFlight makes a sibling whose request may be in flight (recorded and unsettled, or recorded here and
+// not yet in the cache) hold its slot as the platform will list it, whatever its last status said (refused,
+// queued by the other owner, rejected before): the request is being made.
+func (r *AssociationLinkReconciler) holdInFlight(l *wx.AssociationLink, facts *rules.SlotFacts) {
+	if facts.Deciding || facts.Deleting || unsettledIntent(l) == nil && !r.inFlight.cacheBehind(l) {
+		return
+	}
+	facts.OnPlatform = true
+	facts.Refused, facts.Rejected, facts.QueuedElsewhere, facts.Unmatched = false, false, false, false
 }

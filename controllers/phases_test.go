@@ -665,6 +665,39 @@ func TestARequestSettledAsNotMadeGivesItsCountBack(t *testing.T) {
 	}
 }
 
+// The owners' locks are let go while a request is in flight; a sibling's admission must still count the
+// slot the request fills, whatever the requesting link's last status said (here: refused before). Both while
+// the cache shows its record of the request (an unsettled intent), and before the cache shows it at all.
+func TestARequestInFlightHoldsItsSlotAgainstTheNextDecision(t *testing.T) {
+	for _, cacheBehind := range []bool{false, true} {
+		w := world(t)
+		w.miniProgram("mp3", "wx00000000000000b3", subjectB)
+		w.onPlatform("wx00000000000000c1", platform.LinkLinked) // two other-subject links made in the console
+		w.onPlatform("wx00000000000000c2", platform.LinkLinked)
+		r := w.link("r", "mp2")
+		r.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionAdmitted}
+		r.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused}
+		w.save(r)
+		if cacheBehind {
+			w.r.inFlight.note(w.get("r")) // recorded here; the cache has not caught up
+		} else {
+			w.intend("r", metav1.NewTime(w.now))
+		}
+		w.now = w.now.Add(time.Second)
+		w.link("n", "mp3")
+		s, _, err := w.scope("n", w.linkPhases()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := s.link.Status.Admission; a == nil || a.State != wx.AdmissionQueued {
+			t.Errorf("cache behind %v: n's admission %+v, want queued behind r's request in flight (3 of 3 other-subject slots)", cacheBehind, a)
+		}
+		if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 0 {
+			t.Errorf("cache behind %v: %d link requests, want none", cacheBehind, n)
+		}
+	}
+}
+
 // A deleted link's count stays in its owners' ledgers, once however often the deletion is retried.
 func TestADeletedLinksCountIsKeptOnceInTheLedgers(t *testing.T) {
 	w := world(t)
