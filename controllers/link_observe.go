@@ -25,6 +25,7 @@ import (
 func (r *AssociationLinkReconciler) observe(ctx context.Context, s *linkScope) (bool, error) {
 	listCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
+	s.listEpoch = r.Observer.ListEpoch(s.p, s.oaAcct)
 	links, _, err := r.Observer.List(listCtx, s.p, s.oaAcct, r.listMaxAge(s.link))
 	if err != nil {
 		return true, err
@@ -60,6 +61,7 @@ func (r *AssociationLinkReconciler) listMaxAge(l *wx.AssociationLink) time.Durat
 func (r *AssociationLinkReconciler) observeRecent(ctx context.Context, s *linkScope) (bool, error) {
 	ctx, cancel := r.lockedCall(ctx)
 	defer cancel()
+	s.listEpoch = r.Observer.ListEpoch(s.p, s.oaAcct)
 	links, _, err := r.Observer.List(ctx, s.p, s.oaAcct, recentRead)
 	if err != nil {
 		return true, err
@@ -71,6 +73,7 @@ func (r *AssociationLinkReconciler) observeRecent(ctx context.Context, s *linkSc
 func (r *AssociationLinkReconciler) observeFresh(ctx context.Context, s *linkScope) (bool, error) {
 	ctx, cancel := r.lockedCall(ctx)
 	defer cancel()
+	s.listEpoch = r.Observer.ListEpoch(s.p, s.oaAcct)
 	links, err := r.Observer.ListFresh(ctx, s.p, s.oaAcct)
 	if err != nil {
 		return true, err

@@ -74,6 +74,12 @@ func (r *AssociationLinkReconciler) lockOwners(ctx context.Context, s *linkScope
 			return true, err
 		}
 	}
+	// The read was taken before the locks. If it showed the pair on the platform (so nothing will be asked),
+	// and wxlink wrote to the account's links since (another object's unlink of the same pair, say), what it
+	// showed may be gone: read again.
+	if s.found && s.entry.Status.Occupying() && r.Observer.ListEpoch(s.p, s.oaAcct) != s.listEpoch {
+		return r.observeFresh(ctx, s)
+	}
 	return false, nil
 }
 

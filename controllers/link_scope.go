@@ -36,6 +36,7 @@ type linkScope struct {
 	entry     platform.MiniProgramLink
 	found     bool
 	fresh     bool
+	listEpoch uint64 // the Observer's epoch of the account's links when platLinks was read
 	// wasLinked: the link was linked when this reconcile began.
 	wasLinked bool
 

@@ -698,6 +698,33 @@ func TestARequestInFlightHoldsItsSlotAgainstTheNextDecision(t *testing.T) {
 	}
 }
 
+// A read taken before the owners' locks that showed the pair linked is read again when wxlink wrote to the
+// account's links meanwhile (another object's unlink of the same pair, finishing while this link waited for
+// the lock): the new link asks for the association, rather than report Linked what is gone.
+func TestAReadOlderThanWxlinksLastWriteIsNotTrustedToReportLinked(t *testing.T) {
+	w := world(t)
+	w.onPlatform(mpApp1, platform.LinkLinked)
+	w.link("n", "mp1")
+	unlinkMeanwhile := func(_ context.Context, s *linkScope) (bool, error) {
+		return false, w.r.Observer.AfterWrite(s.p, oaApp, func() error {
+			w.plat.Update(func(p *fake.Platform) { p.Links[oaApp] = nil })
+			return nil
+		})
+	}
+	phases := w.linkPhases()
+	phases = append(phases[:3], append([]linkPhase{unlinkMeanwhile}, phases[3:]...)...) // after observe
+	s, _, err := w.scope("n", phases...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodLinkMiniProgram); n != 1 {
+		t.Errorf("%d link requests, want 1: the association was unlinked after the read", n)
+	}
+	if s.link.Status.Platform == nil || s.link.Status.Platform.State != wx.LinkStateLinked {
+		t.Errorf("status.platform %+v, want Linked by this link's own request", s.link.Status.Platform)
+	}
+}
+
 // A deleted link's count stays in its owners' ledgers, once however often the deletion is retried.
 func TestADeletedLinksCountIsKeptOnceInTheLedgers(t *testing.T) {
 	w := world(t)

@@ -98,6 +98,20 @@ func (s *sharedReads[T]) get(ctx context.Context, key string, by reader, maxAge 
 	}
 }
 
+// epoch is the key's epoch: it changes whenever the key is invalidated (a write to what it reads began or
+// ended), so two equal epochs say no such write came between them.
+func (s *sharedReads[T]) epoch(key string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.epochs[key]
+	if !ok {
+		s.seq++
+		e = s.seq
+		s.epochs[key] = e
+	}
+	return e
+}
+
 func (s *sharedReads[T]) invalidate(key string) {
 	s.mu.Lock()
 	delete(s.entries, key)

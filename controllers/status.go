@@ -4,8 +4,8 @@
 package controllers
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"unicode/utf8"
 
