@@ -16,9 +16,9 @@ import (
 )
 
 // Monthly allowances that cannot drift. A link records its own new associations of the month
-// (status.monthlyRequests) in the same status write as the request itself, after recording the request as
-// pending before the call (status.platform.requestPendingSince); an answer lost to a crash or a dropped
-// connection is settled from the platform's list. An owner's use of the month is the sum over its links,
+// (status.monthlyRequests) in the status write that follows the request, after recording the request as
+// pending before the call (the annotations of link_intent.go, written with the finalizer); an answer lost to a
+// crash or a dropped connection is settled from the platform's list. An owner's use of the month is the sum over its links,
 // plus a ledger of its links deleted this month (written only then), plus what this manager counted that
 // its cache may not show yet. No counter shared by many links is written per link.
 
