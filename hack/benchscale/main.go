@@ -68,6 +68,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchscale: -size must be positive and -links-per-oa within 1..10")
 		os.Exit(2)
 	}
+	if c.freed > 0 && c.linksPerOA != 10 {
+		// The freed-slot phase's extra link waits only behind a full same-subject quota (10).
+		fmt.Fprintln(os.Stderr, "benchscale: the freed-slot phase needs -links-per-oa 10 (a full quota); set -freed 0 to skip it")
+		os.Exit(2)
+	}
 	ctrllog.SetLogger(logr.Discard()) // the harness's own caches log nothing worth reading
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

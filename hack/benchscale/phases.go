@@ -312,6 +312,8 @@ func measureManager(_ context.Context, w *world, r *result) error {
 	return err
 }
 
+// percentile is the nearest-rank percentile (rounded): of 50 samples, p50 is the 25th smallest (the upper
+// middle) and p99 the 49th (the second largest).
 func percentile(xs []float64, p float64) float64 {
 	if len(xs) == 0 {
 		return 0
