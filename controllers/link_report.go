@@ -55,7 +55,7 @@ func (r *AssociationLinkReconciler) reportPlatformState(s *linkScope) ctrl.Resul
 		ps.State, reason, msg = wx.LinkStateLinked, wx.ReasonAvailable,
 			fmt.Sprintf("Mini Program %s is associated with Official Account %s", mpName, oaName)
 		r.firstLinked(link, ps, msg)
-		requeue = r.poll()
+		requeue = r.linkedPoll()
 	case platform.LinkAwaitingOfficialAccountAdmin:
 		ps.State, reason, msg = wx.LinkStateAwaitingOfficialAccountAdmin, wx.ReasonAwaitingOfficialAccountAdmin, awaitingOfficialAccountAdmin(oaName)
 	case platform.LinkAwaitingMiniProgramAdmin:

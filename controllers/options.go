@@ -75,6 +75,18 @@ func (o Options) now() time.Time {
 // poll is the jittered resync interval.
 func (o Options) poll() time.Duration { return wait.Jitter(o.PollInterval, 0.1) }
 
+// linkedResyncFactor: a linked link looks at itself only every linkedResyncFactor poll intervals. Its
+// Official Account reads the account's links every interval (one call for all of them) and wakes the links
+// whose entry changed (linkedMiniProgramsChanges), so a link removed in the console is seen at the next poll
+// all the same; the link's own resync is a safety net, and at 10,000 links a resync a poll was most of the
+// manager's work.
+const linkedResyncFactor = 6
+
+// linkedPoll is the jittered interval of a linked link's own resync.
+func (o Options) linkedPoll() time.Duration {
+	return wait.Jitter(o.PollInterval*linkedResyncFactor, 0.1)
+}
+
 // pending is the jittered interval for objects waiting on a person or a dependency.
 func (o Options) pending() time.Duration { return wait.Jitter(o.PendingPollInterval, 0.1) }
 

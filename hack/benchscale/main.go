@@ -55,7 +55,7 @@ func main() {
 	flag.IntVar(&c.linksPerOA, "links-per-oa", 10, "links per Official Account (at most 10: the same-subject quota)")
 	flag.IntVar(&c.writers, "writers", 16, "concurrent writers that create the links")
 	flag.IntVar(&c.freed, "freed", 50, "freed-slot samples (Official Accounts that get one queued link)")
-	flag.DurationVar(&c.poll, "poll", time.Minute, "the manager's --poll-interval")
+	flag.DurationVar(&c.poll, "poll", 2*time.Minute, "the manager's --poll-interval (the default is 10m; shorter, so that the at-rest phase sees two polls in minutes)")
 	flag.IntVar(&c.restPolls, "rest-polls", 2, "poll intervals observed at rest")
 	flag.IntVar(&c.unrelated, "unrelated-secrets", 2000, "unrelated 3 KB Secrets created in the cluster")
 	flag.StringVar(&c.manager, "manager", "bin/manager", "the manager binary")
