@@ -42,50 +42,39 @@ func (a *accountLimiters) get(appID string, qps float64, burst int) *rate.Limite
 	return l
 }
 
-// waitRate takes a token from the account's bucket and from the client's, and waits on the client's clock
-// until both allow the call; it refuses a wait that would pass the caller's deadline, and then gives both
-// tokens back.
+// waitRate waits for the call's account bucket, then for the client's: the client's token is taken when the
+// account lets the call go, so an account held back by its own bucket neither spends the PlatformConfig's
+// budget ahead of time (the budget caps calls as they go out) nor makes the other accounts wait behind its
+// queue. Each limiter only ever sees the clock move forward (golang.org/x/time/rate assumes it). A wait that
+// would pass the caller's deadline is refused, and its token given back.
 func (c *Client) waitRate(ctx context.Context, account string, hasDeadline bool, budgetEnd time.Time) error {
+	if account != "" {
+		l := c.accounts.get(account, c.cfg.AccountQPS, c.cfg.AccountBurst)
+		if err := c.waitOn(ctx, l, hasDeadline, budgetEnd); err != nil {
+			return err
+		}
+	}
+	return c.waitOn(ctx, c.limiter, hasDeadline, budgetEnd)
+}
+
+// waitOn takes one token of l, waiting for it on the client's clock.
+func (c *Client) waitOn(ctx context.Context, l *rate.Limiter, hasDeadline bool, budgetEnd time.Time) error {
 	now := c.now()
-	d, cancel, err := c.reserve(now, account)
-	if err != nil || d <= 0 {
-		return err
+	r := l.ReserveN(now, 1)
+	if !r.OK() {
+		return errors.New("burst is 0: no request can pass")
+	}
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
 	}
 	if hasDeadline && now.Add(d).After(budgetEnd) {
-		cancel(now)
+		r.CancelAt(now)
 		return fmt.Errorf("waiting %s for a rate limit token would pass the deadline", d)
 	}
 	if err := c.cfg.Sleep(ctx, d); err != nil {
-		cancel(c.now())
+		r.CancelAt(c.now())
 		return err
 	}
 	return nil
-}
-
-// reserve reserves the call's tokens and returns how long from now it must wait. The account's bucket goes
-// first, and the client's token is reserved for the moment the account allows the call: an account held back
-// by its own bucket neither spends the PlatformConfig's budget ahead of time (the budget caps calls as they
-// go out) nor makes the other accounts wait behind its queue.
-func (c *Client) reserve(now time.Time, account string) (time.Duration, func(time.Time), error) {
-	limiters := []*rate.Limiter{c.limiter}
-	if account != "" {
-		limiters = []*rate.Limiter{c.accounts.get(account, c.cfg.AccountQPS, c.cfg.AccountBurst), c.limiter}
-	}
-	var reservations []*rate.Reservation
-	cancel := func(at time.Time) {
-		for _, r := range reservations {
-			r.CancelAt(at)
-		}
-	}
-	d := time.Duration(0)
-	for _, l := range limiters {
-		r := l.ReserveN(now.Add(d), 1)
-		if !r.OK() {
-			cancel(now)
-			return 0, nil, errors.New("burst is 0: no request can pass")
-		}
-		reservations = append(reservations, r)
-		d = max(d, r.DelayFrom(now))
-	}
-	return d, cancel, nil
 }

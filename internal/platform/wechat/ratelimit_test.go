@@ -4,31 +4,42 @@
 package wechat
 
 import (
+	"context"
 	"testing"
 	"time"
 )
 
-// An account held back by its own bucket takes the client's token for the moment its call goes out, not
-// now: its waiting calls neither spend the PlatformConfig's budget ahead of time nor make the other
-// accounts wait behind them. Four calls reserved at one instant, as concurrent reconciles do.
+// An account held back by its own bucket takes the client's token when its call goes out, not when it starts
+// waiting: while a busy account's call waits for its account, another account's call finds the client's
+// budget untouched by it.
 func TestABusyAccountDoesNotSpendTheClientsBudgetAhead(t *testing.T) {
-	env := newEnv(t, func(c *Config) { c.QPS, c.Burst, c.AccountQPS, c.AccountBurst = 10, 1, 1, 1 })
-	now := env.clock.Now()
-	var waits []time.Duration
-	for _, account := range []string{"wxbusy", "wxbusy", "wxbusy", "wxother"} {
-		d, _, err := env.client.reserve(now, account)
-		if err != nil {
+	clock := newFakeClock()
+	var c *Client
+	var otherWaits []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		if d == time.Second && otherWaits == nil {
+			// The busy account's second call waits for its own bucket; meanwhile, another account calls.
+			before := len(clock.Slept())
+			if err := c.waitRate(ctx, "wxother", false, time.Time{}); err != nil {
+				return err
+			}
+			otherWaits = append([]time.Duration{}, clock.Slept()[before:]...)
+		}
+		return clock.Sleep(ctx, d)
+	}
+	env := newEnv(t, func(cfg *Config) {
+		cfg.QPS, cfg.Burst, cfg.AccountQPS, cfg.AccountBurst = 10, 1, 1, 1
+		cfg.Clock, cfg.Sleep = clock.Now, sleep
+	})
+	c = env.client
+	for range 2 {
+		if err := c.waitRate(context.Background(), "wxbusy", false, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		waits = append(waits, d)
 	}
-	// The busy account: its own bucket, 1/s.
-	if waits[0] != 0 || waits[1] != time.Second || waits[2] != 2*time.Second {
-		t.Errorf("the busy account waits %v, want 0s, 1s, 2s", waits[:3])
-	}
-	// The other account waits for the client's next token only (10/s: 100 ms), not behind the busy
-	// account's calls (which reserved tokens now would make it 300 ms).
-	if waits[3] != 100*time.Millisecond {
-		t.Errorf("the other account waits %v, want 100ms", waits[3])
+	// The busy account's first call took the client's only token: the other account waits for the next one
+	// (10/s: 100 ms), not also for the token of a call still waiting for its account (200 ms).
+	if len(otherWaits) != 1 || otherWaits[0] != 100*time.Millisecond {
+		t.Errorf("the other account waited %v, want [100ms]", otherWaits)
 	}
 }
