@@ -84,6 +84,8 @@ func (r *AssociationLinkReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// An account that becomes Ready (or changes subject) lets its links proceed.
 		Watches(&wx.OfficialAccount{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindOfficialAccount, indexLinkFrom)),
 			builder.WithPredicates(readinessChanged())).
+		// What the account's poll found changed on the platform reaches the links concerned.
+		Watches(&wx.OfficialAccount{}, r.entriesMoved()).
 		Watches(&wx.MiniProgram{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindMiniProgram, indexLinkTo)),
 			builder.WithPredicates(readinessChanged())).
 		Watches(&wx.WeComCorp{}, handler.EnqueueRequestsFromMapFunc(r.linksOf(wx.KindWeComCorp, indexLinkFrom))).
@@ -126,7 +128,7 @@ func (r *AssociationLinkReconciler) queueOf(ctx context.Context, o client.Object
 		}
 		for _, l := range links {
 			k := client.ObjectKeyFromObject(&l)
-			if (queuedBy(&l) != "" || l.Status.Admission == nil) && !seen[k] {
+			if (queuedBy(&l) != "" || undecided(&l)) && !seen[k] {
 				seen[k] = true
 				reqs = append(reqs, reconcile.Request{NamespacedName: k})
 			}

@@ -82,6 +82,44 @@ func linkedMiniProgramsChanges(byID func(ctx context.Context, ns string, ids []s
 	}
 }
 
+// entriesMoved maps an Official Account's change of platform list (status.linkedMiniPrograms, which its
+// poll reads every interval) to its links whose Mini Program entered or left the list: a link removed by hand
+// in the console is seen at the account's next poll, while a linked link's own resync is rare
+// (linkedResyncFactor).
+func (r *AssociationLinkReconciler) entriesMoved() handler.EventHandler {
+	return handler.Funcs{
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q requestQueue) {
+			oldOA, oa := e.ObjectOld.(*wx.OfficialAccount), e.ObjectNew.(*wx.OfficialAccount)
+			moved := symmetricDifference(oldOA.Status.LinkedMiniPrograms, oa.Status.LinkedMiniPrograms)
+			if len(moved) == 0 {
+				return
+			}
+			from := wx.AccountReference{Kind: wx.KindOfficialAccount, Name: oa.Name}
+			links, err := linksByIndex(ctx, r.Client, oa.Namespace, indexLinkFrom, refKey(from))
+			if err != nil {
+				return
+			}
+			for i := range links {
+				if r.namesAny(ctx, &links[i], moved) {
+					q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&links[i])})
+				}
+			}
+		},
+	}
+}
+
+// namesAny says whether the link's Mini Program is one of ids (AppIDs, or original IDs of an AppID-less list).
+func (r *AssociationLinkReconciler) namesAny(ctx context.Context, l *wx.AssociationLink, ids []string) bool {
+	if l.Status.ToAppID != "" && slices.Contains(ids, l.Status.ToAppID) {
+		return true
+	}
+	mp := &wx.MiniProgram{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.To.Name}, mp); err != nil {
+		return false
+	}
+	return slices.Contains(ids, string(mp.Spec.AppID)) || slices.Contains(ids, originalID(mp)) && originalID(mp) != ""
+}
+
 // symmetricDifference is the values in exactly one of a and b.
 func symmetricDifference(a, b []string) []string {
 	var out []string

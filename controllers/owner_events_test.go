@@ -91,3 +91,42 @@ func TestAFreedSlotWakesQueuedAndUndecidedLinks(t *testing.T) {
 		t.Errorf("woke %v, want the queued l2 and the undecided l3 (not the admitted l4)", got)
 	}
 }
+
+// immediateAdds records the requests a handler adds at once.
+type immediateAdds struct {
+	requestQueue
+	added []string
+}
+
+func (q *immediateAdds) Add(r reconcile.Request) { q.added = append(q.added, r.Name) }
+
+// An Official Account's poll that finds its platform list changed wakes the links of the Mini Programs that
+// entered or left it (by the AppID a link resolved, or its Mini Program's AppID or original ID), and no
+// other: a linked link's own resync is rare, and a link removed in the console is seen at the account's poll.
+func TestAnAccountsPollWakesTheLinksWhoseEntryMoved(t *testing.T) {
+	w := world(t)
+	l1 := w.link("l1", "mp1")
+	l1.Status.ToAppID = mpApp1
+	w.save(l1)
+	w.link("l2", "mp2") // never resolved: found by its Mini Program's AppID
+	oa := func(ids ...string) *wx.OfficialAccount {
+		o := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: phaseNS, Name: "oa"}}
+		o.Status.LinkedMiniPrograms = ids
+		return o
+	}
+	h := w.r.entriesMoved()
+	for _, tc := range []struct {
+		old, new []string
+		want     []string
+	}{
+		{[]string{mpApp1, mpApp2}, []string{mpApp2}, []string{"l1"}},
+		{[]string{mpApp1}, []string{mpApp1, mpApp2}, []string{"l2"}},
+		{[]string{mpApp1, mpApp2}, []string{mpApp2, mpApp1}, nil},
+	} {
+		q := &immediateAdds{}
+		h.Update(context.Background(), event.UpdateEvent{ObjectOld: oa(tc.old...), ObjectNew: oa(tc.new...)}, q)
+		if !slices.Equal(q.added, tc.want) {
+			t.Errorf("%v -> %v woke %v, want %v", tc.old, tc.new, q.added, tc.want)
+		}
+	}
+}
