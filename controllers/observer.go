@@ -74,24 +74,24 @@ func (o *Observer) ListFresh(ctx context.Context, p platform.Platform, oa platfo
 }
 
 // AfterWrite runs write, a change wxlink makes to what the platform lists for appID (an Official Account's
-// links, a Mini Program's testers), and forgets every read of it before and after, whether write succeeded or
-// not (a failed call may still have changed the platform): no later read is answered from before the change,
-// and ListEpoch tells a reader that took a read before or during the write.
+// links, a Mini Program's testers), and then forgets every read of it, whether write succeeded or not (a
+// failed call may still have changed the platform): no later read is answered from before the change. It
+// counts the write's start and end for ListEpoch.
 func (o *Observer) AfterWrite(p platform.Platform, appID string, write func() error) error {
 	key := observerKey(p, appID)
-	forget := func() {
+	o.links.wrote(key)
+	defer func() {
 		o.links.invalidate(key)
 		o.testers.invalidate(key)
-	}
-	forget()
-	defer forget()
+		o.links.wrote(key)
+	}()
 	return write()
 }
 
-// ListEpoch names the reads of the Official Account's links between two of wxlink's writes to them: take it
-// before a List, compare it later, and a difference says a write began or ended in between.
+// ListEpoch names the span between two of wxlink's writes to the Official Account's links: take it before a
+// List and compare it later; a difference says a write began or ended in between (reads do not change it).
 func (o *Observer) ListEpoch(p platform.Platform, oa platform.Account) uint64 {
-	return o.links.epoch(observerKey(p, oa.AppID))
+	return o.links.writes(observerKey(p, oa.AppID))
 }
 
 // ForgetClient drops every read made through p, a client that is no longer used (its PlatformConfig was

@@ -29,8 +29,10 @@ type sharedReads[T any] struct {
 	entries map[string]sharedEntry[T]
 	epochs  map[string]uint64
 	seq     uint64
-	group   *singleflight.Group
-	now     func() time.Time
+	// writeCounts counts wxlink's writes to what each key reads (Observer.AfterWrite), for ListEpoch.
+	writeCounts map[string]uint64
+	group       *singleflight.Group
+	now         func() time.Time
 	// testHookWaiting, when set, is called as a caller starts waiting for a read (tests sequence joiners).
 	testHookWaiting func()
 }
@@ -98,18 +100,22 @@ func (s *sharedReads[T]) get(ctx context.Context, key string, by reader, maxAge 
 	}
 }
 
-// epoch is the key's epoch: it changes whenever the key is invalidated (a write to what it reads began or
-// ended), so two equal epochs say no such write came between them.
-func (s *sharedReads[T]) epoch(key string) uint64 {
+// wrote counts a write to what key reads, at its start and at its end (see writes).
+func (s *sharedReads[T]) wrote(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.epochs[key]
-	if !ok {
-		s.seq++
-		e = s.seq
-		s.epochs[key] = e
+	if s.writeCounts == nil {
+		s.writeCounts = map[string]uint64{}
 	}
-	return e
+	s.writeCounts[key]++
+}
+
+// writes is the number of starts and ends of writes to what key reads so far: two equal counts say no write
+// began or ended between them (reads do not count).
+func (s *sharedReads[T]) writes(key string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writeCounts[key]
 }
 
 func (s *sharedReads[T]) invalidate(key string) {
