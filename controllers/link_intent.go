@@ -29,8 +29,8 @@ import (
 // recordIntent writes, before the call, that wxlink is about to ask, with the finalizer that lets a deletion
 // unlink what the request makes, in one optimistic-lock patch of the link's metadata.
 func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkScope, now metav1.Time) error {
-	r.inFlight.note(s.link)
-	return r.patchMetadata(ctx, s.link, true, func(annotations map[string]string) {
+	r.inFlight.note(s.link, now)
+	err := r.patchMetadata(ctx, s.link, true, func(annotations map[string]string) {
 		controllerutil.AddFinalizer(s.link, wx.Finalizer)
 		annotations[wx.AnnotationRequestPending] = now.UTC().Format(time.RFC3339)
 		delete(annotations, wx.AnnotationRequestListed)
@@ -38,6 +38,10 @@ func (r *AssociationLinkReconciler) recordIntent(ctx context.Context, s *linkSco
 			annotations[wx.AnnotationRequestListed] = strconv.Itoa(int(s.entry.Status))
 		}
 	})
+	if err != nil {
+		r.inFlight.forget(linkKey(s.link)) // no record, no request
+	}
+	return err
 }
 
 // clearIntent settles the link's record of a request as not made (the platform answered with a refusal), in
@@ -150,48 +154,59 @@ func (r *AssociationLinkReconciler) settleIntent(ctx context.Context, s *linkSco
 
 // requestsInFlight bridges the moment between a link's record of a request and the cache showing it: the
 // owners' locks are let go once the record is written, and another link's admission, reading the link from
-// the cache, must not take the slot the request is about to fill. It remembers the resourceVersion each link
-// had before its record; while the cache still shows that version, the request is in flight. Once the cache
-// is newer, the record itself (an unsettled intent) says so.
+// the cache, must not take the slot the request is about to fill. It remembers the time each link recorded;
+// until the cache shows that record (or the answer that settles it), the request is in flight. Once it does,
+// the record itself (an unsettled intent) says so.
 type requestsInFlight struct {
-	mu     sync.Mutex
-	before map[string]string // link key -> resourceVersion before the record
+	mu sync.Mutex
+	at map[string]time.Time // link key -> the recorded time of its request
 }
 
-func (f *requestsInFlight) note(l *wx.AssociationLink) {
+func (f *requestsInFlight) note(l *wx.AssociationLink, at metav1.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.before == nil {
-		f.before = map[string]string{}
+	if f.at == nil {
+		f.at = map[string]time.Time{}
 	}
-	f.before[linkKey(l)] = l.ResourceVersion
+	f.at[linkKey(l)] = at.Time
 }
 
 func (f *requestsInFlight) forget(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.before, key)
+	delete(f.at, key)
 }
 
-// cacheBehind says whether the cache's copy of the link predates its record of a request made here.
+// cacheBehind says whether the cache's copy of the link does not show yet its record of a request made here.
 func (f *requestsInFlight) cacheBehind(l *wx.AssociationLink) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rv, ok := f.before[linkKey(l)]
-	if ok && rv != l.ResourceVersion {
-		delete(f.before, linkKey(l))
+	at, ok := f.at[linkKey(l)]
+	if !ok {
 		return false
 	}
-	return ok
+	recorded := l.GetAnnotations()[wx.AnnotationRequestPending] == at.UTC().Format(time.RFC3339)
+	p := l.Status.Platform
+	answered := p != nil && p.RequestedTime != nil && !p.RequestedTime.Time.Before(at)
+	if recorded || answered {
+		delete(f.at, linkKey(l))
+		return false
+	}
+	return true
 }
 
 // holdInFlight makes a sibling whose request may be in flight (recorded and unsettled, or recorded here and
 // not yet in the cache) hold its slot as the platform will list it, whatever its last status said (refused,
-// queued by the other owner, rejected before): the request is being made.
+// queued by the other owner, rejected before): the request is being made. A sibling whose end is gone or
+// whose platform entry cannot be matched is left as it is: its entry, if the request landed, counts as a
+// console link already.
 func (r *AssociationLinkReconciler) holdInFlight(l *wx.AssociationLink, facts *rules.SlotFacts) {
-	if facts.Deciding || facts.Deleting || unsettledIntent(l) == nil && !r.inFlight.cacheBehind(l) {
+	if facts.Deciding || facts.Deleting || facts.EndMissing || facts.Unmatched {
+		return
+	}
+	if unsettledIntent(l) == nil && !r.inFlight.cacheBehind(l) {
 		return
 	}
 	facts.OnPlatform = true
-	facts.Refused, facts.Rejected, facts.QueuedElsewhere, facts.Unmatched = false, false, false, false
+	facts.Refused, facts.Rejected, facts.QueuedElsewhere = false, false, false
 }

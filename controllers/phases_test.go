@@ -679,7 +679,7 @@ func TestARequestInFlightHoldsItsSlotAgainstTheNextDecision(t *testing.T) {
 		r.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused}
 		w.save(r)
 		if cacheBehind {
-			w.r.inFlight.note(w.get("r")) // recorded here; the cache has not caught up
+			w.r.inFlight.note(w.get("r"), metav1.NewTime(w.now)) // recorded here; the cache has not caught up
 		} else {
 			w.intend("r", metav1.NewTime(w.now))
 		}
@@ -722,6 +722,22 @@ func TestAReadOlderThanWxlinksLastWriteIsNotTrustedToReportLinked(t *testing.T) 
 	}
 	if s.link.Status.Platform == nil || s.link.Status.Platform.State != wx.LinkStateLinked {
 		t.Errorf("status.platform %+v, want Linked by this link's own request", s.link.Status.Platform)
+	}
+}
+
+// Reads do not count as writes: a link whose lost answer is settled from a fresh read reads the platform
+// once, not again under the owners' locks.
+func TestAFreshReadAloneIsNotReadAgainUnderTheLocks(t *testing.T) {
+	w := world(t)
+	w.link("l1", "mp1")
+	w.intend("l1", metav1.NewTime(w.now))
+	w.onPlatform(mpApp1, platform.LinkLinked) // the lost request landed
+	w.now = w.now.Add(time.Second)
+	if _, _, err := w.scope("l1", w.linkPhases()...); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodListMiniProgramLinks); n != 2 {
+		t.Errorf("%d list reads, want 2 (the shared read, and the fresh one that settles the request)", n)
 	}
 }
 

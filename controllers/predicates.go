@@ -65,15 +65,25 @@ func slotFreed() predicate.Funcs {
 	}
 }
 
-// mayHoldSlot reports whether a link, by its own status, may hold a slot of its owners: admitted, listed by
-// the platform as linked or awaiting an admin, or not yet decided (another link's admission counts a link
-// without a decision, so its first decision can free a slot), and neither refused nor rejected.
+// mayHoldSlot reports whether a link, by its own status, may hold a slot of its owners: a request of it in
+// flight (its record unsettled), or admitted, listed by the platform as linked or awaiting an admin, or not yet
+// decided (another link's admission counts a link without a decision, so its first decision can free a slot),
+// and neither refused nor rejected.
 func mayHoldSlot(l *wx.AssociationLink) bool {
+	if unsettledIntent(l) != nil {
+		return true
+	}
 	switch platformState(l) {
 	case wx.LinkStateRefused, wx.LinkStateRejected:
 		return false
 	}
-	return l.Status.Admission == nil || admissionState(l) == wx.AdmissionAdmitted || holdsSlot(platformState(l))
+	return undecided(l) || admissionState(l) == wx.AdmissionAdmitted || holdsSlot(platformState(l))
+}
+
+// undecided says whether no admission has judged the link yet: no admission state and no Admitted condition
+// (a link judged to take no slot, ObserveOnly or rejected, has the condition without a state).
+func undecided(l *wx.AssociationLink) bool {
+	return l.Status.Admission == nil && meta.FindStatusCondition(l.Status.Conditions, wx.ConditionAdmitted) == nil
 }
 
 // holdsSlot reports whether a link in this platform state holds a quota slot: linked, or waiting for an admin.

@@ -24,6 +24,13 @@ func TestSlotFreedPassesWhatCanFreeASlot(t *testing.T) {
 	rejected.Status.Platform.State = wx.LinkStateRejected
 	refused := admitted.DeepCopy()
 	refused.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused}
+	inFlight := func(l *wx.AssociationLink) *wx.AssociationLink {
+		l = l.DeepCopy()
+		l.Annotations = map[string]string{wx.AnnotationRequestPending: "2026-11-18T04:00:00Z"}
+		return l
+	}
+	noSlot := &wx.AssociationLink{Status: wx.AssociationLinkStatus{StatusBase: wx.StatusBase{Conditions: []metav1.Condition{{Type: wx.ConditionAdmitted,
+		Status: metav1.ConditionFalse, Reason: wx.ReasonObserveOnly}}}}}
 	for _, tc := range []struct {
 		name     string
 		old, new *wx.AssociationLink
@@ -35,6 +42,9 @@ func TestSlotFreedPassesWhatCanFreeASlot(t *testing.T) {
 		{"new, then queued (another admission counted it while it had no decision)", &wx.AssociationLink{}, queued(wx.KindMiniProgram), true},
 		{"new, then refused", &wx.AssociationLink{}, refused, true},
 		{"new, then admitted", &wx.AssociationLink{}, admitted, false},
+		{"a refused link's request in flight, then refused again (its record cleared)", inFlight(refused), refused, true},
+		{"admitted, then judged to take no slot (ObserveOnly, not listed)", admitted, noSlot, true},
+		{"judged to take no slot, still", noSlot, noSlot, false},
 		{"still queued by the same owner", queued(wx.KindOfficialAccount), queued(wx.KindOfficialAccount), false},
 		{"linked, then rejected", linked, rejected, true},
 		{"admitted, then linked", admitted, linked, false},
