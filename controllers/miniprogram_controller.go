@@ -254,7 +254,7 @@ func (r *MiniProgramReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("miniprogram").
 		WithOptions(r.controllerOptions()).
 		// A link's platform state changes the linked-by count; a burst of changes is counted once (ownerRecount).
-		Watches(&wx.AssociationLink{}, enqueueAfter(ownerRecount, linkOwner(wx.KindMiniProgram, true)),
+		Watches(&wx.AssociationLink{}, recountAfterABurst(linkOwner(wx.KindMiniProgram, true)),
 			builder.WithPredicates(linkStateChanged())).
 		// An Official Account whose platform list changes (a link made or removed in the console) changes the
 		// linked-by count of the Mini Programs that entered or left it.

@@ -261,7 +261,7 @@ func (r *OfficialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(r.controllerOptions()).
 		// A link's admission changes the queued count; its deletion may release the finalizer. A burst of
 		// changes is counted once (ownerRecount).
-		Watches(&wx.AssociationLink{}, enqueueAfter(ownerRecount, linkOwner(wx.KindOfficialAccount, false)),
+		Watches(&wx.AssociationLink{}, recountAfterABurst(linkOwner(wx.KindOfficialAccount, false)),
 			builder.WithPredicates(linkStateChanged())).
 		Watches(&wx.PlatformConfig{}, handler.EnqueueRequestsFromMapFunc(r.byPlatformConfig)).
 		// A published token Secret that is deleted or edited is written again at once.

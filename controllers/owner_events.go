@@ -26,13 +26,14 @@ const ownerRecount = 2 * time.Second
 
 type requestQueue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 
-// enqueueAfter is handler.EnqueueRequestsFromMapFunc with a delay: the requests that m maps an event's
-// object (for an update, the old and the new object) to are added after delay.
-func enqueueAfter(delay time.Duration, m handler.MapFunc) handler.EventHandler {
+// recountAfterABurst is handler.EnqueueRequestsFromMapFunc with a delay: the requests that m maps an event's
+// object (for an update, the old and the new object) to are added after ownerRecount, so that a burst of
+// events is counted in one reconcile.
+func recountAfterABurst(m handler.MapFunc) handler.EventHandler {
 	add := func(ctx context.Context, q requestQueue, objs ...client.Object) {
 		for _, o := range objs {
 			for _, r := range m(ctx, o) {
-				q.AddAfter(r, delay)
+				q.AddAfter(r, ownerRecount)
 			}
 		}
 	}

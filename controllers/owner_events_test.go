@@ -33,7 +33,7 @@ func TestLinkChangesRecountTheirOwnersAfterADelay(t *testing.T) {
 		Spec: wx.AssociationLinkSpec{From: wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "oa"},
 			To: wx.AccountReference{Kind: wx.KindMiniProgram, Name: "mp1"}}}
 	q := &delayedAdds{}
-	h := enqueueAfter(ownerRecount, linkOwner(wx.KindMiniProgram, true))
+	h := recountAfterABurst(linkOwner(wx.KindMiniProgram, true))
 	h.Create(context.Background(), event.CreateEvent{Object: l}, q)
 	h.Update(context.Background(), event.UpdateEvent{ObjectOld: l, ObjectNew: l}, q)
 	if !slices.Equal(q.added, []string{"mp1", "mp1", "mp1"}) {
@@ -45,7 +45,7 @@ func TestLinkChangesRecountTheirOwnersAfterADelay(t *testing.T) {
 		}
 	}
 	q = &delayedAdds{}
-	enqueueAfter(ownerRecount, linkOwner(wx.KindOfficialAccount, true)).Create(context.Background(), event.CreateEvent{Object: l}, q)
+	recountAfterABurst(linkOwner(wx.KindOfficialAccount, true)).Create(context.Background(), event.CreateEvent{Object: l}, q)
 	if len(q.added) != 0 {
 		t.Errorf("added %v for an end of another kind", q.added)
 	}

@@ -58,7 +58,7 @@ func (w *world) startManager(ctx context.Context) (*managerProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.cmd = exec.Command(w.c.manager, args...) //nolint:gosec // the binary and flags are the harness's own
+	m.cmd = exec.CommandContext(ctx, w.c.manager, args...) //nolint:gosec // the binary and flags are the harness's own
 	m.cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(w.dir, "kubeconfig"))
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
 	if err := m.cmd.Start(); err != nil {
@@ -77,7 +77,7 @@ func (m *managerProcess) waitServing(ctx context.Context) error {
 		}
 		select {
 		case err := <-m.done:
-			return fmt.Errorf("the manager exited: %v (log %s)", err, m.logPath)
+			return fmt.Errorf("the manager exited: %w (log %s)", err, m.logPath)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -90,7 +90,8 @@ func (m *managerProcess) stop() {
 	}
 	_ = m.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-m.done:
+	case err := <-m.done:
+		_ = err // it stopped; how, its log says
 	case <-time.After(30 * time.Second):
 		_ = m.cmd.Process.Kill()
 	}
@@ -113,7 +114,7 @@ func (m *managerProcess) profileCPU(ctx context.Context, d time.Duration, path s
 			return
 		}
 		defer func() { _ = resp.Body.Close() }()
-		f, err := os.Create(path)
+		f, err := os.Create(path) //nolint:gosec // the harness's own output file, named by its flag
 		if err != nil {
 			done <- err
 			return

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
@@ -135,14 +134,4 @@ func admittedIs(state wx.AdmissionState) func(*wx.AssociationLink) bool {
 	return func(l *wx.AssociationLink) bool {
 		return l.Status.Admission != nil && l.Status.Admission.State == state
 	}
-}
-
-// names lists the objects of a list, for deletions by name.
-func names(list client.ObjectList) []string {
-	items, _ := meta.ExtractList(list)
-	out := make([]string, 0, len(items))
-	for _, o := range items {
-		out = append(out, o.(client.Object).GetName())
-	}
-	return out
 }

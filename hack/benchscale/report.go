@@ -203,7 +203,7 @@ func formatMap(m map[string]float64, format string) string {
 
 // save writes the result as JSON under dir, named by size and time.
 func (r *result) save(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", err
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
@@ -212,5 +212,5 @@ func (r *result) save(dir string) (string, error) {
 	}
 	date, _ := r.Config["date"].(string)
 	path := filepath.Join(dir, fmt.Sprintf("scale-%v-%s.json", r.Config["links"], strings.NewReplacer(":", "", "-", "").Replace(date)))
-	return path, os.WriteFile(path, append(data, '\n'), 0o644)
+	return path, os.WriteFile(path, append(data, '\n'), 0o600)
 }

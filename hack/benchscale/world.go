@@ -195,7 +195,7 @@ func (w *world) profileAPIServer(ctx context.Context, d time.Duration, path stri
 			done <- err
 			return
 		}
-		done <- os.WriteFile(path, body, 0o644)
+		done <- os.WriteFile(path, body, 0o600)
 	}()
 	return func() error { return <-done }
 }
