@@ -38,7 +38,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 			Recorder: rec("wechatstore")},
 		"platformconfig":  &PlatformConfigReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts},
 		"channelsaccount": &ChannelsAccountReconciler{Client: c, Options: opts},
-		"wecomcorp":       &WeComCorpReconciler{Client: c, Options: opts},
+		"thirdpartystore": &ThirdPartyStoreReconciler{Client: c, Platforms: platforms, Metrics: metrics, Options: opts,
+			Recorder: rec("thirdpartystore")},
+		"wecomcorp": &WeComCorpReconciler{Client: c, Options: opts},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
