@@ -188,7 +188,7 @@ func shopAvailable(s *shopScope) string {
 		msg += fmt.Sprintf("; published in Secret %s", tp.SecretName)
 	}
 	if n := len(s.tps.Spec.Bindings); n > 0 {
-		msg += fmt.Sprintf("; the %d bound accounts meet the WeChat-side prerequisites", n)
+		msg += fmt.Sprintf("; the bound accounts (%d) meet the WeChat-side prerequisites", n)
 	}
 	return msg
 }
