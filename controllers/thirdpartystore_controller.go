@@ -8,9 +8,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -39,13 +43,14 @@ type ThirdPartyStoreReconciler struct {
 
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=thirdpartystores,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=thirdpartystores/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=core,resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=thirdpartystores/finalizers,verbs=update
+// +kubebuilder:rbac:groups=core,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile brings one ThirdPartyStore towards its declared state.
 func (r *ThirdPartyStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.ThirdPartyStore]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.ThirdPartyStore { return &wx.ThirdPartyStore{} },
-		opts: r.Options,
+		opts: r.Options, finalizer: true, finalize: r.unpublish,
 		gone: func(_ context.Context, req ctrl.Request) (ctrl.Result, error) {
 			r.shops.forget(req.NamespacedName)
 			r.Metrics.forgetStore(req.Namespace, req.Name)
@@ -57,6 +62,28 @@ func (r *ThirdPartyStoreReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 				r.checkBindings, r.reportShop)
 		},
 	}.run(ctx, req)
+}
+
+// unpublish deletes, when the store is deleted, the Secret its token was published into, if wxlink wrote it
+// for this store: the token must not outlive the store, with or without a garbage collector.
+func (r *ThirdPartyStoreReconciler) unpublish(ctx context.Context, tps *wx.ThirdPartyStore) (bool, ctrl.Result, error) {
+	r.shops.forget(types.NamespacedName{Namespace: tps.Namespace, Name: tps.Name})
+	tp := tps.Spec.TokenPublication
+	if tp == nil {
+		return true, ctrl.Result{}, nil
+	}
+	s := &corev1.Secret{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: tps.Namespace, Name: tp.SecretName}, s); err != nil {
+		return apierrors.IsNotFound(err), ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	owned := slices.ContainsFunc(s.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == tps.UID })
+	if s.Labels[ManagedByLabel] != ManagedByValue || !owned {
+		return true, ctrl.Result{}, nil // not ours to delete
+	}
+	if err := r.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
+		return false, ctrl.Result{}, err
+	}
+	return true, ctrl.Result{}, nil
 }
 
 // shopScope is everything one reconcile of a ThirdPartyStore works on.

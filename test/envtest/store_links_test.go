@@ -6,8 +6,13 @@ package envtest_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -96,12 +101,22 @@ func TestStorePartnerInvitedAcceptedUnbound(t *testing.T) {
 	if l.Status.Platform.State != wx.LinkStateLinked || l.Status.Platform.InvitationQRCode != "" || l.Status.Platform.LinkedTime == nil {
 		t.Errorf("bound link: %+v", l.Status.Platform)
 	}
-	if err := k8s.Delete(context.Background(), l); err != nil {
-		t.Fatal(err)
+	// Deleting everything at once (a GitOps prune: the store and its Secret first) still unbinds: the store and
+	// its credentials are held until its links are gone.
+	ctx := context.Background()
+	for _, o := range []client.Object{st, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: e.ns, Name: "store-credentials"}}, l} {
+		if err := k8s.Delete(ctx, o); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.waitFor("the partner to be unbound", func() (bool, string) {
 		co := e.cooperation(st, gh, 2)
 		return co.Status == sim.CoopUnbound, "status " + string(rune('0'+co.Status))
+	})
+	e.waitFor("the store and its Secret to be gone", func() (bool, string) {
+		err1 := k8s.Get(ctx, client.ObjectKeyFromObject(st), &wx.WeChatStore{})
+		err2 := k8s.Get(ctx, client.ObjectKey{Namespace: e.ns, Name: "store-credentials"}, &corev1.Secret{})
+		return apierrors.IsNotFound(err1) && apierrors.IsNotFound(err2), fmt.Sprint(err1, err2)
 	})
 }
 

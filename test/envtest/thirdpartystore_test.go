@@ -105,6 +105,15 @@ func TestThirdPartyStoreYouzan(t *testing.T) {
 		t.Errorf("the token was renewed at %s, after the old one expired at %s", now, firstExp)
 	}
 	e.waitEvent("youzan", wx.EventStoreTokenRenewed)
+
+	// The published token does not outlive the store (envtest runs no garbage collector).
+	if err := k8s.Delete(context.Background(), tps); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the published Secret to be deleted with the store", func() (bool, string) {
+		tok, _ := e.publishedToken("youzan-token")
+		return tok == "", "still published"
+	})
 }
 
 // TestThirdPartyStoreFailingStreak: three failed health checks in a row make the store not Ready
