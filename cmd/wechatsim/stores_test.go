@@ -26,7 +26,9 @@ shops:
 	var out syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--store-seed", seed, "--ticket-interval", "0"}, &out) }()
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--store-seed", seed, "--ticket-interval", "0"}, &out)
+	}()
 	addr := waitListening(t, &out, done)
 	post := func(path, body string) map[string]any {
 		t.Helper()
