@@ -53,11 +53,14 @@ func (r *AssociationLinkReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		},
 		finalize: r.delete,
 		reconcile: func(ctx context.Context, link *wx.AssociationLink) (ctrl.Result, error) {
-			if link.Spec.Type != wx.OfficialAccountToMiniProgram {
-				// Console-only links change nothing on the platform: a deletion has nothing to undo.
-				return r.reconcileConsoleLink(ctx, link)
+			switch {
+			case link.Spec.Type == wx.OfficialAccountToMiniProgram:
+				return r.reconcileOfficialAccountLink(ctx, link)
+			case isStorePartner(link.Spec.Type):
+				return r.reconcileStoreLink(ctx, link)
 			}
-			return r.reconcileOfficialAccountLink(ctx, link)
+			// Console-only links change nothing on the platform: a deletion has nothing to undo.
+			return r.reconcileConsoleLink(ctx, link)
 		},
 	}.run(ctx, req)
 }

@@ -12,6 +12,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
@@ -25,6 +29,8 @@ type ChannelsAccountReconciler struct {
 
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=channelsaccounts;wecomcorps;wechatstores,verbs=get;list;watch
 // +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=channelsaccounts/status;wecomcorps/status;wechatstores/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=wechatstores,verbs=update;patch
+// +kubebuilder:rbac:groups=wechat.wxlink.dev,resources=wechatstores/finalizers,verbs=update
 
 // Reconcile reports one Channels account.
 func (r *ChannelsAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -80,9 +86,14 @@ func declared(ctx context.Context, c client.Client, obj conditioned, ref wx.Loca
 	return ctrl.Result{RequeueAfter: o.poll()}, nil
 }
 
-// WeChatStoreReconciler observes a WeChat Store through its AppID: subject and verification.
+// WeChatStoreReconciler observes a WeChat Store through its AppID: subject and verification. Like an
+// OfficialAccount, it keeps its credentials Secret and PlatformConfig (in-use finalizer), and itself
+// (finalizer), while AssociationLinks name it: a partner link being deleted cancels or unbinds with them.
 type WeChatStoreReconciler struct {
 	client.Client
+	// APIReader and Cache serve the in-use sweep (nil: Client).
+	APIReader client.Reader
+	Cache     client.Reader
 	Platforms PlatformProvider
 	Observer  *Observer
 	Recorder  events.EventRecorder
@@ -93,11 +104,43 @@ type WeChatStoreReconciler struct {
 func (r *WeChatStoreReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return lifecycle[*wx.WeChatStore]{
 		client: r.Client, reader: r.Client, newObj: func() *wx.WeChatStore { return &wx.WeChatStore{} },
-		opts: r.Options, reconcile: r.observe,
+		finalizer: true, opts: r.Options, reconcile: r.observe, finalize: r.finalize,
+		gone: func(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+			sweep := &wx.WeChatStore{ObjectMeta: metav1.ObjectMeta{Namespace: req.Namespace, Name: sweepName}}
+			return r.requeueOnConflict(sweep, sweepInUse(ctx, r.Client, orReader(r.APIReader, r.Client),
+				orReader(r.Cache, r.Client), req.Namespace))
+		},
 	}.run(ctx, req)
 }
 
+// orReader is r, or c when r is nil.
+func orReader(r client.Reader, c client.Client) client.Reader {
+	if r == nil {
+		return c
+	}
+	return r
+}
+
+// finalize waits until no AssociationLink names the store, so that its partner links can still cancel or
+// unbind with its credentials, then lets it go; its Secret and PlatformConfig are released by the sweep its
+// deletion brings.
+func (r *WeChatStoreReconciler) finalize(ctx context.Context, st *wx.WeChatStore) (bool, ctrl.Result, error) {
+	links, err := linksByIndex(ctx, r.Client, st.Namespace, indexLinkFrom, string(wx.KindWeChatStore)+"/"+st.Name)
+	if err != nil {
+		return false, ctrl.Result{}, err
+	}
+	if n := len(links); n > 0 {
+		ready(st, metav1.ConditionFalse, wx.ReasonDeleting, fmt.Sprintf("waiting for %d AssociationLink(s) that name this "+
+			"store (for example %s) to be deleted, so that they can cancel or unbind with its credentials", n, links[0].Name))
+		return false, ctrl.Result{RequeueAfter: r.pending()}, nil
+	}
+	return true, ctrl.Result{}, nil
+}
+
 func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore) (ctrl.Result, error) {
+	if err := protectInUse(ctx, r.Client, orReader(r.Cache, r.Client), inUseOf(st.Namespace, &st.Spec.AccountSpec)); err != nil {
+		return ctrl.Result{}, err
+	}
 	p, acct, err := accountFor(ctx, r.Client, r.Platforms, st.Namespace, st.Spec.AppID, &st.Spec.AccountSpec)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -120,7 +163,22 @@ func (r *WeChatStoreReconciler) observe(ctx context.Context, st *wx.WeChatStore)
 	return ctrl.Result{RequeueAfter: r.poll()}, nil
 }
 
+// storeOfLink maps a deleted link to its WeChat Store.
+func storeOfLink(_ context.Context, o client.Object) []reconcile.Request {
+	l, ok := o.(*wx.AssociationLink)
+	if !ok || l.Spec.From.Kind != wx.KindWeChatStore {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.From.Name}}}
+}
+
 // SetupWithManager registers the reconciler.
 func (r *WeChatStoreReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}, builder.WithPredicates(declaredChanged())).Named("wechatstore").WithOptions(r.controllerOptions()).Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).For(&wx.WeChatStore{}, builder.WithPredicates(declaredChanged())).
+		Named("wechatstore").WithOptions(r.controllerOptions()).
+		// A store's deletion waits for its links: their deletion lets it go.
+		Watches(&wx.AssociationLink{}, handler.EnqueueRequestsFromMapFunc(storeOfLink),
+			builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false },
+				UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		Complete(r)
 }

@@ -21,6 +21,15 @@ var DefaultAllowedEndpoints = []string{
 	"http://[::1]:*", "https://[::1]:*",
 }
 
+// DefaultStoreAllowedEndpoints are the endpoints a ThirdPartyStore may point at unless the manager's
+// --allowed-endpoints says otherwise: the store platforms' API hosts, and a simulator on loopback.
+var DefaultStoreAllowedEndpoints = []string{
+	"https://open.youzanyun.com", "https://dopen.weimob.com", "https://api.vdian.com", "https://oauth.open.weidian.com",
+	"http://127.0.0.1:*", "https://127.0.0.1:*",
+	"http://localhost:*", "https://localhost:*",
+	"http://[::1]:*", "https://[::1]:*",
+}
+
 // endpointAllowed refuses an endpoint whose origin matches no allowed entry (nil: DefaultAllowedEndpoints).
 // The refusal is a dependency: Ready=False until the PlatformConfig or the manager's flag changes.
 func endpointAllowed(endpoint string, allowed []string) error {

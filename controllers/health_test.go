@@ -57,7 +57,8 @@ func valueAt(vs *ast.ValueSpec, i int) ast.Expr {
 
 // Every reason has a decided health, and the table names no reason that does not exist.
 func TestEveryReasonHasADecidedHealth(t *testing.T) {
-	declared := reasonConstants(t, "../api/v1alpha1/conditions.go", "../internal/rules/violation.go", "../internal/platform/errors.go")
+	declared := reasonConstants(t, "../api/v1alpha1/conditions.go", "../internal/rules/violation.go", "../internal/rules/stores.go",
+		"../internal/platform/errors.go", "../internal/platform/store.go")
 	for reason, where := range declared {
 		if _, ok := wx.ReasonHealth[reason]; !ok {
 			t.Errorf("reason %q (%s) has no health in api/v1alpha1.ReasonHealth: decide it, and what Argo CD shows", reason, where)

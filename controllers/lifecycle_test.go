@@ -158,8 +158,9 @@ func TestEveryReconcilerHoldsTheFinalizerItShould(t *testing.T) {
 			&MiniProgramReconciler{Client: w.c, APIReader: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, false},
 		{&wx.MerchantBinding{Spec: wx.MerchantBindingSpec{MerchantID: "1230000109", Target: target}},
 			&MerchantBindingReconciler{Client: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, false},
+		// A store, like an Official Account, is kept while its partner links may cancel or unbind with it.
 		{&wx.WeChatStore{Spec: wx.WeChatStoreSpec{AppID: mpApp2, AccountSpec: spec}},
-			&WeChatStoreReconciler{Client: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, false},
+			&WeChatStoreReconciler{Client: w.c, Platforms: prov, Observer: obs, Recorder: w.events, Options: opts}, true},
 		{&wx.WeComCorp{Spec: wx.WeComCorpSpec{CorpID: "ww0123456789abcdef", PlatformConfigRef: ref, Subject: subjectA}},
 			&WeComCorpReconciler{Client: w.c, Options: opts}, false},
 		{&wx.ChannelsAccount{Spec: wx.ChannelsAccountSpec{PlatformConfigRef: ref, Subject: subjectA}},

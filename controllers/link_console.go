@@ -126,10 +126,6 @@ func consoleSteps(link *wx.AssociationLink, from, to consoleEnd) string {
 			visibilityText(link) + ". Only a Mini Program released on WeChat runs in WeCom",
 		wx.StoreToChannels: "the store's administrator opens the WeChat Store console (store.weixin.qq.com) → 店铺管理 → " +
 			"视频号管理 and binds the Channels account; it needs an enterprise-verified Channels account with the product showcase (商品橱窗)",
-		wx.StoreToOfficialAccount: "the store's administrator opens the WeChat Store console → 合作账号 → 公众号 and invites the " +
-			"Official Account; its administrator accepts the invitation by hand",
-		wx.StoreToMiniProgram: "the store's administrator opens the WeChat Store console → 合作账号 → 小程序 and invites the Mini " +
-			"Program; its administrator accepts the invitation by hand",
 		wx.StoreToWeCom: "the store's administrator opens the WeChat Store console → 合作账号 → 企业微信 and binds the corp",
 	}
 	return fmt.Sprintf("action required: %s associates %s (%s) with %s (%s) in a console only: %s. wxlink cannot "+

@@ -21,6 +21,9 @@ import (
 // this object's to remove, whether another link still declares it, and the unlink. It lets the finalizer go
 // unless the unlink cannot be made yet.
 func (r *AssociationLinkReconciler) delete(ctx context.Context, link *wx.AssociationLink) (bool, ctrl.Result, error) {
+	if isStorePartner(link.Spec.Type) {
+		return r.deleteStoreLink(ctx, link)
+	}
 	s := &linkScope{link: link}
 	defer s.unlock()
 	res, err := runPhases(ctx, s, r.unlinkIsOurs, r.leaveToOtherDeclarer, r.resolveForUnlink, r.unlink)

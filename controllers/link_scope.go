@@ -50,19 +50,32 @@ type linkScope struct {
 	holdFinalizer bool
 }
 
-// A linkPhase is one named step of a link's reconcile. It returns done when the reconcile ends with it (its
-// conditions and s.result say how), or an error when it failed.
-type linkPhase func(ctx context.Context, s *linkScope) (done bool, err error)
+// A phase is one named step of a reconcile over a scope S. It returns done when the reconcile ends with it
+// (its conditions and the scope's result say how), or an error when it failed.
+type phase[S any] func(ctx context.Context, s S) (done bool, err error)
 
-// runPhases runs phases in order until one ends the reconcile or fails.
-func runPhases(ctx context.Context, s *linkScope, phases ...linkPhase) (ctrl.Result, error) {
-	for _, phase := range phases {
-		if done, err := phase(ctx, s); err != nil || done {
-			return s.result, err
+// scope is what phases work on: it holds the reconcile's result, set by the phase that ends it.
+type scope interface{ resultOf() ctrl.Result }
+
+// runScope runs phases in order until one ends the reconcile or fails.
+func runScope[S scope](ctx context.Context, s S, phases ...phase[S]) (ctrl.Result, error) {
+	for _, p := range phases {
+		if done, err := p(ctx, s); err != nil || done {
+			return s.resultOf(), err
 		}
 	}
-	return s.result, nil
+	return s.resultOf(), nil
 }
+
+// A linkPhase is one named step of a link's reconcile.
+type linkPhase = phase[*linkScope]
+
+// runPhases runs a link's phases in order until one ends the reconcile or fails.
+func runPhases(ctx context.Context, s *linkScope, phases ...linkPhase) (ctrl.Result, error) {
+	return runScope(ctx, s, phases...)
+}
+
+func (s *linkScope) resultOf() ctrl.Result { return s.result }
 
 // unlock lets go of every lock the scope took, in reverse order.
 func (s *linkScope) unlock() {

@@ -21,6 +21,9 @@ type Metrics struct {
 	quotaLimit  *prometheus.GaugeVec
 	links       *prometheus.GaugeVec
 	timeToReady prometheus.Histogram
+	// storeFailures and storeTokenExpiry are the ThirdPartyStore gauges an alert can use.
+	storeFailures    *prometheus.GaugeVec
+	storeTokenExpiry *prometheus.GaugeVec
 
 	mu        sync.Mutex
 	linkState map[string]string // namespace/name -> state, to keep the links gauge exact
@@ -46,9 +49,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Time from an AssociationLink's creation to the platform reporting it linked.",
 			Buckets: []float64{1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 3 * 24 * 3600},
 		}),
+		storeFailures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wxlink_store_consecutive_failures",
+			Help: "Token renewals and health checks of a ThirdPartyStore that failed in a row (0 after a success); " +
+				"alert when it reaches the store's failureThreshold (default 3).",
+		}, []string{"namespace", "name", "provider"}),
+		storeTokenExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wxlink_store_token_expiry_timestamp_seconds",
+			Help: "When a ThirdPartyStore's current access token expires (Unix seconds).",
+		}, []string{"namespace", "name", "provider"}),
 		linkState: map[string]string{},
 	}
-	for _, c := range []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady} {
+	for _, c := range []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady, m.storeFailures, m.storeTokenExpiry} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -116,4 +128,27 @@ func (m *Metrics) forgetOwner(ns, name string) {
 	owner := prometheus.Labels{"namespace": ns, "owner": name}
 	m.quotaUsed.DeletePartialMatch(owner)
 	m.quotaLimit.DeletePartialMatch(owner)
+}
+
+func (m *Metrics) observeStoreFailures(ns, name, provider string, n int) {
+	if m == nil {
+		return
+	}
+	m.storeFailures.WithLabelValues(ns, name, provider).Set(float64(n))
+}
+
+func (m *Metrics) observeStoreToken(ns, name, provider string, expiresAt time.Time) {
+	if m == nil {
+		return
+	}
+	m.storeTokenExpiry.WithLabelValues(ns, name, provider).Set(float64(expiresAt.Unix()))
+}
+
+func (m *Metrics) forgetStore(ns, name string) {
+	if m == nil {
+		return
+	}
+	labels := prometheus.Labels{"namespace": ns, "name": name}
+	m.storeFailures.DeletePartialMatch(labels)
+	m.storeTokenExpiry.DeletePartialMatch(labels)
 }

@@ -30,6 +30,12 @@ type Options struct {
 	LockedCallTimeout time.Duration
 	// Now is the clock; tests move it (for example across a WeChat month).
 	Now func() time.Time
+	// AllowedStoreEndpoints are the endpoints a ThirdPartyStore may point at (nil:
+	// DefaultStoreAllowedEndpoints): the store app's secret is sent there.
+	AllowedStoreEndpoints []string
+	// DefaultStoreEndpoint, when set, is the endpoint of every ThirdPartyStore without spec.api.endpoint (the
+	// --store-endpoint flag: a store simulator for demos and tests); otherwise each provider's API host.
+	DefaultStoreEndpoint string
 
 	// conflicts spaces the retries of objects that keep losing write races; Setup makes one for all.
 	conflicts *conflictBackoff

@@ -34,11 +34,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 			Recorder: rec("miniprogram")},
 		"openplatformaccount": &OpenPlatformAccountReconciler{Client: c, APIReader: api, Platforms: platforms, Options: opts,
 			Recorder: rec("openplatformaccount")},
-		"wechatstore": &WeChatStoreReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts,
+		"wechatstore": &WeChatStoreReconciler{Client: c, APIReader: api, Cache: mgr.GetCache(), Platforms: platforms,
+			Observer: observer, Options: opts,
 			Recorder: rec("wechatstore")},
 		"platformconfig":  &PlatformConfigReconciler{Client: c, Platforms: platforms, Observer: observer, Options: opts},
 		"channelsaccount": &ChannelsAccountReconciler{Client: c, Options: opts},
-		"wecomcorp":       &WeComCorpReconciler{Client: c, Options: opts},
+		"thirdpartystore": &ThirdPartyStoreReconciler{Client: c, Platforms: platforms, Metrics: metrics, Options: opts,
+			Recorder: rec("thirdpartystore")},
+		"wecomcorp": &WeComCorpReconciler{Client: c, Options: opts},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
 )
 
 // Token publication keys.
@@ -47,13 +48,9 @@ func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.Off
 		}
 		return res, err
 	}
-	err = writeManagedSecret(ctx, r.Client, oa, tp.SecretName, map[string][]byte{
-		PublishedTokenKey:     []byte(tok.Value.Reveal()),
-		PublishedExpiresAtKey: []byte(tok.ExpiresAt.UTC().Format(time.RFC3339)),
-		// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
-		PublishedRefreshAtKey: []byte(ceilSecond(tok.RefreshAt).UTC().Format(time.RFC3339)),
-	}, func(ctx context.Context) error { return r.firstPublisher(ctx, oa) })
-	if errors.Is(err, errForeignSecret) || errors.Is(err, errSecretTaken) || errors.Is(err, errNotFirstPublisher) {
+	err = publishTokenSecret(ctx, r.Client, oa, tp.SecretName, tok.Value, tok.ExpiresAt, tok.RefreshAt,
+		func(ctx context.Context) error { return r.firstPublisher(ctx, oa) })
+	if publicationRefused(err) {
 		ready(oa, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, err.Error())
 		return ctrl.Result{RequeueAfter: r.poll()}, nil
 	}
@@ -65,6 +62,25 @@ func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.Off
 		res.RequeueAfter = until
 	}
 	return res, nil
+}
+
+// publishTokenSecret writes an access token and its schedule into the Secret name, which wxlink owns
+// (writeManagedSecret): keys accessToken, expiresAt and refreshAt (RFC 3339). Every kind that publishes a
+// token (OfficialAccount, ThirdPartyStore) writes it here, in one shape.
+func publishTokenSecret(ctx context.Context, c client.Client, owner client.Object, name string, value platform.Secret,
+	expiresAt, refreshAt time.Time, mayCreate func(context.Context) error) error {
+	return writeManagedSecret(ctx, c, owner, name, map[string][]byte{
+		PublishedTokenKey:     []byte(value.Reveal()),
+		PublishedExpiresAtKey: []byte(expiresAt.UTC().Format(time.RFC3339)),
+		// Rounded up to the second: a reconcile at the published instant must not come before the broker's.
+		PublishedRefreshAtKey: []byte(ceilSecond(refreshAt).UTC().Format(time.RFC3339)),
+	}, mayCreate)
+}
+
+// publicationRefused reports whether a publication was refused for a reason a person must fix (a Secret
+// that is not wxlink's, or that another object writes): Ready=False, TokenPublicationFailed.
+func publicationRefused(err error) bool {
+	return errors.Is(err, errForeignSecret) || errors.Is(err, errSecretTaken) || errors.Is(err, errNotFirstPublisher)
 }
 
 // errNotFirstPublisher refuses to create a published Secret that an older OfficialAccount also names.

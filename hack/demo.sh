@@ -16,6 +16,7 @@ export WXLINK_LOCAL_DIR=$root/.local/demo
 dir=$WXLINK_LOCAL_DIR
 lcp=$root/hack/local-controlplane.sh
 seed=$root/hack/demo/wechatsim-seed.yaml
+store_seed=$root/hack/demo/storesim-seed.yaml
 ns=yunshan
 
 sim_addr=127.0.0.1:18080
@@ -37,7 +38,7 @@ started_at=$SECONDS
 step_no=0
 headline() {
   step_no=$((step_no + 1))
-  printf '\n%s==> %d/11  %s%s %s(+%ds)%s\n' "$bold" "$step_no" "$*" "$off" "$dim" "$((SECONDS - started_at))" "$off"
+  printf '\n%s==> %d/13  %s%s %s(+%ds)%s\n' "$bold" "$step_no" "$*" "$off" "$dim" "$((SECONDS - started_at))" "$off"
 }
 say() { printf '    %s\n' "$@"; }
 rel() { printf '%s' "${1#"$root"/}"; }
@@ -310,6 +311,21 @@ left_queue() {
   [ "${l_adm[$1]:-}" = Admitted ] && { awaiting "$1" || is_ready "$1"; }
 }
 
+link_awaiting() { # link_awaiting NAME: the link waits for an admin's acceptance
+  why='' stuck=("link/$1")
+  load_links || return 1
+  why="$1 is ${l_reason[$1]:-not reconciled}"
+  awaiting "$1"
+}
+
+shop_reason() { # shop_reason NAME REASON: the ThirdPartyStore's Ready reason is REASON
+  local got
+  stuck=("thirdpartystore/$1")
+  got=$(kc get thirdpartystore "$1" -n "$ns" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].reason}' 2>/dev/null) || got=''
+  why="$1 is ${got:-not reconciled}"
+  [ "$got" = "$2" ]
+}
+
 link_gone() { # link_gone NAME
   why="link $1 still exists" stuck=("link/$1")
   ! kc get associationlink "$1" -n "$ns" >/dev/null 2>&1
@@ -365,9 +381,10 @@ up() {
   [ -s "$kubeconfig" ] || fail "the control plane did not write $kubeconfig"
   export KUBECONFIG=$kubeconfig
 
-  headline "Starting wechatsim on $sim_addr, seeded from $(rel "$seed")"
+  headline "Starting wechatsim on $sim_addr, seeded from $(rel "$seed") and $(rel "$store_seed")"
+  say "(it serves the Youzan, Weimob and Weidian store simulator too: --store-seed)"
   rm -f "$sim_state"
-  setsid "$sim_bin" --listen "$sim_addr" --seed "$seed" --state-file "$sim_state" \
+  setsid "$sim_bin" --listen "$sim_addr" --seed "$seed" --state-file "$sim_state" --store-seed "$store_seed" \
     >"$sim_log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
   echo $! >"$sim_pidfile"
   wait_until "wechatsim to answer $sim_url/sim/healthz" 30 http_ok "$sim_url/sim/healthz"
@@ -382,7 +399,7 @@ up() {
   say "$(wc -w <<<"$crds") CRDs Established"
 
   headline "Starting the manager (platform endpoint $sim_url)"
-  setsid "$mgr_bin" --kubeconfig "$kubeconfig" --platform-endpoint "$sim_url" \
+  setsid "$mgr_bin" --kubeconfig "$kubeconfig" --platform-endpoint "$sim_url" --store-endpoint "$sim_url" \
     --metrics-bind-address "$metrics_addr" --health-probe-bind-address "$probe_addr" \
     --poll-interval 30s --pending-poll-interval 3s \
     --zap-log-level info --zap-encoder console --zap-stacktrace-level panic \
@@ -448,6 +465,22 @@ up() {
   confirm_link "$queued"
   wait_until "$queued to become Ready" 60 link_ready "$queued"
 
+  headline "A WeChat Store partner account, invited through the API"
+  local store sharer
+  wait_until "store-news to wait for the news account's admin" 60 link_awaiting store-news
+  store=$(kc get wechatstore yunshan-store -n "$ns" -o jsonpath='{.spec.appID}')
+  sharer=$(kc get link store-news -n "$ns" -o jsonpath='{.status.partnerID}')
+  say "wxlink invited yunshan-news ($sharer) as a partner account (合作账号) of yunshan-store through the store's API"
+  say "(its QR code is in status.platform.invitationQRCode); the news account's admin accepts it in WeChat"
+  say "(here: the simulator's admin API):"
+  body=$(printf '{"storeAppID":"%s","sharerID":"%s","sharerType":2,"action":"accept"}' "$store" "$sharer")
+  printf '%s$ curl -X POST %s/sim/cooperations -d %s%s\n' "$dim" "$sim_url" "'$body'" "$off"
+  resp=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d "$body" "$sim_url/sim/cooperations") ||
+    fail "the simulator did not answer /sim/cooperations" "link/store-news"
+  case $resp in *'"errcode":0'*) ;; *) fail "the simulator refused to accept the invitation: $resp" "link/store-news" ;; esac
+  wait_until "store-news to become Ready" 60 link_ready store-news
+  show get link store-news -n "$ns"
+
   headline "Console steps, recorded in Git"
   load_links
   console=$(names_where console_only)
@@ -460,6 +493,25 @@ up() {
       -p "{\"spec\":{\"confirmedInConsole\":{\"by\":\"李华 (IT)\",\"on\":\"$(date +%F)\"}}}" | sed 's/^/    /'
     wait_until "$n to become Ready" 30 link_ready "$n"
   done
+
+  headline "The Youzan shop"
+  wait_until "the Youzan shop to wait for the mall's web-view domain" 60 shop_reason yunshan-youzan WebViewDomainUnconfirmed
+  say "wxlink obtained the Youzan shop's access token and published it in Secret yunshan-youzan-token; the shop"
+  say "opens in the mall Mini Program through web-view, whose business domain only the console sets:"
+  show get thirdpartystore yunshan-youzan -n "$ns" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].message}{"\n"}'
+  say "The mall's admin adds the domain in the console and records it in Git (here, a patch):"
+  local patch='[{"op":"add","path":"/spec/bindings/0/confirmedInConsole","value":{"by":"李华 (IT)","on":"'"$(date +%F)"'"}}]'
+  printf '%s$ kubectl patch thirdpartystore yunshan-youzan -n %s --type json -p %s%s\n' "$dim" "$ns" "'$patch'" "$off"
+  kc patch thirdpartystore yunshan-youzan -n "$ns" --type json -p "$patch" | sed 's/^/    /'
+  wait_until "the Youzan shop to become Ready" 60 shop_reason yunshan-youzan Available
+  show get thirdpartystore -n "$ns" -o wide
+  local expires
+  expires=$(kc get secret yunshan-youzan-token -n "$ns" -o jsonpath='{.data.expiresAt}' | base64 -d) ||
+    fail "the Youzan token is not published" "thirdpartystore/yunshan-youzan"
+  [ -n "$(kc get secret yunshan-youzan-token -n "$ns" -o jsonpath='{.data.accessToken}')" ] ||
+    fail "Secret yunshan-youzan-token holds no accessToken" "thirdpartystore/yunshan-youzan"
+  say "The shop is Ready; its token (valid until $expires) is published in Secret yunshan-youzan-token"
+  say "(keys accessToken, expiresAt, refreshAt), renewed by wxlink at 80% of its lifetime."
 
   headline "Everything is Ready"
   printf '%s$ kubectl wait --for=condition=Ready wechat --all -n %s%s\n' "$dim" "$ns" "$off"

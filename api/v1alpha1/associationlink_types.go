@@ -25,11 +25,13 @@ const (
 	ChannelsToMiniProgram AssociationType = "ChannelsToMiniProgram"
 	// StoreToChannels: WeChatStore -> ChannelsAccount.
 	StoreToChannels AssociationType = "StoreToChannels"
-	// StoreToOfficialAccount: WeChatStore -> OfficialAccount (partner account, invited by API, accepted by hand).
+	// StoreToOfficialAccount: WeChatStore -> OfficialAccount (partner account, 合作账号): wxlink invites the
+	// account through the store's API; its admin accepts by hand.
 	StoreToOfficialAccount AssociationType = "StoreToOfficialAccount"
 	// StoreToWeCom: WeChatStore -> WeComCorp (console-only).
 	StoreToWeCom AssociationType = "StoreToWeCom"
-	// StoreToMiniProgram: WeChatStore -> MiniProgram (partner account, invited by API, accepted by hand).
+	// StoreToMiniProgram: WeChatStore -> MiniProgram (partner account, 合作账号): wxlink invites the Mini
+	// Program through the store's API; its admin accepts by hand.
 	StoreToMiniProgram AssociationType = "StoreToMiniProgram"
 )
 
@@ -109,6 +111,24 @@ type WeComLinkOptions struct {
 	Visibility WeComVisibility `json:"visibility"`
 }
 
+// StoreLinkOptions are the options of a WeChat Store partner link (StoreToOfficialAccount,
+// StoreToMiniProgram).
+type StoreLinkOptions struct {
+	// reinviteAfterTimeout invites the partner again when its admin let an invitation time out (status 5).
+	// Without it a timed-out invitation stays as it is until the spec changes.
+	// +optional
+	// +kubebuilder:default=false
+	ReinviteAfterTimeout bool `json:"reinviteAfterTimeout,omitempty"`
+
+	// sharerType is the partner type sent as sharer_type. The WeChat Store docs' table says 2 for an
+	// Official Account and 3 for a Mini Program (the defaults), while their examples disagree; this fact is
+	// unverified against the live API, so it can be overridden here.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=99
+	SharerType *int32 `json:"sharerType,omitempty"`
+}
+
 // ConsoleConfirmation is a person's word that they made an association in a console.
 type ConsoleConfirmation struct {
 	// by names who made the association, for example a name or an e-mail address.
@@ -126,7 +146,8 @@ type ConsoleConfirmation struct {
 // AssociationLinkSpec declares one association between two accounts.
 //
 // +kubebuilder:validation:XValidation:rule="{'OfficialAccountToMiniProgram': ['OfficialAccount', 'MiniProgram'], 'WeComToMiniProgram': ['WeComCorp', 'MiniProgram'], 'ChannelsToMiniProgram': ['ChannelsAccount', 'MiniProgram'], 'StoreToChannels': ['WeChatStore', 'ChannelsAccount'], 'StoreToOfficialAccount': ['WeChatStore', 'OfficialAccount'], 'StoreToWeCom': ['WeChatStore', 'WeComCorp'], 'StoreToMiniProgram': ['WeChatStore', 'MiniProgram']}[self.type] == [self.from.kind, self.to.kind]",messageExpression="'type ' + self.type + ' joins from.kind ' + {'OfficialAccountToMiniProgram': 'OfficialAccount to to.kind MiniProgram', 'WeComToMiniProgram': 'WeComCorp to to.kind MiniProgram', 'ChannelsToMiniProgram': 'ChannelsAccount to to.kind MiniProgram', 'StoreToChannels': 'WeChatStore to to.kind ChannelsAccount', 'StoreToOfficialAccount': 'WeChatStore to to.kind OfficialAccount', 'StoreToWeCom': 'WeChatStore to to.kind WeComCorp', 'StoreToMiniProgram': 'WeChatStore to to.kind MiniProgram'}[self.type] + ', not ' + self.from.kind + ' to ' + self.to.kind + ': set from.kind and to.kind to those ends, or choose the type that joins ' + self.from.kind + ' to ' + self.to.kind",reason=FieldValueInvalid,fieldPath=.type
-// +kubebuilder:validation:XValidation:rule="!has(self.confirmedInConsole) || self.type != 'OfficialAccountToMiniProgram'",message="confirmedInConsole applies only to associations that a console makes: wxlink makes and observes OfficialAccountToMiniProgram itself, so remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.confirmedInConsole) || !(self.type in ['OfficialAccountToMiniProgram', 'StoreToOfficialAccount', 'StoreToMiniProgram'])",message="confirmedInConsole applies only to associations that a console makes: wxlink makes and observes OfficialAccountToMiniProgram and the WeChat Store partner links (StoreToOfficialAccount, StoreToMiniProgram) itself, so remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.store) || self.type in ['StoreToOfficialAccount', 'StoreToMiniProgram']",message="options.store applies only to the WeChat Store partner links StoreToOfficialAccount and StoreToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="!has(self.officialAccount) || self.type == 'OfficialAccountToMiniProgram'",message="options.officialAccount applies only to type OfficialAccountToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="!has(self.weCom) || self.type == 'WeComToMiniProgram'",message="options.weCom applies only to type WeComToMiniProgram: remove it"
 // +kubebuilder:validation:XValidation:rule="self.type != 'WeComToMiniProgram' || has(self.weCom)",message="type WeComToMiniProgram needs weCom.visibility: say which departments, users or tags see the Mini Program"
@@ -154,8 +175,12 @@ type AssociationLinkSpec struct {
 	// +optional
 	WeCom *WeComLinkOptions `json:"weCom,omitempty"`
 
+	// store holds the options of a WeChat Store partner link (StoreToOfficialAccount, StoreToMiniProgram).
+	// +optional
+	Store *StoreLinkOptions `json:"store,omitempty"`
+
 	// confirmedInConsole records that a person made this association in a console, for the types that only a
-	// console can make (every type but OfficialAccountToMiniProgram). wxlink cannot observe them through an
+	// console can make (WeComToMiniProgram, ChannelsToMiniProgram, StoreToChannels, StoreToWeCom). wxlink cannot observe them through an
 	// API: with this record the link is Ready (reason ConfirmedInConsole), without it Stalled with the exact
 	// console steps. wxlink cannot detect drift of a confirmed association.
 	// +optional
@@ -195,11 +220,22 @@ const (
 )
 
 // LinkState is the association's state on the platform.
-// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;Linked;Rejected;Refused;ActionRequired;Confirmed;Unknown
+// +kubebuilder:validation:Enum=NotLinked;AwaitingOfficialAccountAdmin;AwaitingMiniProgramAdmin;AwaitingStoreAdmin;Linked;Rejected;Refused;TimedOut;Failed;ActionRequired;Confirmed;Unknown
 type LinkState string
 
-// Link states. For OfficialAccountToMiniProgram they follow wxamplinkget's status: 12, 2, 1 and 3.
+// Link states. For OfficialAccountToMiniProgram they follow wxamplinkget's status: 12, 2, 1 and 3. For the
+// WeChat Store partner links they follow cooperation/list's status: 4 (accepting) is Awaiting the partner's
+// admin, 1 Linked, 3 Rejected, 5 TimedOut, 6 Failed, and 2 (unbound) and 7 (cancelled) NotLinked.
 const (
+	// LinkStateAwaitingStoreAdmin: wxlink generated the invitation QR code of a store partner link, and the
+	// platform lists no invitation yet: the store's admin scans the QR code (status.platform.invitationQRCode)
+	// in WeChat to send it.
+	LinkStateAwaitingStoreAdmin LinkState = "AwaitingStoreAdmin"
+	// LinkStateTimedOut: the partner's admin let the store's invitation time out (status 5).
+	LinkStateTimedOut LinkState = "TimedOut"
+	// LinkStateFailed: the platform reports the partner's acceptance failed (status 6).
+	LinkStateFailed LinkState = "Failed"
+
 	LinkStateNotLinked                    LinkState = "NotLinked"
 	LinkStateAwaitingOfficialAccountAdmin LinkState = "AwaitingOfficialAccountAdmin"
 	LinkStateAwaitingMiniProgramAdmin     LinkState = "AwaitingMiniProgramAdmin"
@@ -242,7 +278,8 @@ type PlatformLinkStatus struct {
 	// state of the association on the platform.
 	// +required
 	State LinkState `json:"state"`
-	// rawStatus is the platform's own status code, when it has one (wxamplinkget: 1, 2, 3, 12).
+	// rawStatus is the platform's own status code, when it has one (wxamplinkget: 1, 2, 3, 12;
+	// cooperation/list: 1 to 7).
 	// +optional
 	RawStatus *int32 `json:"rawStatus,omitempty"`
 	// linkedTime is when wxlink first saw the association linked.
@@ -255,6 +292,12 @@ type PlatformLinkStatus struct {
 	// request is terminal until the spec changes (or the object is re-created).
 	// +optional
 	RequestedGeneration int64 `json:"requestedGeneration,omitempty"`
+	// invitationQRCode is the QR code of a store partner invitation, base64 as the platform gave it
+	// (cooperation/invitation/qrcode/generate; a JPEG image): decode it with base64 -d. It is kept while the
+	// invitation waits, and dropped once it is answered.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1048576
+	InvitationQRCode string `json:"invitationQRCode,omitempty"`
 }
 
 // AssociationLinkStatus is the observed state of an association.
@@ -266,6 +309,12 @@ type AssociationLinkStatus struct {
 	FromAppID string `json:"fromAppID,omitempty"`
 	// +optional
 	ToAppID string `json:"toAppID,omitempty"`
+
+	// partnerID is the sharer_id of a WeChat Store partner link (the Official Account's original ID gh_…, or
+	// the Mini Program's AppID), kept so that a deletion can unbind it after the account's object is gone.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	PartnerID string `json:"partnerID,omitempty"`
 
 	// subjectRelation says whether the two ends share a subject.
 	// +optional

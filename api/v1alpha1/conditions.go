@@ -35,6 +35,15 @@ const (
 	ConditionReachable = "Reachable"
 	// ConditionCredentialsValid is True when a PlatformConfig obtained a token with its credentials.
 	ConditionCredentialsValid = "CredentialsValid"
+	// ConditionMiniProgramPrerequisitesMet is True when every Mini Program a ThirdPartyStore binds is
+	// released and verified, and a person recorded its web-view business domain.
+	ConditionMiniProgramPrerequisitesMet = "MiniProgramPrerequisitesMet"
+	// ConditionOfficialAccountPrerequisitesMet is True when every Official Account a ThirdPartyStore binds is
+	// a verified service account (服务号).
+	ConditionOfficialAccountPrerequisitesMet = "OfficialAccountPrerequisitesMet"
+	// ConditionChannelsPrerequisitesMet is True when every Channels account a ThirdPartyStore binds is
+	// enterprise-verified with the product showcase (商品橱窗) open.
+	ConditionChannelsPrerequisitesMet = "ChannelsPrerequisitesMet"
 	// ConditionQuotaRespected is True when the links an Official Account has on the platform fit its quotas;
 	// False (reason OverQuotaOnPlatform) when links made in the console exceed them.
 	ConditionQuotaRespected = "QuotaRespected"
@@ -122,6 +131,19 @@ const (
 	ReasonCredentialsNotLabelled = "CredentialsNotLabelled"
 	// ReasonEndpointNotAllowed: the PlatformConfig's endpoint is not among the manager's --allowed-endpoints.
 	ReasonEndpointNotAllowed = "EndpointNotAllowed"
+	// ReasonAwaitingStoreAdmin: wxlink generated a store partner invitation's QR code and the platform lists
+	// no invitation yet: the store's admin scans the QR code (status.platform.invitationQRCode) in WeChat and
+	// sends the invitation.
+	ReasonAwaitingStoreAdmin = "AwaitingStoreAdmin"
+	// ReasonInvitationTimedOut: the partner's admin let a store partner invitation time out (status 5);
+	// wxlink invites again only when spec.store.reinviteAfterTimeout is true or the spec changes.
+	ReasonInvitationTimedOut = "InvitationTimedOut"
+	// ReasonInvitationFailed: the platform reports that the partner's acceptance failed (status 6); wxlink
+	// invites again when the spec changes.
+	ReasonInvitationFailed = "InvitationFailed"
+	// ReasonStoreAPIFailing: a ThirdPartyStore's token renewal or health check failed spec.failureThreshold
+	// times in a row (default 3); the message gives the platform's last answer. It clears at the next success.
+	ReasonStoreAPIFailing = "StoreAPIFailing"
 	// ReasonTokenPublicationFailed: the Secret named by spec.tokenPublication exists and was not created by
 	// wxlink, or another object publishes into it; wxlink never overwrites it: name another Secret.
 	ReasonTokenPublicationFailed = "TokenPublicationFailed"
@@ -160,6 +182,15 @@ const (
 	// EventOverQuotaOnPlatform: links made outside wxlink put an Official Account over its quota; the message
 	// names them.
 	EventOverQuotaOnPlatform = "OverQuotaOnPlatform"
+	// EventPartnerInvited: wxlink invited an account as a WeChat Store's partner (合作账号).
+	EventPartnerInvited = "PartnerInvited"
+	// EventStoreTokenRenewed: wxlink obtained a new access token from a third-party store platform.
+	EventStoreTokenRenewed = "StoreTokenRenewed"
+	// EventStoreFailing: a ThirdPartyStore's renewals or health checks reached the failure threshold, or the
+	// platform refused for good (a terminal error: the message says what to fix).
+	EventStoreFailing = "StoreFailing"
+	// EventStoreRecovered: a failing ThirdPartyStore's platform answered again.
+	EventStoreRecovered = "StoreRecovered"
 	// EventUnbindSkipped: deleting an OpenPlatformAccount could not unbind an account through the API; the
 	// message says what to do by hand.
 	EventUnbindSkipped = "UnbindSkipped"

@@ -49,12 +49,14 @@ var ReasonHealth = map[string]Health{
 	ReasonAccountTypeMismatch: HealthDegraded, ReasonVerifyTicketExpired: HealthDegraded,
 	ReasonOriginalIDRequired: HealthDegraded, ReasonCredentialsNotLabelled: HealthDegraded,
 	ReasonEndpointNotAllowed: HealthDegraded, ReasonTokenPublicationFailed: HealthDegraded,
+	ReasonInvitationFailed: HealthDegraded, ReasonStoreAPIFailing: HealthDegraded,
 
 	// Waiting for a person, or for a slot.
 	ReasonQuotaExceeded: HealthSuspended, ReasonMonthlyLimitReached: HealthSuspended,
 	ReasonAwaitingOfficialAccountAdmin: HealthSuspended, ReasonAwaitingMiniProgramAdmin: HealthSuspended,
 	ReasonActionRequired: HealthSuspended, ReasonObserveOnly: HealthSuspended,
 	ReasonVerificationRequired: HealthSuspended, ReasonDeletionBlocked: HealthSuspended,
+	ReasonAwaitingStoreAdmin: HealthSuspended, ReasonInvitationTimedOut: HealthSuspended,
 
 	ReasonPaused: HealthPaused,
 
@@ -69,6 +71,10 @@ var ReasonHealth = map[string]Health{
 	"AlreadyBoundToOpenPlatform": HealthDegraded, "OpenPlatformNotCreatedByAPI": HealthDegraded,
 	"OpenPlatformFull": HealthDegraded, "OpenPlatformUnverifiedLimitReached": HealthDegraded,
 	"AccountNotVerified": HealthSuspended, "OpenPlatformNotVerified": HealthSuspended,
+	// internal/rules: a third-party store's WeChat-side prerequisites.
+	"MiniProgramNotReleased": HealthSuspended, "WebViewDomainUnconfirmed": HealthSuspended,
+	"ShowcaseUnconfirmed": HealthSuspended, "ShowcaseNotEnabled": HealthSuspended,
+	"ChannelsNotEnterprise": HealthDegraded, "NotServiceAccount": HealthDegraded,
 	// internal/rules: admission's own reasons, reported on Admitted as QuotaExceeded or MonthlyLimitReached.
 	"AlreadyOnPlatform": HealthDetail, "SameSubjectQuotaFull": HealthDetail, "OtherSubjectQuotaFull": HealthDetail,
 	"TotalQuotaFull": HealthDetail,
@@ -81,7 +87,7 @@ var ReasonHealth = map[string]Health{
 	"AlreadyBound": HealthDegraded, "Banned": HealthDegraded, "OverseasAccount": HealthDegraded,
 	"NotCreatedByAPI": HealthDegraded, "TesterUnknown": HealthDegraded, "TesterLimitReached": HealthDegraded,
 	"BadRequest": HealthDegraded, "VerifyTicketInvalid": HealthDegraded, "UnknownError": HealthDegraded,
-	"AdminAccountLimit": HealthDegraded,
+	"AdminAccountLimit": HealthDegraded, "InvalidPartnerAccount": HealthDegraded,
 	// internal/platform: a person must act on the platform's side.
 	"NotVerified": HealthSuspended, "NotAuthorized": HealthSuspended, "PlatformMonthlyLimitReached": HealthSuspended,
 	"ConsoleOnly": HealthSuspended, "InvitationPending": HealthSuspended, "UnlinkPending": HealthSuspended,

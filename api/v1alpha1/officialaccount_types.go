@@ -33,6 +33,14 @@ type OfficialAccountSpec struct {
 
 	AccountSpec `json:",inline"`
 
+	// originalID is the Official Account's original ID (原始ID): "gh_" followed by 12 hexadecimal characters,
+	// shown at mp.weixin.qq.com → 设置与开发 → 公众号设置 → 原始ID. A WeChat Store names its partner accounts by
+	// it; on the OwnSecret route the platform does not report it, so set it for a store partner link
+	// (StoreToOfficialAccount). wxlink also learns it wherever the platform shows it (status.username).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^gh_[0-9a-f]{12}$`
+	OriginalID string `json:"originalID,omitempty"`
+
 	// tokenPublication publishes the account's current access_token into a Secret for other workloads.
 	// +optional
 	TokenPublication *TokenPublication `json:"tokenPublication,omitempty"`

@@ -32,3 +32,6 @@ func (o *WeChatStore) GetStatusBase() *StatusBase { return &o.Status.StatusBase 
 
 // GetStatusBase returns the object's shared status.
 func (o *PlatformConfig) GetStatusBase() *StatusBase { return &o.Status.StatusBase }
+
+// GetStatusBase returns the object's shared status.
+func (o *ThirdPartyStore) GetStatusBase() *StatusBase { return &o.Status.StatusBase }

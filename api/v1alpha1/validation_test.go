@@ -192,6 +192,31 @@ func TestCreateRejectsBadObjects(t *testing.T) {
 		{"store link to the wrong kind", func() client.Object {
 			return link(ns, "l", wx.StoreToChannels, wx.KindWeChatStore, wx.KindMiniProgram)
 		}, []string{`type StoreToChannels joins from.kind WeChatStore to to.kind ChannelsAccount, not WeChatStore to MiniProgram`}},
+		{"store options on a link that is not a store partner link", func() client.Object {
+			l := link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindOfficialAccount, wx.KindMiniProgram)
+			l.Spec.Store = &wx.StoreLinkOptions{ReinviteAfterTimeout: true}
+			return l
+		}, []string{`options.store applies only to the WeChat Store partner links`}},
+		{"a store partner link confirmed in a console", func() client.Object {
+			l := link(ns, "l", wx.StoreToMiniProgram, wx.KindWeChatStore, wx.KindMiniProgram)
+			l.Spec.ConfirmedInConsole = &wx.ConsoleConfirmation{By: "li", On: "2026-12-01"}
+			return l
+		}, []string{`confirmedInConsole applies only to associations that a console makes`}},
+		{"a Youzan store without its kdt_id", func() client.Object {
+			return &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s"}, Spec: wx.ThirdPartyStoreSpec{
+				Provider: wx.StoreProviderYouzan, Credentials: wx.StoreAppCredentials{SecretName: "app"}}}
+		}, []string{`shopID is required for Youzan (kdt_id) and Weimob (shop_id)`}},
+		{"a console confirmation on an Official Account binding", func() client.Object {
+			return &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s"}, Spec: wx.ThirdPartyStoreSpec{
+				Provider: wx.StoreProviderWeidian, Credentials: wx.StoreAppCredentials{SecretName: "app"},
+				Bindings: []wx.StoreBinding{{Kind: wx.StoreBindingOfficialAccount, Name: "news",
+					ConfirmedInConsole: &wx.ConsoleConfirmation{By: "li", On: "2026-12-01"}}}}}
+		}, []string{`confirmedInConsole applies to MiniProgram and ChannelsAccount bindings only`}},
+		{"a store endpoint that is not a URL", func() client.Object {
+			return &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s"}, Spec: wx.ThirdPartyStoreSpec{
+				Provider: wx.StoreProviderWeidian, Credentials: wx.StoreAppCredentials{SecretName: "app"},
+				API: &wx.StoreAPI{Endpoint: "ftp://127.0.0.1"}}}
+		}, []string{`endpoint must be an http:// or https:// URL`}},
 		{"reference to another namespace", func() client.Object {
 			l := link(ns, "l", wx.OfficialAccountToMiniProgram, wx.KindOfficialAccount, wx.KindMiniProgram)
 			l.Spec.From.Namespace = "other-ns"
@@ -431,7 +456,7 @@ func TestSamplesAreAccepted(t *testing.T) {
 		_ = f.Close()
 	}
 	for _, kind := range []string{"PlatformConfig", "OfficialAccount", "MiniProgram", "AssociationLink",
-		"MerchantBinding", "OpenPlatformAccount", "ChannelsAccount", "WeComCorp", "WeChatStore", "Secret"} {
+		"MerchantBinding", "OpenPlatformAccount", "ChannelsAccount", "WeComCorp", "WeChatStore", "ThirdPartyStore", "Secret"} {
 		if kinds[kind] == 0 {
 			t.Errorf("config/samples has no %s: the samples should show every kind", kind)
 		}

@@ -98,7 +98,8 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o *options) error {
 	}
 	if err := controllers.Setup(ctx, mgr, platforms, appMetrics, controllers.Options{
 		PollInterval: o.pollInterval, PendingPollInterval: o.pendingPollInterval, MaxConcurrentReconciles: o.concurrency,
-		ReconcileTimeout: o.reconcileTimeout,
+		ReconcileTimeout: o.reconcileTimeout, AllowedStoreEndpoints: o.allowedStoreEndpoints(),
+		DefaultStoreEndpoint: o.storeEndpoint,
 	}); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}

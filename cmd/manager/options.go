@@ -48,6 +48,8 @@ type options struct {
 	concurrency         int
 	reconcileTimeout    time.Duration
 	allowedEndpoints    string
+	allowedStores       string
+	storeEndpoint       string
 
 	callbackAddr     string
 	callbackCertFile string
@@ -100,6 +102,12 @@ func bindFlags(fs *flag.FlagSet) *options {
 	fs.StringVar(&o.allowedEndpoints, "allowed-endpoints", strings.Join(controllers.DefaultAllowedEndpoints, ","),
 		"Comma-separated origins (scheme://host[:port], port * for any) that a PlatformConfig's endpoint may point at: "+
 			"credentials are sent there. The default is the official API host and a simulator on loopback.")
+	fs.StringVar(&o.allowedStores, "allowed-store-endpoints", strings.Join(controllers.DefaultStoreAllowedEndpoints, ","),
+		"Comma-separated origins that a ThirdPartyStore's spec.api.endpoint may point at: the store app's secret is sent "+
+			"there. The default is the Youzan, Weimob and Weidian API hosts and a simulator on loopback.")
+	fs.StringVar(&o.storeEndpoint, "store-endpoint", "",
+		"The endpoint of every ThirdPartyStore without spec.api.endpoint, for example a store simulator (wechatsim "+
+			"--store-seed); empty: each provider's API host.")
 	fs.StringVar(&o.callbackAddr, "callback-bind-address", "0",
 		"The address that serves WeChat's component_verify_ticket pushes at /wechat/callback/<namespace>/<name> "+
 			"(ThirdPartyPlatform route). Use 0 to disable it.")
@@ -111,9 +119,15 @@ func bindFlags(fs *flag.FlagSet) *options {
 }
 
 // allowed is the list of --allowed-endpoints.
-func (o *options) allowed() []string {
+func (o *options) allowed() []string { return origins(o.allowedEndpoints) }
+
+// allowedStoreEndpoints is the list of --allowed-store-endpoints.
+func (o *options) allowedStoreEndpoints() []string { return origins(o.allowedStores) }
+
+// origins splits a comma-separated list of origins.
+func origins(list string) []string {
 	var out []string
-	for _, e := range strings.Split(o.allowedEndpoints, ",") {
+	for _, e := range strings.Split(list, ",") {
 		if e = strings.TrimSpace(e); e != "" {
 			out = append(out, e)
 		}

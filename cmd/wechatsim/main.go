@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wxlink/wxlink-operator/internal/platform/sim"
+	storesim "github.com/wxlink/wxlink-operator/internal/stores/sim"
 )
 
 func main() {
@@ -69,6 +70,7 @@ type config struct {
 	unlinkConfirm, omitAppID, logJSON            bool
 	maxBody                                      int64
 	adminToken                                   string
+	storeSeed                                    string
 }
 
 // parseFlags parses args into a config; --help gives flag.ErrHelp after printing the usage to stderr.
@@ -93,6 +95,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.omitAppID, "omit-link-appid", false, "leave appid out of wxamplinkget items, as older responses did")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", sim.DefaultMaxBodyBytes, "largest accepted API request body")
 	fs.StringVar(&c.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on /sim/ (prefer $WECHATSIM_ADMIN_TOKEN)")
+	fs.StringVar(&c.storeSeed, "store-seed", "", "also serve the third-party store simulator (Youzan, Weimob, Weidian; "+
+		"internal/stores/sim), seeded from this YAML file, with its admin API at /sim/stores/")
 	fs.BoolVar(&c.logJSON, "log-json", false, "log JSON lines instead of text")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
@@ -184,7 +188,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return fmt.Errorf("seed %s: %w", c.seed, err)
 		}
 	}
-	return serve(ctx, c, s.Handler(), logger)
+	h := s.Handler()
+	if c.storeSeed != "" {
+		stores := storesim.New(storesim.Options{Logger: logger})
+		if err := stores.LoadSeedFile(c.storeSeed); err != nil {
+			return fmt.Errorf("store seed %s: %w", c.storeSeed, err)
+		}
+		h = stores.Wrap(h, "/sim/stores/", c.adminToken)
+	}
+	return serve(ctx, c, h, logger)
 }
 
 // serve listens on c.listen and serves h until ctx is done, then shuts the server down.

@@ -9,6 +9,8 @@ local waiting = {
   AccountNotVerified = true, OpenPlatformNotVerified = true,
   NotVerified = true, NotAuthorized = true, PlatformMonthlyLimitReached = true,
   ConsoleOnly = true, InvitationPending = true, UnlinkPending = true,
+  AwaitingStoreAdmin = true, InvitationTimedOut = true,
+  MiniProgramNotReleased = true, WebViewDomainUnconfirmed = true, ShowcaseUnconfirmed = true, ShowcaseNotEnabled = true,
 }
 
 local hs = { status = "Progressing", message = "waiting for wxlink to report the object's status" }

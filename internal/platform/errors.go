@@ -179,6 +179,9 @@ var taxonomy = map[int]struct {
 	89010:  {ClassPending, ReasonInvitationPending},
 	89018:  {ClassPending, ReasonUnlinkPending},
 	803131: {ClassTerminal, ReasonBadRequest},
+
+	CodeInvalidSharer:     {ClassTerminal, ReasonInvalidSharer},
+	CodeInvalidTransition: {ClassTerminal, ReasonBadRequest},
 }
 
 // Errcodes that callers treat as success or as a state rather than as a failure.
@@ -198,7 +201,7 @@ func KnownCode(code int) bool {
 	}
 	switch code {
 	case CodeAlreadyLinked, CodeInvitationPending, CodeOpenNotBound, CodeAlreadyBoundOpen, CodeTesterAlreadyBound,
-		CodeUnlinkPending:
+		CodeUnlinkPending, CodeNotPartner:
 		return true
 	}
 	return false

@@ -200,6 +200,20 @@ type Platform interface {
 	// AccessToken returns the account's current access token from the client's central refresher (中控),
 	// renewed when it is due, so that wxlink can publish it to the user's own workloads.
 	AccessToken(ctx context.Context, acct Account) (AccessToken, error)
+
+	// GetStorePartner reads a WeChat Store's partner record of one account (cooperation/invitation/get);
+	// found is false when the store and the account have no record (788191008).
+	GetStorePartner(ctx context.Context, store Account, sharer StoreSharer) (partner StorePartner, found bool, err error)
+	// ListStorePartners lists a WeChat Store's partner records of one sharer type (cooperation/list).
+	ListStorePartners(ctx context.Context, store Account, sharerType int) ([]StorePartner, error)
+	// InviteStorePartner invites an account as the store's partner (cooperation/invitation/qrcode/generate)
+	// and returns the invitation's QR code, base64 as the platform gives it. The partner's admin accepts by
+	// hand. An invitation already waiting, or a partner already bound, is 788191005 (CodeInvalidTransition).
+	InviteStorePartner(ctx context.Context, store Account, sharer StoreSharer) (qrCodeBase64 string, err error)
+	// CancelStoreInvitation cancels an invitation that waits for the partner (cooperation/invitation/cancel).
+	CancelStoreInvitation(ctx context.Context, store Account, sharer StoreSharer) error
+	// UnbindStorePartner unbinds a bound partner (cooperation/unbind).
+	UnbindStorePartner(ctx context.Context, store Account, sharer StoreSharer) error
 }
 
 // AccessToken is an account's access token and its schedule.

@@ -99,7 +99,7 @@ func try(stdin []byte, name string, args ...string) (string, string, error) {
 
 var kinds = []string{
 	"associationlinks", "channelsaccounts", "merchantbindings", "miniprograms", "officialaccounts",
-	"openplatformaccounts", "platformconfigs", "wechatstores", "wecomcorps",
+	"openplatformaccounts", "platformconfigs", "thirdpartystores", "wechatstores", "wecomcorps",
 }
 
 // installCRDs does what `make install` does: kustomize build config/crd | kubectl apply.
@@ -129,7 +129,7 @@ func TestInstallAndDiscover(t *testing.T) {
 		t.Errorf("category wechat has %d resources, want %d:\n%s", got, len(kinds), wide)
 	}
 	// The short names a user types.
-	sh(t, nil, kubectl, "get", "oa,mp,link,mb,opa,ch,wecom,store,wxpc", "-A")
+	sh(t, nil, kubectl, "get", "oa,mp,link,mb,opa,ch,wecom,store,tps,wxpc", "-A")
 }
 
 func TestBadYAMLIsRejectedAtApply(t *testing.T) {

@@ -149,12 +149,13 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	installCRDs(t)
 	simAddr, metricsAddr, probeAddr := freePort(t), freePort(t), freePort(t)
 	simURL := "http://" + simAddr
-	startProcess(t, "wechatsim", "--listen", simAddr, "--seed", filepath.Join(root, "hack", "demo", "wechatsim-seed.yaml"))
+	startProcess(t, "wechatsim", "--listen", simAddr, "--seed", filepath.Join(root, "hack", "demo", "wechatsim-seed.yaml"),
+		"--store-seed", filepath.Join(root, "hack", "demo", "storesim-seed.yaml"))
 	waitFor(t, "wechatsim", 30*time.Second, func() (bool, string) {
 		code, _, err := httpGet(simURL + "/sim/healthz")
 		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
 	})
-	startProcess(t, "manager", "--kubeconfig", os.Getenv("KUBECONFIG"), "--platform-endpoint", simURL,
+	startProcess(t, "manager", "--kubeconfig", os.Getenv("KUBECONFIG"), "--platform-endpoint", simURL, "--store-endpoint", simURL,
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr,
 		"--poll-interval", "20s", "--pending-poll-interval", "1s", "--zap-log-level", "info")
 	waitFor(t, "the manager to be ready", 60*time.Second, func() (bool, string) {
@@ -181,7 +182,7 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	}
 	// Console-only associations say who must act and where; Channels shows derived eligibility.
 	waitReason(t, "link", "corp-mall", "ActionRequired")
-	waitReason(t, "link", "store-news", "ActionRequired")
+	waitReason(t, "link", "store-news", "AwaitingOfficialAccountAdmin")
 	waitReason(t, "link", "channels-mall", "Eligible")
 	waitReason(t, "merchantbinding", "mall-pay", "Available")
 	waitReason(t, "openplatformaccount", "yunshan-unionid", "Available")

@@ -43,10 +43,25 @@ func peopleAct(t *testing.T, simURL, news string) {
 	waitReason(t, "link", "news-podcast", "AwaitingOfficialAccountAdmin")
 	simAdmin(t, simURL, "/sim/links/confirm", pair(news, appIDOf(t, "mp", "media-podcast")))
 	waitReason(t, "link", "news-podcast", "Available")
-	for _, l := range []string{"corp-mall", "store-news"} {
+	// The news account's admin accepts the store's partner invitation (合作账号), which wxlink sent through the
+	// store's API.
+	waitReason(t, "link", "store-news", "AwaitingOfficialAccountAdmin")
+	simAdmin(t, simURL, "/sim/cooperations", fmt.Sprintf(`{"storeAppID":%q,"sharerID":%q,"sharerType":2,"action":"accept"}`,
+		appIDOf(t, "wechatstore", "yunshan-store"), jsonpath(t, "link", "store-news", "{.status.partnerID}")))
+	waitReason(t, "link", "store-news", "Available")
+	for _, l := range []string{"corp-mall"} {
 		sh(t, nil, kubectl, "patch", "link", l, "-n", "yunshan", "--type", "merge",
 			"-p", `{"spec":{"confirmedInConsole":{"by":"李华 (IT)","on":"2026-12-01"}}}`)
 		waitReason(t, "link", l, "ConfirmedInConsole")
+	}
+	// The mall's admin adds the Youzan shop's domain to the Mini Program's web-view business domains (a console
+	// step no API shows), and records it in Git.
+	waitReason(t, "thirdpartystore", "yunshan-youzan", "WebViewDomainUnconfirmed")
+	sh(t, nil, kubectl, "patch", "thirdpartystore", "yunshan-youzan", "-n", "yunshan", "--type", "json", "-p",
+		`[{"op":"add","path":"/spec/bindings/0/confirmedInConsole","value":{"by":"李华 (IT)","on":"2026-12-01"}}]`)
+	waitReason(t, "thirdpartystore", "yunshan-youzan", "Available")
+	if tok := jsonpath(t, "secret", "yunshan-youzan-token", "{.data.accessToken}"); tok == "" {
+		t.Error("the Youzan shop's token is not published in Secret yunshan-youzan-token")
 	}
 	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "wechat", "--all", "-n", "yunshan", "--timeout=60s")
 }

@@ -771,3 +771,33 @@ func (o observed) UnbindTester(ctx context.Context, a platform.Account, ref plat
 	o.w.recordErr(err)
 	return err
 }
+
+func (o observed) GetStorePartner(ctx context.Context, a platform.Account, s platform.StoreSharer) (platform.StorePartner, bool, error) {
+	r, found, err := o.p.GetStorePartner(ctx, a, s)
+	o.w.recordErr(err)
+	return r, found, err
+}
+
+func (o observed) ListStorePartners(ctx context.Context, a platform.Account, typ int) ([]platform.StorePartner, error) {
+	r, err := o.p.ListStorePartners(ctx, a, typ)
+	o.w.recordErr(err)
+	return r, err
+}
+
+func (o observed) InviteStorePartner(ctx context.Context, a platform.Account, s platform.StoreSharer) (string, error) {
+	r, err := o.p.InviteStorePartner(ctx, a, s)
+	o.w.recordErr(err)
+	return r, err
+}
+
+func (o observed) CancelStoreInvitation(ctx context.Context, a platform.Account, s platform.StoreSharer) error {
+	err := o.p.CancelStoreInvitation(ctx, a, s)
+	o.w.recordErr(err)
+	return err
+}
+
+func (o observed) UnbindStorePartner(ctx context.Context, a platform.Account, s platform.StoreSharer) error {
+	err := o.p.UnbindStorePartner(ctx, a, s)
+	o.w.recordErr(err)
+	return err
+}

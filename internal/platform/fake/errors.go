@@ -23,6 +23,11 @@ var apis = map[string]string{
 	MethodBindTester:           "wxa/bind_tester",
 	MethodUnbindTester:         "wxa/unbind_tester",
 	MethodAccessToken:          "cgi-bin/stable_token",
+	MethodGetStorePartner:      "channels/ec/cooperation/invitation/get",
+	MethodListStorePartners:    "channels/ec/cooperation/list",
+	MethodInviteStorePartner:   "channels/ec/cooperation/invitation/qrcode/generate",
+	MethodCancelStoreInvite:    "channels/ec/cooperation/invitation/cancel",
+	MethodUnbindStorePartner:   "channels/ec/cooperation/unbind",
 }
 
 // API returns the endpoint path the real client calls for method, for example "cgi-bin/wxopen/wxamplink"

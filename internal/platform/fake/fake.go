@@ -42,6 +42,11 @@ const (
 	MethodBindTester           = "BindTester"
 	MethodUnbindTester         = "UnbindTester"
 	MethodAccessToken          = "AccessToken"
+	MethodGetStorePartner      = "GetStorePartner"
+	MethodListStorePartners    = "ListStorePartners"
+	MethodInviteStorePartner   = "InviteStorePartner"
+	MethodCancelStoreInvite    = "CancelStoreInvitation"
+	MethodUnbindStorePartner   = "UnbindStorePartner"
 )
 
 // DefaultTokenTTL is the lifetime of a generated access token when Platform.TokenTTL is zero: the
@@ -75,6 +80,8 @@ type Platform struct {
 	// Tokens, when they hold an AppID, are what AccessToken returns for it; otherwise AccessToken returns
 	// TokenFor(AppID) with a schedule from Now and TokenTTL.
 	Tokens map[string]platform.AccessToken
+	// Partners are each WeChat Store's partner records, by the store's AppID.
+	Partners map[string][]platform.StorePartner
 
 	// LinkStatus is the status LinkMiniProgram gives a new link; zero means platform.LinkLinked.
 	LinkStatus platform.LinkStatus
@@ -113,6 +120,9 @@ func (p *Platform) initMaps() {
 	}
 	if p.Tokens == nil {
 		p.Tokens = map[string]platform.AccessToken{}
+	}
+	if p.Partners == nil {
+		p.Partners = map[string][]platform.StorePartner{}
 	}
 }
 

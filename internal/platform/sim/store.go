@@ -113,7 +113,8 @@ func (s *Simulator) apiCoopInvite(c *call) reply {
 	co.UpdateTime = c.now.UnixMilli()
 	s.markDirty()
 	qr := base64.StdEncoding.EncodeToString([]byte("wechatsim-invitation:" + k.store + ":" + k.sharer))
-	return okReply(map[string]any{"qrcode_base64": qr})
+	// As documented: {"errcode":0,"errmsg":"ok","data":{"qrcode_base64":"/9j/4A"}}.
+	return okReply(map[string]any{"data": map[string]any{"qrcode_base64": qr}})
 }
 
 // POST /channels/ec/cooperation/invitation/cancel: 4 -> 7.
@@ -202,4 +203,15 @@ func (s *Simulator) CooperationAction(storeAppID, sharerID string, sharerType in
 		s.markDirty()
 	})
 	return err
+}
+
+// Cooperation returns a copy of the store's partner record of one sharer, if there is one.
+func (s *Simulator) Cooperation(storeAppID, sharerID string, sharerType int) (Cooperation, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	co, ok := s.st.coops[coopKey{store: storeAppID, sharer: sharerID, typ: sharerType}]
+	if !ok {
+		return Cooperation{}, false
+	}
+	return *co, true
 }

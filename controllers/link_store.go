@@ -1,0 +1,244 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/rules"
+)
+
+// storeScope is everything one reconcile of a WeChat Store partner link (StoreToOfficialAccount,
+// StoreToMiniProgram) works on. The phases fill it in order: resolve → observe → invite → report.
+type storeScope struct {
+	link *wx.AssociationLink
+
+	// resolve: the store, its platform client and credential, and the partner as the platform names it.
+	store       *wx.WeChatStore
+	partnerName string
+	p           platform.Platform
+	acct        platform.Account
+	sharer      platform.StoreSharer
+
+	// observe: the platform's record of the pair; wasLinked: the link was bound when the reconcile began.
+	entry     platform.StorePartner
+	found     bool
+	wasLinked bool
+
+	// invite: what the record means, and whether wxlink invites now (internal/rules).
+	step rules.PartnerStep
+
+	result        ctrl.Result
+	holdFinalizer bool
+}
+
+// A storePhase is one named step of a store partner link's reconcile.
+type storePhase = phase[*storeScope]
+
+func (s *storeScope) resultOf() ctrl.Result { return s.result }
+
+// isStorePartner reports whether links of type t are WeChat Store partner links, made through the API.
+func isStorePartner(t wx.AssociationType) bool {
+	return t == wx.StoreToOfficialAccount || t == wx.StoreToMiniProgram
+}
+
+// reconcileStoreLink runs the phases of a WeChat Store partner link, in order.
+func (r *AssociationLinkReconciler) reconcileStoreLink(ctx context.Context, link *wx.AssociationLink) (ctrl.Result, error) {
+	s := &storeScope{link: link}
+	return runScope(ctx, s, r.resolveStore, r.observeStore, r.inviteStore, r.reportStore)
+}
+
+// resolveStore reads the store, which must be Ready, its client and credential, and the partner, which must
+// be Ready too (its original ID is observed).
+func (r *AssociationLinkReconciler) resolveStore(ctx context.Context, s *storeScope) (bool, error) {
+	link, ns := s.link, s.link.Namespace
+	s.store = &wx.WeChatStore{}
+	if err := getRef(ctx, r.Client, ns, link.Spec.From.Name, string(wx.KindWeChatStore), s.store); err != nil {
+		return true, err
+	}
+	if ok, c := isReady(s.store); !ok {
+		return true, notReady(string(wx.KindWeChatStore), ns, s.store.Name, c)
+	}
+	partner, err := r.resolvePartner(ctx, link)
+	if err != nil {
+		return true, err
+	}
+	if s.p, s.acct, err = accountFor(ctx, r.Client, r.Platforms, ns, s.store.Spec.AppID, &s.store.Spec.AccountSpec); err != nil {
+		return true, err
+	}
+	s.partnerName, s.sharer = partner.name, platform.StoreSharer{ID: partner.sharerID, Type: sharerType(link)}
+	link.Status.FromAppID, link.Status.ToAppID, link.Status.PartnerID = string(s.store.Spec.AppID), partner.appID, partner.sharerID
+	link.Status.SubjectRelation = wx.SubjectRelationOther
+	if rules.SameSubject(observedSubject(s.store.Spec.Subject, s.store.Status.Subject), partner.subject) {
+		link.Status.SubjectRelation = wx.SubjectRelationSame
+	}
+	link.Status.Admission = nil
+	setCondition(link, wx.ConditionAdmitted, metav1.ConditionTrue, wx.ReasonWithinQuota,
+		"the WeChat Store docs state no limit on partner accounts")
+	s.wasLinked = platformState(link) == wx.LinkStateLinked
+	return false, nil
+}
+
+// storePartnerEnd is the partner of a store link as the platform names it.
+type storePartnerEnd struct {
+	name, appID, sharerID string
+	subject               rules.Subject
+}
+
+// resolvePartner reads the link's partner account, which must be Ready. sharer_id is the original ID (gh_…)
+// of an Official Account, observed from the platform, and the AppID of a Mini Program.
+func (r *AssociationLinkReconciler) resolvePartner(ctx context.Context, link *wx.AssociationLink) (storePartnerEnd, error) {
+	ns, name := link.Namespace, link.Spec.To.Name
+	if link.Spec.Type == wx.StoreToMiniProgram {
+		mp := &wx.MiniProgram{}
+		if err := getRef(ctx, r.Client, ns, name, string(wx.KindMiniProgram), mp); err != nil {
+			return storePartnerEnd{}, err
+		}
+		if ok, c := isReady(mp); !ok {
+			return storePartnerEnd{}, notReady(string(wx.KindMiniProgram), ns, name, c)
+		}
+		return storePartnerEnd{name: "Mini Program " + name, appID: string(mp.Spec.AppID), sharerID: string(mp.Spec.AppID),
+			subject: observedSubject(mp.Spec.Subject, mp.Status.Subject)}, nil
+	}
+	oa := &wx.OfficialAccount{}
+	if err := getRef(ctx, r.Client, ns, name, string(wx.KindOfficialAccount), oa); err != nil {
+		return storePartnerEnd{}, err
+	}
+	if ok, c := isReady(oa); !ok {
+		return storePartnerEnd{}, notReady(string(wx.KindOfficialAccount), ns, name, c)
+	}
+	gh := firstNonEmpty(oa.Status.Username, oa.Spec.OriginalID)
+	if gh == "" {
+		return storePartnerEnd{}, &dependencyError{wx.ReasonOriginalIDRequired, fmt.Sprintf("a WeChat Store names its "+
+			"partner Official Account by its original ID, which the platform has not reported for OfficialAccount %s/%s "+
+			"(the OwnSecret route does not): set its spec.originalID (gh_ and 12 hexadecimal characters, shown at "+
+			"mp.weixin.qq.com → 设置与开发 → 公众号设置 → 原始ID)", ns, name)}
+	}
+	return storePartnerEnd{name: "Official Account " + name, appID: string(oa.Spec.AppID), sharerID: gh,
+		subject: observedSubject(oa.Spec.Subject, oa.Status.Subject)}, nil
+}
+
+// sharerType is the link's sharer_type: spec.store.sharerType, else the docs' default for the partner's kind.
+func sharerType(link *wx.AssociationLink) int {
+	if o := link.Spec.Store; o != nil && o.SharerType != nil {
+		return int(*o.SharerType)
+	}
+	if link.Spec.Type == wx.StoreToMiniProgram {
+		return rules.SharerTypeMiniProgram
+	}
+	return rules.SharerTypeOfficialAccount
+}
+
+// observeStore reads the platform's record of the pair (cooperation/invitation/get).
+func (r *AssociationLinkReconciler) observeStore(ctx context.Context, s *storeScope) (bool, error) {
+	callCtx, cancel := r.lockedCall(ctx)
+	defer cancel()
+	var err error
+	s.entry, s.found, err = s.p.GetStorePartner(callCtx, s.acct, s.sharer)
+	return err != nil, err
+}
+
+// askedThisGeneration reports whether wxlink invited the partner at the link's current generation. A
+// refusal of the call itself (Refused) counts for a poll interval only, then wxlink asks again.
+func (r *AssociationLinkReconciler) askedThisGeneration(link *wx.AssociationLink) bool {
+	p := link.Status.Platform
+	if p == nil || p.RequestedTime == nil || p.RequestedGeneration != link.Generation {
+		return false
+	}
+	return p.State != wx.LinkStateRefused || r.now().Before(p.RequestedTime.Add(r.PollInterval))
+}
+
+// inviteStore decides the next step (rules.NextPartnerStep) and, when it is an invitation, sends it,
+// recorded as pending (with the finalizer, in one patch) before the call, then reads the record it made.
+func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeScope) (bool, error) {
+	link := s.link
+	facts := rules.PartnerFacts{Listed: s.found, Status: int(s.entry.Status), AskedThisGeneration: r.askedThisGeneration(link),
+		EndedSinceAsked:      endedSinceAsked(link, s.entry),
+		ReinviteAfterTimeout: link.Spec.Store != nil && link.Spec.Store.ReinviteAfterTimeout,
+		ObserveOnly:          link.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly}
+	if s.step = rules.NextPartnerStep(facts); !s.step.Invite {
+		return false, nil
+	}
+	if s.wasLinked {
+		r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventDriftDetected, "Observe",
+			"the partner account is no longer bound to the store (status %d)", s.entry.Status)
+	}
+	now := metav1.NewTime(r.now().Truncate(time.Second))
+	if err := r.recordStoreIntent(ctx, link, now); err != nil {
+		return true, err
+	}
+	callCtx, cancel := r.lockedCall(ctx)
+	defer cancel()
+	qr, err := s.p.InviteStorePartner(callCtx, s.acct, s.sharer)
+	if err != nil && !platform.HasCode(err, platform.CodeInvalidTransition) {
+		return true, r.inviteFailed(ctx, s, now, err)
+	}
+	// 788191005: an invitation is already waiting, or the partner is bound (made meanwhile): read it.
+	link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
+		RequestedGeneration: link.Generation, InvitationQRCode: qr}
+	if err == nil {
+		r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventPartnerInvited, "Invite",
+			"invited %s (%s) as a partner account of WeChat Store %s", s.partnerName, s.sharer.ID, s.store.Spec.AppID)
+	}
+	if s.entry, s.found, err = s.p.GetStorePartner(callCtx, s.acct, s.sharer); err != nil {
+		return true, err
+	}
+	facts.Listed, facts.Status, facts.AskedThisGeneration, facts.EndedSinceAsked = s.found, int(s.entry.Status), true, false
+	s.step = rules.NextPartnerStep(facts)
+	return false, nil
+}
+
+// endedSinceAsked reports whether the record was unbound or cancelled at or after wxlink's last invitation.
+func endedSinceAsked(link *wx.AssociationLink, e platform.StorePartner) bool {
+	p := link.Status.Platform
+	if p == nil || p.RequestedTime == nil {
+		return false
+	}
+	ended := e.UnbindTime
+	if e.Status == platform.PartnerCancelled {
+		ended = e.CancelTime
+	}
+	return !ended.IsZero() && !ended.Before(p.RequestedTime.Time)
+}
+
+// recordStoreIntent writes, before the invitation, that wxlink is about to send it, with the finalizer that
+// lets a deletion cancel or unbind what it makes, in one optimistic-lock patch of the link's metadata.
+func (r *AssociationLinkReconciler) recordStoreIntent(ctx context.Context, link *wx.AssociationLink, now metav1.Time) error {
+	return r.patchMetadata(ctx, link, true, func(annotations map[string]string) {
+		controllerutil.AddFinalizer(link, wx.Finalizer)
+		annotations[wx.AnnotationRequestPending] = now.UTC().Format(time.RFC3339)
+		delete(annotations, wx.AnnotationRequestListed)
+	})
+}
+
+// inviteFailed turns a refused invitation into status (terminal for a poll interval), or returns the error
+// for backoff. An answered refusal made nothing: the record of the intent is cleared.
+func (r *AssociationLinkReconciler) inviteFailed(ctx context.Context, s *storeScope, now metav1.Time, err error) error {
+	pe, ok := platform.As(err)
+	if !ok || pe.Class != platform.ClassTerminal {
+		return err
+	}
+	if cerr := r.clearIntent(ctx, &linkScope{link: s.link}); cerr != nil {
+		return cerr
+	}
+	msg := fmt.Sprintf("the platform refused to invite %s (sharer_id %s, sharer_type %d) as a partner of WeChat Store %s: %v; "+
+		"wxlink asks again when the spec changes, or after %s", s.partnerName, s.sharer.ID, s.sharer.Type, s.store.Spec.AppID,
+		err, now.Add(r.PollInterval).UTC().Format(time.RFC3339))
+	s.link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateRefused, RequestedTime: &now,
+		RequestedGeneration: s.link.Generation}
+	setCondition(s.link, wx.ConditionLinked, metav1.ConditionFalse, pe.Reason, msg)
+	ready(s.link, metav1.ConditionFalse, pe.Reason, msg)
+	r.Recorder.Eventf(s.link, nil, corev1.EventTypeWarning, wx.EventRuleViolation, "Invite", "%s", msg)
+	s.result = ctrl.Result{RequeueAfter: r.PollInterval}
+	return nil
+}

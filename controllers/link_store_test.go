@@ -1,0 +1,175 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/internal/platform"
+	"github.com/wxlink/wxlink-operator/internal/platform/fake"
+)
+
+const (
+	storeApp = "wx0000000000000051"
+	newsGh   = "gh_5107e0a1b2c3"
+)
+
+// storeWorld is a phase world with a Ready WeChat Store, a Ready Official Account whose original ID is
+// observed, and a store partner link between them.
+func storeWorld(t *testing.T) *phaseWorld {
+	t.Helper()
+	w := newPhaseWorld(t)
+	w.officialAccount("oa", oaApp)
+	oa := &wx.OfficialAccount{}
+	if err := w.c.Get(context.Background(), keyOf("oa"), oa); err != nil {
+		t.Fatal(err)
+	}
+	oa.Status.Username = newsGh
+	if err := w.c.Status().Update(context.Background(), oa); err != nil {
+		t.Fatal(err)
+	}
+	st := &wx.WeChatStore{ObjectMeta: metav1.ObjectMeta{Name: "store", Generation: 1}, Spec: wx.WeChatStoreSpec{AppID: storeApp,
+		AccountSpec: wx.AccountSpec{PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: subjectA,
+			Credentials: &wx.AccountCredentials{SecretName: "oa-credentials", AppSecretKey: "appSecret"}}}}
+	w.create(st)
+	st.Status.Conditions = []metav1.Condition{{Type: wx.ConditionReady, Status: metav1.ConditionTrue, Reason: wx.ReasonAvailable,
+		ObservedGeneration: 1, LastTransitionTime: metav1.NewTime(phaseNow)}}
+	if err := w.c.Status().Update(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	w.create(&wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Name: "store-news", Generation: 1},
+		Spec: wx.AssociationLinkSpec{Type: wx.StoreToOfficialAccount, DeletionPolicy: wx.DeletionPolicyDelete,
+			ManagementPolicy: wx.ManagementPolicyFull,
+			From:             wx.AccountReference{Kind: wx.KindWeChatStore, Name: "store"},
+			To:               wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "oa"}}})
+	return w
+}
+
+func (w *phaseWorld) storeScope(phases ...storePhase) (*storeScope, error) {
+	w.t.Helper()
+	s := &storeScope{link: w.get("store-news")}
+	_, err := runScope(context.Background(), s, phases...)
+	return s, err
+}
+
+func (w *phaseWorld) storePhases() []storePhase {
+	return []storePhase{w.r.resolveStore, w.r.observeStore, w.r.inviteStore, w.r.reportStore}
+}
+
+func methods(calls []fake.Call) []string {
+	out := make([]string, 0, len(calls))
+	for _, c := range calls {
+		out = append(out, c.Method)
+	}
+	return out
+}
+
+// The invitation is recorded as pending, with the finalizer, before the call; the record it made is read
+// back; the QR code is in status; the partner's admin must act.
+func TestStoreLinkInvites(t *testing.T) {
+	w := storeWorld(t)
+	s, err := w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fake.MethodGetStorePartner, fake.MethodInviteStorePartner, fake.MethodGetStorePartner}
+	if got := methods(w.plat.Calls()); !slices.Equal(got, want) {
+		t.Fatalf("calls %v, want %v", got, want)
+	}
+	if c := w.plat.Calls()[1]; c.AppID != storeApp || c.Target != newsGh {
+		t.Errorf("invited %+v, want store %s inviting %s", c, storeApp, newsGh)
+	}
+	stored := w.get("store-news")
+	if !controllerutil.ContainsFinalizer(stored, wx.Finalizer) || stored.Annotations[wx.AnnotationRequestPending] == "" {
+		t.Errorf("the intent and the finalizer were not written before the call: %v %v", stored.Finalizers, stored.Annotations)
+	}
+	p := s.link.Status.Platform
+	if readyReason(s.link) != wx.ReasonAwaitingOfficialAccountAdmin || p.InvitationQRCode != fake.QRCodeFor(storeApp, newsGh) ||
+		p.RequestedGeneration != 1 || s.link.Status.PartnerID != newsGh {
+		t.Errorf("status %+v, Ready %s", s.link.Status, readyReason(s.link))
+	}
+	if ev := w.drainEvents(); !slices.Contains(ev, wx.EventPartnerInvited) {
+		t.Errorf("events %v", ev)
+	}
+	if s.result.RequeueAfter > w.r.PendingPollInterval*2 {
+		t.Errorf("a link waiting for an admin is checked at the pending interval, not %s", s.result.RequeueAfter)
+	}
+}
+
+// A refused invitation clears its record, is reported with the platform's reason, and is not asked again
+// before a poll interval.
+func TestStoreLinkRefusedHoldsBack(t *testing.T) {
+	w := storeWorld(t)
+	w.plat.Fail(fake.MethodInviteStorePartner, fake.ErrcodeFor(fake.MethodInviteStorePartner, platform.CodeInvalidSharer))
+	s, err := w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if readyReason(s.link) != platform.ReasonInvalidSharer || s.link.Status.Platform.State != wx.LinkStateRefused {
+		t.Fatalf("Ready %s, platform %+v", readyReason(s.link), s.link.Status.Platform)
+	}
+	if _, pending := w.get("store-news").Annotations[wx.AnnotationRequestPending]; pending {
+		t.Error("a refused invitation left its record pending")
+	}
+	w.save(s.link)
+	w.plat.Reset()
+	w.now = w.now.Add(time.Minute)
+	s, err = w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodInviteStorePartner); n != 0 || readyReason(s.link) != platform.ReasonInvalidSharer {
+		t.Errorf("asked again %d times within the poll interval; Ready %s", n, readyReason(s.link))
+	}
+	w.save(s.link)
+	w.now = w.now.Add(w.r.PollInterval)
+	if _, err := w.storeScope(w.storePhases()...); err != nil || w.plat.Count(fake.MethodInviteStorePartner) != 1 {
+		t.Errorf("after the poll interval: %d invitations, %v", w.plat.Count(fake.MethodInviteStorePartner), err)
+	}
+}
+
+// Deleting a link cancels a waiting invitation and unbinds a bound partner; Orphan leaves it.
+func TestStoreLinkDeletion(t *testing.T) {
+	for _, c := range []struct {
+		status platform.PartnerStatus
+		policy wx.DeletionPolicy
+		want   string
+	}{
+		{platform.PartnerAccepting, wx.DeletionPolicyDelete, fake.MethodCancelStoreInvite},
+		{platform.PartnerBound, wx.DeletionPolicyDelete, fake.MethodUnbindStorePartner},
+		{platform.PartnerBound, wx.DeletionPolicyOrphan, ""},
+		{platform.PartnerRefused, wx.DeletionPolicyDelete, ""},
+	} {
+		w := storeWorld(t)
+		sharer := platform.StoreSharer{ID: newsGh, Type: 2}
+		w.plat.Update(func(p *fake.Platform) {
+			p.Partners[storeApp] = []platform.StorePartner{{Sharer: sharer, Status: c.status}}
+		})
+		l := w.get("store-news")
+		l.Spec.DeletionPolicy, l.Status.PartnerID = c.policy, newsGh
+		done, _, err := w.r.delete(context.Background(), l)
+		if err != nil || !done {
+			t.Fatalf("%d %s: delete = %v, %v", c.status, c.policy, done, err)
+		}
+		var got string
+		for _, m := range methods(w.plat.Calls()) {
+			if m == fake.MethodCancelStoreInvite || m == fake.MethodUnbindStorePartner {
+				got = m
+			}
+		}
+		if got != c.want {
+			t.Errorf("%d %s: %q, want %q", c.status, c.policy, got, c.want)
+		}
+	}
+}
+
+func keyOf(name string) client.ObjectKey { return client.ObjectKey{Namespace: phaseNS, Name: name} }

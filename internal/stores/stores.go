@@ -1,0 +1,291 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package stores
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/wxlink/wxlink-operator/internal/platform"
+)
+
+// Provider is a store platform.
+type Provider string
+
+// Providers.
+const (
+	Youzan  Provider = "Youzan"
+	Weimob  Provider = "Weimob"
+	Weidian Provider = "Weidian"
+)
+
+// ExpiryUnit says how a token's expiry field is read.
+type ExpiryUnit string
+
+// Expiry units.
+const (
+	// ExpiryAuto: the provider's default reading (Youzan an epoch, milliseconds or seconds by size; Weimob and
+	// Weidian seconds to live).
+	ExpiryAuto              ExpiryUnit = "Auto"
+	ExpiryEpochMilliseconds ExpiryUnit = "EpochMilliseconds"
+	ExpiryEpochSeconds      ExpiryUnit = "EpochSeconds"
+	ExpirySecondsToLive     ExpiryUnit = "SecondsToLive"
+)
+
+// Credentials are a self-use app's credentials and the shop it acts for.
+type Credentials struct {
+	ClientID     string
+	ClientSecret platform.Secret
+	// ShopID is Youzan's kdt_id (grant_id) or Weimob's shop_id; Weidian sends none.
+	ShopID string
+	// ShopType is Weimob's optional shop_type.
+	ShopType string
+}
+
+// Token is a store access token and its lifetime.
+type Token struct {
+	Value      platform.Secret
+	ObtainedAt time.Time
+	ExpiresAt  time.Time
+}
+
+// RefreshAt is when the token is renewed: at 80% of its lifetime, ahead of expiry.
+func (t Token) RefreshAt() time.Time {
+	return t.ObtainedAt.Add(t.ExpiresAt.Sub(t.ObtainedAt) * 4 / 5)
+}
+
+// Shop is what the health check says about the shop.
+type Shop struct {
+	ID   string
+	Name string
+}
+
+// Config configures a Client. Empty fields take the provider's defaults (Defaults).
+type Config struct {
+	Provider   Provider
+	BaseURL    string
+	TokenPath  string
+	HealthPath string
+	ExpiryUnit ExpiryUnit
+	// QPS and Burst limit the client's calls (0: 5/s, burst 10).
+	QPS   float64
+	Burst int
+	// Timeout bounds one call (0: 10 s).
+	Timeout    time.Duration
+	HTTPClient *http.Client
+	Clock      func() time.Time
+}
+
+// Defaults are each provider's endpoint and paths (shared/store-platforms.md).
+var Defaults = map[Provider]Config{
+	Youzan:  {BaseURL: "https://open.youzanyun.com", TokenPath: "/auth/token", HealthPath: "/api/youzan.shop.get/3.0.0"},
+	Weimob:  {BaseURL: "https://dopen.weimob.com", TokenPath: "/fuwu/b/oauth2/token", HealthPath: "/apigw/bos/v2.0/info/get"},
+	Weidian: {BaseURL: "https://api.vdian.com", TokenPath: "/token", HealthPath: "/api"},
+}
+
+// codec is one provider's request shapes and envelopes.
+type codec interface {
+	tokenRequest(cfg Config, c Credentials) (method, path string, query url.Values, body []byte)
+	decodeToken(body []byte, now time.Time, unit ExpiryUnit) (Token, *platform.Error)
+	healthRequest(cfg Config, token platform.Secret) (method, path string, query url.Values, body []byte)
+	decodeHealth(body []byte) (Shop, *platform.Error)
+}
+
+// Client calls one store platform.
+type Client struct {
+	cfg     Config
+	codec   codec
+	limiter *rate.Limiter
+}
+
+// New returns the client of cfg.Provider.
+func New(cfg Config) (*Client, error) {
+	d, ok := Defaults[cfg.Provider]
+	if !ok {
+		return nil, fmt.Errorf("unknown store provider %q", cfg.Provider)
+	}
+	cfg.BaseURL = firstOf(cfg.BaseURL, d.BaseURL)
+	cfg.TokenPath = firstOf(cfg.TokenPath, d.TokenPath)
+	cfg.HealthPath = firstOf(cfg.HealthPath, d.HealthPath)
+	if cfg.ExpiryUnit == "" {
+		cfg.ExpiryUnit = ExpiryAuto
+	}
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 5, 10
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	codecs := map[Provider]codec{Youzan: youzan{}, Weimob: weimob{}, Weidian: weidian{}}
+	return &Client{cfg: cfg, codec: codecs[cfg.Provider], limiter: rate.NewLimiter(rate.Limit(cfg.QPS), max(cfg.Burst, 1))}, nil
+}
+
+// Config is the client's configuration, defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
+
+// Token obtains a new access token with the app's credentials.
+func (c *Client) Token(ctx context.Context, cr Credentials) (Token, error) {
+	if cr.ClientID == "" || cr.ClientSecret == "" {
+		return Token{}, &platform.Error{API: c.api(c.cfg.TokenPath), Msg: "the store app has no client ID or secret",
+			Class: platform.ClassTerminal, Reason: platform.ReasonInvalidCredentials}
+	}
+	method, path, q, body := c.codec.tokenRequest(c.cfg, cr)
+	data, err := c.do(ctx, method, path, q, body)
+	if err != nil {
+		return Token{}, err
+	}
+	tok, perr := c.codec.decodeToken(data, c.cfg.Clock(), c.cfg.ExpiryUnit)
+	if perr != nil {
+		perr.API = c.api(path)
+		return Token{}, perr
+	}
+	return tok, nil
+}
+
+// Health makes the provider's cheap authenticated call with token.
+func (c *Client) Health(ctx context.Context, token platform.Secret) (Shop, error) {
+	method, path, q, body := c.codec.healthRequest(c.cfg, token)
+	data, err := c.do(ctx, method, path, q, body)
+	if err != nil {
+		return Shop{}, err
+	}
+	shop, perr := c.codec.decodeHealth(data)
+	if perr != nil {
+		perr.API = c.api(path)
+		return Shop{}, perr
+	}
+	return shop, nil
+}
+
+func (c *Client) api(path string) string { return string(c.cfg.Provider) + " " + path }
+
+// do makes one call. Its errors name the call only: the query and the body carry the secret or the token.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) ([]byte, error) {
+	api := c.api(path)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, platform.NetworkError(api, "rate limit wait: "+err.Error())
+	}
+	u := c.cfg.BaseURL + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, &platform.Error{API: api, Msg: "cannot build the request", Class: platform.ClassTerminal, Reason: platform.ReasonBadRequest}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, platform.NetworkError(api, netCause(err))
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, platform.NetworkError(api, netCause(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, httpError(api, resp.StatusCode, data)
+	}
+	return data, nil
+}
+
+// netCause is a network error without the request URL (url.Error prints it, with its query).
+func netCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// httpError is a non-200 answer: 5xx and 429 retryable; 400, 401 and 403 invalid credentials (Weimob's token
+// call answers so, with no documented body); anything else terminal.
+func httpError(api string, status int, body []byte) *platform.Error {
+	e := platform.HTTPError(api, status)
+	if status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden {
+		e.Reason = platform.ReasonInvalidCredentials
+		e.Msg = fmt.Sprintf("HTTP %d: %s", status, truncate(string(body), 200))
+	}
+	return e
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// expiry reads an expiry value in unit; auto is the provider's reading for ExpiryAuto.
+func expiry(v int64, now time.Time, unit, auto ExpiryUnit) time.Time {
+	if unit == ExpiryAuto {
+		unit = auto
+	}
+	switch unit {
+	case ExpiryEpochMilliseconds:
+		return time.UnixMilli(v).UTC()
+	case ExpiryEpochSeconds:
+		return time.Unix(v, 0).UTC()
+	case ExpirySecondsToLive:
+		return now.Add(time.Duration(v) * time.Second).UTC()
+	}
+	// Auto for an epoch: milliseconds, unless the value is too small to be one (< 1e11: seconds).
+	if v < 1e11 {
+		return time.Unix(v, 0).UTC()
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// classified builds the error of a platform code from a provider's table; a code not in the table is
+// retryable (it counts towards the failing streak rather than stopping at once).
+func classified(code int, msg string, table map[int]struct {
+	class  platform.Class
+	reason string
+	fix    string
+}) *platform.Error {
+	e := &platform.Error{Code: code, Msg: msg, Class: platform.ClassRetryable, Reason: platform.ReasonUnknownError}
+	if t, ok := table[code]; ok {
+		e.Class, e.Reason = t.class, t.reason
+		if t.fix != "" {
+			e.Msg = msg + "; " + t.fix
+		}
+	}
+	return e
+}
+
+func malformed(err error) *platform.Error {
+	return &platform.Error{Msg: "malformed response: " + truncate(err.Error(), 120), Class: platform.ClassRetryable,
+		Reason: platform.ReasonServerError}
+}
