@@ -24,7 +24,8 @@ type apiserverRestarter struct {
 	log     *os.File
 }
 
-// restart stops the running kube-apiserver (SIGTERM, then SIGKILL after 20 s) and starts it again.
+// restart kills the running kube-apiserver (SIGKILL: a crash, and no wait for its graceful shutdown, which
+// holds open watches for a long time) and starts it again.
 func (a *apiserverRestarter) restart() error {
 	pid, err := a.pid()
 	if err != nil {
@@ -34,11 +35,15 @@ func (a *apiserverRestarter) restart() error {
 	if err != nil {
 		return err
 	}
-	if err := stopPID(pid, 20*time.Second); err != nil {
-		return err
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("killing kube-apiserver (pid %d): %w", pid, err)
 	}
+	// Wait until the process is reaped, not merely a zombie: the leader thread of a dying process turns
+	// zombie while its other threads still hold the listening socket.
 	if a.current != nil {
 		_ = a.current.Wait()
+	} else if err := waitReaped(pid, 30*time.Second); err != nil {
+		return err
 	}
 	cmd := exec.Command(argv[0], argv[1:]...) //nolint:gosec // the command line of the process it replaces
 	cmd.Stdout, cmd.Stderr = a.log, a.log
@@ -49,11 +54,19 @@ func (a *apiserverRestarter) restart() error {
 	return nil
 }
 
-// stop ends the restarted kube-apiserver, if any, before envtest stops etcd.
+// stop ends the restarted kube-apiserver, if any, before envtest stops etcd: SIGTERM, then SIGKILL after 20 s.
 func (a *apiserverRestarter) stop() {
-	if a.current != nil && a.current.Process != nil {
-		_ = stopPID(a.current.Process.Pid, 20*time.Second)
-		_ = a.current.Wait()
+	if a.current == nil || a.current.Process == nil {
+		return
+	}
+	_ = a.current.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = a.current.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = a.current.Process.Kill()
+		<-done
 	}
 }
 
@@ -99,29 +112,14 @@ func cmdline(pid int) ([]string, error) {
 	return args, nil
 }
 
-// stopPID sends SIGTERM, waits up to grace for the process to go, then sends SIGKILL.
-func stopPID(pid int, grace time.Duration) error {
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		return fmt.Errorf("stopping kube-apiserver (pid %d): %w", pid, err)
-	}
-	deadline := time.Now().Add(grace)
+// waitReaped polls until /proc has no entry for pid (its parent reaped it), for at most wait.
+func waitReaped(pid int, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
-		if !alive(pid) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
 			return nil
 		}
-		time.Sleep(100 * time.Millisecond) // polls the process's exit, bounded by grace
+		time.Sleep(50 * time.Millisecond) // polls the process table, bounded by wait
 	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-	return nil
-}
-
-// alive reports whether pid runs and is not a zombie waiting to be reaped.
-func alive(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(rest) > 0 && rest[0] != "Z"
+	return fmt.Errorf("kube-apiserver (pid %d) was not reaped within %s", pid, wait)
 }
