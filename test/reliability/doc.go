@@ -7,7 +7,7 @@
 // from the simulator's own state and call log, never from wxlink's status alone:
 //   - every declared, admitted link exists on the platform, and wxamplink applied it at most once per
 //     declaration, repeated at most once per proven ambiguous failure (a connection dropped after the
-//     platform applied the request);
+//     platform handled the request);
 //   - a link deleted with deletionPolicy Delete is gone from the platform; one deleted with Orphan was never
 //     unlinked;
 //   - each Official Account's count of this month's new links equals the platform's;
@@ -24,6 +24,6 @@
 //
 //	go test ./test/reliability/ -count=1 -v -timeout 20m -args -size=20 -kills=20
 //
-// `make test` runs the short version (`make test-reliability-short`: -size=2 -kills=4), one pass of each
-// scenario in under two minutes. docs/reliability.md has the figures of a full run.
+// `make test` runs the short version (`make test-reliability-short`: -size=2 -kills=3), one pass of each
+// scenario in about two minutes. docs/reliability.md has the figures of a full run.
 package reliability

@@ -84,14 +84,14 @@ func (s *scene) print() {
 		row("conflicting writes by the suite", f.Conflicts)
 	}
 	row("link requests applied (wxamplink)", f.Requests)
-	row("ambiguous (applied, answer dropped)", f.Ambiguous)
+	row("ambiguous (handled, answer dropped)", f.Ambiguous)
 	row("duplicate requests beyond ambiguous", f.Duplicates)
 	row("orphans on the platform", f.Orphans)
 	row("admitted links missing on the platform", f.Lost)
 	row("monthly counter drift", f.Drift)
 	row("platform quota refusals", f.QuotaRefusals)
 	row(fmt.Sprintf("secret hits in logs (%d values)", f.SecretsChecked), f.SecretHits)
-	row("convergence after faults stop", f.Convergence.Round(100*time.Millisecond))
+	row("convergence after the last fault", f.Convergence.Round(100*time.Millisecond))
 	if f.FailoverGap > 0 {
 		row("failover gap (kill to new leader)", f.FailoverGap.Round(100*time.Millisecond))
 	}

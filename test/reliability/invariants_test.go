@@ -5,7 +5,10 @@ package reliability
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform/sim"
@@ -33,15 +36,17 @@ func tally(log []sim.LinkCall) (map[[2]string]*pairCalls, int) {
 			out[k] = &pairCalls{}
 		}
 		p := out[k]
+		if c.Path == pathLink && c.Unanswered {
+			// The platform handled the request, and the caller never heard how: an ambiguous failure, whatever
+			// the answer was (a retry the platform refused as "already linked" can be dropped too).
+			p.ambiguous++
+		}
 		switch {
 		case c.Path == pathUnlink && c.Errcode == 0:
 			p.unlinked++
 		case c.Path != pathLink:
 		case c.Errcode == 0:
 			p.applied++
-			if c.Unanswered {
-				p.ambiguous++
-			}
 		case c.Errcode == 89015 || c.Errcode == 89010:
 			p.alreadyThere++
 		case quotaRefusals[c.Errcode]:
@@ -59,6 +64,9 @@ func (s *scene) checkInvariants() {
 	s.must(err, "reading the final state")
 	log, err := s.api.callLog()
 	s.must(err, "reading the call log")
+	if b, err := json.MarshalIndent(log, "", " "); err == nil {
+		_ = os.WriteFile(filepath.Join(s.dir, "calllog.json"), b, 0o600)
+	}
 	pairs, refusals := tally(log)
 	f := &s.figures
 	f.QuotaRefusals = refusals

@@ -49,35 +49,56 @@ func (s *scene) newestManager() *process {
 
 // TestSIGKILLChaos: the manager is SIGKILLed at random moments (20 times at the default size) while the fleet
 // is applied, confirmed, half deleted and re-applied, and restarted each time; the invariants hold at the end.
+// The kills are shared among the three steps: each step starts its share, and converges once they are done.
 func TestSIGKILLChaos(t *testing.T) {
 	start := time.Now()
 	s := newScene(t, "chaos", *size)
 	s.startManager()
 	s.waitAccountsReady(2 * time.Minute)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c := s.startChaos(ctx, *kills)
 	limit := scaled(2*time.Minute, 5*time.Minute)
-	s.apply(false)
-	s.waitConverged("with the fleet applied", limit)
-	s.deleteHalf()
-	s.waitConverged("with half of it deleted", limit)
-	s.apply(true)
-	s.waitConverged("with it re-applied", limit)
-	select {
-	case <-c.done:
-	case <-time.After(limit):
-		t.Fatalf("the chaos did not end within %s", limit)
+	steps := []struct {
+		what string
+		do   func()
+	}{
+		{"with the fleet applied", func() { s.apply(false) }},
+		{"with half of it deleted", s.deleteHalf},
+		{"with it re-applied", func() { s.apply(true) }},
 	}
-	if c.err != nil {
-		t.Fatal(c.err)
+	for i, step := range steps {
+		n := *kills/len(steps) + b2i(i < *kills%len(steps))
+		s.chaosDuring(step.do, n, limit)
+		s.figures.Convergence = s.waitConverged(step.what+", after its kills", limit)
 	}
-	s.figures.Restarts = c.restarts
-	s.figures.Convergence = s.waitConverged("after the last restart", limit)
-	if c.restarts != *kills {
-		t.Errorf("%d restarts, want %d", c.restarts, *kills)
+	if s.figures.Restarts != *kills {
+		t.Errorf("%d restarts, want %d", s.figures.Restarts, *kills)
 	}
 	s.checkInvariants()
 	s.figures.Wall = time.Since(start)
 	s.print()
+}
+
+// chaosDuring starts n kills, does the step, and waits until the kills are done.
+func (s *scene) chaosDuring(step func(), n int, limit time.Duration) {
+	s.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := s.startChaos(ctx, n)
+	step()
+	select {
+	case <-c.done:
+	case <-time.After(limit):
+		s.t.Fatalf("%s: %d kills did not end within %s", s.name, n, limit)
+	}
+	if c.err != nil {
+		s.t.Fatal(c.err)
+	}
+	s.figures.Restarts += c.restarts
+	s.logf("%d kills and restarts done", c.restarts)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
