@@ -19,11 +19,15 @@ import (
 )
 
 // The manager's leader election (controller-runtime's defaults): the lease lasts 15 s, and a standby tries
-// to take it every 2 s.
+// to take it every 2 s (client-go adds up to 20% jitter). A standby counts the lease from when it saw the
+// last renewal, at one of its tries, and takes it at its first try after the lease ran out: a takeover comes
+// at most the lease and two jittered tries after the leader's last renewal, which was before its death.
 const (
 	leaseName     = "wxlink-operator.wechat.wxlink.dev"
 	leaseDuration = 15 * time.Second
 	retryPeriod   = 2 * time.Second
+	maxTakeover   = leaseDuration + 2*retryPeriod*12/10
+	loadSlack     = 2 * time.Second // a loaded 2-core machine delays the standby's tries
 )
 
 // holder reads the lease's holder.
@@ -79,7 +83,8 @@ func (s *scene) waitMidway() {
 
 // TestLeaderFailover: two managers with leader election; the leader is SIGKILLed mid-convergence (every
 // request answered, a third of the links waiting for their admins); the other takes over within the lease
-// duration (and one retry period), the fleet converges, half of it is deleted, and the invariants hold.
+// duration and two of its tries (maxTakeover), the fleet converges, half of it is deleted, and the invariants
+// hold.
 func TestLeaderFailover(t *testing.T) {
 	start := time.Now()
 	s := newScene(t, "failover", *size)
@@ -94,15 +99,15 @@ func TestLeaderFailover(t *testing.T) {
 	killed := time.Now()
 	leader.kill()
 	s.figures.Restarts = 1
-	s.must(waitFor(context.Background(), leaseDuration+3*retryPeriod, 50*time.Millisecond, func() (bool, string) {
+	s.must(waitFor(context.Background(), 2*maxTakeover, 50*time.Millisecond, func() (bool, string) {
 		h := s.holder()
 		return h != "" && h != old, "holder " + h
 	}), "waiting for the standby to take the lease")
 	s.figures.FailoverGap = time.Since(killed)
 	s.logf("the standby leads, %.1fs after the leader was killed", s.figures.FailoverGap.Seconds())
-	if s.figures.FailoverGap > leaseDuration+retryPeriod {
-		t.Errorf("the standby took over %s after the leader died, more than the lease (%s) and one retry (%s)",
-			s.figures.FailoverGap, leaseDuration, retryPeriod)
+	if s.figures.FailoverGap > maxTakeover+loadSlack {
+		t.Errorf("the standby took over %s after the leader died, more than the lease and two tries (%s) and %s of slack",
+			s.figures.FailoverGap, maxTakeover, loadSlack)
 	}
 	s.waitConverged("after the failover", scaled(2*time.Minute, 5*time.Minute))
 	s.deleteHalf()
