@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -45,7 +46,8 @@ func (a *apiserverRestarter) restart() error {
 	} else if err := waitReaped(pid, 30*time.Second); err != nil {
 		return err
 	}
-	cmd := exec.Command(argv[0], argv[1:]...) //nolint:gosec // the command line of the process it replaces
+	// Not tied to a context: it runs until stop, like the process it replaces.
+	cmd := exec.CommandContext(context.Background(), argv[0], argv[1:]...) //nolint:gosec // the command line of the process it replaces
 	cmd.Stdout, cmd.Stderr = a.log, a.log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting kube-apiserver again: %w", err)

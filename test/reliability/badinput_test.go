@@ -89,7 +89,7 @@ func TestBadInputCatalogue(t *testing.T) {
 	s.must(json.Unmarshal(b, &seed), "decoding badinput/seed.json")
 	s.must(s.api.seed(seed), "seeding the simulator")
 	s.startManager()
-	s.waitAccountsReady(2 * time.Minute)
+	s.waitAccountsReady()
 	var refused, reported atomic.Int32
 	t.Run("cases", func(t *testing.T) { // returns once every parallel case has ended
 		for _, c := range cases {

@@ -31,7 +31,8 @@ func startProcess(dir, binary, name string, env []string, args ...string) (*proc
 	if err != nil {
 		return nil, err
 	}
-	p.cmd = exec.Command(filepath.Join(root, "bin", binary), args...) //nolint:gosec // the suite's own binaries
+	// Not tied to a context: the scenario stops or kills it, and a SIGKILL is part of the test.
+	p.cmd = exec.CommandContext(context.Background(), filepath.Join(root, "bin", binary), args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	if err := p.cmd.Start(); err != nil {

@@ -97,7 +97,7 @@ func TestAPIServerRestart(t *testing.T) {
 	start := time.Now()
 	s := newScene(t, "apiserver", *size)
 	s.startManager()
-	s.waitAccountsReady(2 * time.Minute)
+	s.waitAccountsReady()
 	s.apply(false)
 	s.figures.Conflicts += s.touch(context.Background(), 2)
 	s.waitMidway()

@@ -54,7 +54,7 @@ func TestSIGKILLChaos(t *testing.T) {
 	start := time.Now()
 	s := newScene(t, "chaos", *size)
 	s.startManager()
-	s.waitAccountsReady(2 * time.Minute)
+	s.waitAccountsReady()
 	limit := scaled(2*time.Minute, 5*time.Minute)
 	steps := []struct {
 		what string

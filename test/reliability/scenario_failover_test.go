@@ -90,7 +90,7 @@ func TestLeaderFailover(t *testing.T) {
 	s := newScene(t, "failover", *size)
 	le := []string{"--leader-elect", "--leader-election-namespace", s.fleet.ns}
 	a, b := s.startManager(le...), s.startManager(le...)
-	s.waitAccountsReady(2 * time.Minute)
+	s.waitAccountsReady()
 	old := s.holder()
 	s.apply(false)
 	s.waitMidway()

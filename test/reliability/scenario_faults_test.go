@@ -50,7 +50,7 @@ func TestFaultMatrix(t *testing.T) {
 	start := time.Now()
 	s := newScene(t, "faults", *size)
 	s.startManager()
-	s.waitAccountsReady(2 * time.Minute)
+	s.waitAccountsReady()
 	s.injectMatrix(*faultPct)
 	window := scaled(5*time.Second, 60*time.Second)
 	s.apply(false)

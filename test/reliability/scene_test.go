@@ -122,10 +122,10 @@ func (s *scene) startManagerErr(extra ...string) (*process, error) {
 	return p, nil
 }
 
-// waitAccountsReady waits until every account is Ready.
-func (s *scene) waitAccountsReady(timeout time.Duration) {
+// waitAccountsReady waits (at most two minutes) until every account is Ready.
+func (s *scene) waitAccountsReady() {
 	s.t.Helper()
-	s.must(waitFor(context.Background(), timeout, 500*time.Millisecond, func() (bool, string) {
+	s.must(waitFor(context.Background(), 2*time.Minute, 500*time.Millisecond, func() (bool, string) {
 		oas, mps := &wx.OfficialAccountList{}, &wx.MiniProgramList{}
 		if err := k8s.List(context.Background(), oas, client.InNamespace(s.fleet.ns)); err != nil {
 			return false, err.Error()

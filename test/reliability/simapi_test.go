@@ -62,15 +62,6 @@ func (s simAPI) state() (sim.Snapshot, error) {
 	return out.State, err
 }
 
-// calls are the per-path counters.
-func (s simAPI) calls() (map[string]sim.EndpointStats, error) {
-	var out struct {
-		Calls map[string]sim.EndpointStats `json:"calls"`
-	}
-	err := s.do(http.MethodGet, "/sim/calls", nil, &out)
-	return out.Calls, err
-}
-
 // callLog is every link call that reached the platform.
 func (s simAPI) callLog() ([]sim.LinkCall, error) {
 	var out struct {
