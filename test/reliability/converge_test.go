@@ -86,6 +86,8 @@ func (s *scene) converged(ctx context.Context) (bool, string) {
 			left = append(left, name+" (deleted, still there)")
 		} else if !settled[r] {
 			left = append(left, fmt.Sprintf("%s (%s: %.120s)", name, r, message(l.Status.Conditions, wx.ConditionSynced)))
+		} else if why := s.inFlight(v, l); why != "" {
+			left = append(left, name+" ("+why+")")
 		}
 	}
 	if n := len(v.links) + len(s.deleted); n != len(s.fleet.links) {
@@ -101,6 +103,24 @@ func (s *scene) converged(ctx context.Context) (bool, string) {
 	return len(left) == 0, fmt.Sprintf("reasons %v; %d unsettled: %s", reasons, len(left), strings.Join(first(left, 8), "; "))
 }
 
+// inFlight says why a settled-looking link is still moving: a request recorded and not yet answered, or an
+// admission its status has not caught up with (queued while the platform lists it, admitted while it does
+// not). The invariants then hold only once it settles.
+func (s *scene) inFlight(v *view, l wx.AssociationLink) string {
+	if pending, ok := l.Annotations[wx.AnnotationRequestPending]; ok {
+		p := l.Status.Platform
+		if at, err := time.Parse(time.RFC3339, pending); err == nil && (p == nil || p.RequestedTime == nil || p.RequestedTime.Time.Before(at)) {
+			return "a request recorded at " + pending + " is unanswered"
+		}
+	}
+	_, listed := v.plat[s.pairOf(s.declOf(l.Name))]
+	admitted := l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionAdmitted
+	if admitted != listed {
+		return fmt.Sprintf("admitted %v, listed by the platform %v", admitted, listed)
+	}
+	return ""
+}
+
 // monthUsed reads "used/limit" of an Official Account's status.quota.thisMonth (-1 when absent).
 func monthUsed(o wx.OfficialAccount) int {
 	used, _, ok := strings.Cut(o.Status.Quota.ThisMonth, "/")
@@ -114,14 +134,25 @@ func monthUsed(o wx.OfficialAccount) int {
 	return n
 }
 
+// convergedTwice is converged, true only on the second poll in a row that finds it (polls are a second
+// apart): a reconcile may be between its platform call and its status write at the first.
+func (s *scene) convergedTwice() func() (bool, string) {
+	last := false
+	return func() (bool, string) {
+		ok, state := s.converged(context.Background())
+		both := ok && last
+		last = ok
+		return both, state
+	}
+}
+
 func first(xs []string, n int) []string { return xs[:min(n, len(xs))] }
 
 // waitConverged waits at most timeout for convergence and returns how long it took.
 func (s *scene) waitConverged(what string, timeout time.Duration) time.Duration {
 	s.t.Helper()
 	start := time.Now()
-	s.must(waitFor(context.Background(), timeout, time.Second, func() (bool, string) { return s.converged(context.Background()) }),
-		"waiting for convergence "+what)
+	s.must(waitFor(context.Background(), timeout, time.Second, s.convergedTwice()), "waiting for convergence "+what)
 	s.logf("converged %s in %.1fs", what, time.Since(start).Seconds())
 	return time.Since(start)
 }

@@ -82,10 +82,10 @@ func scaled(short, full time.Duration) time.Duration {
 // must then converge.
 func (s *scene) convergeAfterFaults() time.Duration {
 	s.t.Helper()
-	start, streak, waiting := time.Now(), 0, 0
+	start, streak, waiting, twice := time.Now(), 0, 0, s.convergedTwice()
 	patience := scaled(30*time.Second, time.Minute)
 	err := waitFor(context.Background(), scaled(time.Minute, 3*time.Minute), time.Second, func() (bool, string) {
-		ok, state := s.converged(context.Background())
+		ok, state := twice()
 		if waiting = s.dailyQuotaWaits(true); !ok && waiting > 0 {
 			streak++
 		} else {
