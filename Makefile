@@ -25,8 +25,9 @@ GOLANGCI_LINT := $(LOCALBIN)/golangci-lint
 # kubectl: the machine's own, or one built from k8s.io/kubernetes where there is none.
 KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(KUBEBUILDER_ASSETS)/kubectl)
 
-# Packages tested by `test-unit` (pure and envtest tests); test/e2e needs the built binaries and a control plane.
-UNIT_PACKAGES = $(shell go list ./... | grep -v /test/e2e)
+# Packages tested by `test-unit` (pure and envtest tests); test/e2e and test/reliability need the built binaries
+# and a control plane.
+UNIT_PACKAGES = $(shell go list ./... | grep -v -e /test/e2e -e /test/reliability)
 # The pure rules package stays fully covered by its table tests.
 RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
@@ -89,7 +90,7 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 ##@ Test
 
 .PHONY: test
-test: verify-generated vet test-unit test-e2e ## Run everything: generated-file check, vet, unit and envtest tests, e2e tests.
+test: verify-generated vet test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, unit and envtest tests, the short reliability suite, e2e tests.
 
 .PHONY: test-unit
 test-unit: controlplane ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).
@@ -105,6 +106,20 @@ test-e2e: controlplane $(KUSTOMIZE) ## Run the end-to-end tests: the built manag
 	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
 	WXLINK_LOCAL_DIR=$(CURDIR)/.local/e2e KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
 		go test ./test/e2e/... -count=1 -v -timeout 20m
+
+.PHONY: test-reliability-short
+test-reliability-short: controlplane $(KUSTOMIZE) ## Run the reliability suite's short version: each scenario once, 2 Official Accounts (20 links), 3 kills; about 2 minutes.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
+	WXLINK_LOCAL_DIR=$(CURDIR)/.local/reliability-short KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
+		go test ./test/reliability/ -count=1 -v -timeout 5m -parallel 4 -args -size=2 -kills=3
+
+.PHONY: reliability
+reliability: controlplane $(KUSTOMIZE) ## Prove wxlink under faults: fault matrix, SIGKILL chaos, leader failover, apiserver restart, bad inputs. SIZE Official Accounts × 10 links (default 20), KILLS (default 20), RELIABILITY_FLAGS.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
+	WXLINK_LOCAL_DIR=$(CURDIR)/.local/reliability KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
+		go test ./test/reliability/ -count=1 -v -timeout 20m -args -size=$(or $(SIZE),20) -kills=$(or $(KILLS),20) $(RELIABILITY_FLAGS)
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz test for FUZZTIME (default 30s each).

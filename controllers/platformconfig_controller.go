@@ -68,6 +68,13 @@ func (r *PlatformConfigReconciler) gone(_ context.Context, req ctrl.Request) (ct
 }
 
 func (r *PlatformConfigReconciler) check(ctx context.Context, pc *wx.PlatformConfig) error {
+	// An endpoint the manager does not allow makes the config unusable whatever its route: say so here, not
+	// only on the accounts that use it.
+	if r.Platforms != nil {
+		if _, err := r.Platforms.For(ctx, pc); err != nil {
+			return err
+		}
+	}
 	tp := pc.Spec.ThirdPartyPlatform
 	if pc.Spec.CredentialsRoute != wx.CredentialsRouteThirdPartyPlatform || tp == nil {
 		return nil

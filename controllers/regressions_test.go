@@ -469,3 +469,32 @@ func TestARequestInFlightHoldsNoLockAndCountsAgainstTheMonth(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A PlatformConfig whose endpoint the manager does not allow is not Ready (found by test/reliability's
+// bad-input catalogue): on the OwnSecret route it said Available, while every account using it was refused.
+func TestAPlatformConfigWithAnEndpointNotAllowedIsNotReady(t *testing.T) {
+	w := newPhaseWorld(t)
+	ctx := context.Background()
+	w.create(&wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "remote"}, Spec: wx.PlatformConfigSpec{Endpoint: "https://api.example.com"}})
+	platforms := &WeChatPlatforms{Client: w.c, DefaultEndpoint: "https://api.weixin.qq.com", DefaultQPS: 1, DefaultBurst: 1}
+	r := &PlatformConfigReconciler{Client: w.c, Platforms: platforms, Observer: NewObserver(nil), Options: w.r.Options}
+	if _, err := r.Reconcile(ctx, request("remote")); err != nil {
+		t.Logf("reconcile: %v", err)
+	}
+	pc := &wx.PlatformConfig{}
+	if err := w.c.Get(ctx, request("remote").NamespacedName, pc); err != nil {
+		t.Fatal(err)
+	}
+	if st, reason := conditionOf(pc.Status.Conditions, wx.ConditionReady); st != metav1.ConditionFalse || reason != wx.ReasonEndpointNotAllowed {
+		t.Fatalf("Ready = %s %s, want False EndpointNotAllowed", st, reason)
+	}
+}
+
+func conditionOf(conds []metav1.Condition, typ string) (metav1.ConditionStatus, string) {
+	for _, c := range conds {
+		if c.Type == typ {
+			return c.Status, c.Reason
+		}
+	}
+	return "", ""
+}

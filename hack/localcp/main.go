@@ -4,7 +4,8 @@
 // Command localcp runs a long-lived, real Kubernetes control plane (etcd and kube-apiserver) on loopback
 // for `make demo`, the e2e suite and manual use with kubectl and k9s. It reuses controller-runtime's envtest
 // control plane, which provisions the serving certificates and an admin user, and writes an admin
-// kubeconfig. It runs until SIGINT or SIGTERM, then stops both processes and removes their data.
+// kubeconfig. It runs until SIGINT or SIGTERM, then stops both processes and removes their data. SIGUSR1
+// restarts kube-apiserver with the same command line while etcd keeps running (test/reliability).
 //
 // hack/local-controlplane.sh wraps it with up, down, status and kubeconfig.
 package main
@@ -76,7 +77,21 @@ func run(assets, kubeconfig, crds string) error {
 	defer func() { _ = os.Remove(kubeconfig) }()
 	fmt.Printf("control plane up at %s; kubeconfig %s\n", env.Config.Host, kubeconfig)
 
-	<-ctx.Done()
-	fmt.Println("control plane stopping")
-	return nil
+	restarter := &apiserverRestarter{log: os.Stdout}
+	defer restarter.stop()
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Println("control plane stopping")
+			return nil
+		case <-usr1:
+			fmt.Println("restarting kube-apiserver (etcd keeps running)")
+			if err := restarter.restart(); err != nil {
+				fmt.Fprintln(os.Stderr, "localcp: restarting kube-apiserver:", err)
+			}
+		}
+	}
 }

@@ -352,6 +352,7 @@ func (s *Simulator) Reset() {
 		s.st = newState()
 		s.faults = nil
 		s.calls = map[string]*EndpointStats{}
+		s.callLog, s.callLogDropped = nil, 0
 		s.markDirty()
 	})
 }

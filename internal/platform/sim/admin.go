@@ -49,7 +49,8 @@ func AdminRoutes() []AdminRoute {
 		{"POST", "/sim/faults", `Fault {"path","errcode","errmsg","latency":"250ms","drop","dropAfterApply","httpStatus","probability","count"}`, "inject a fault; returns its id"},
 		{"DELETE", "/sim/faults", "?id=f1&path=/cgi-bin/token (none: all)", "clear faults"},
 		{"GET", "/sim/calls", "", "per-path call counters, by errcode"},
-		{"DELETE", "/sim/calls", "", "reset the call counters (POST /sim/calls/reset too)"},
+		{"DELETE", "/sim/calls", "", "reset the call counters and the call log (POST /sim/calls/reset too)"},
+		{"GET", "/sim/calls/log", "", "the link calls (wxamplink, wxampunlink) that reached the platform, one by one: pair, errcode, unanswered"},
 		{"POST", "/sim/ticket/push", "", "issue and push a component_verify_ticket now; returns it and the callback's answer"},
 		{"GET", "/sim/clock", "", "the simulator's time and clock offset"},
 		{"POST", "/sim/clock", `{"advance":"1h"} | {"offset":"720h"} | {"now":"2026-11-30T16:00:00Z"}`, "move the simulator's time"},
@@ -231,6 +232,10 @@ func adminHandlers() map[string]adminFunc {
 		},
 		"GET /sim/calls": func(s *Simulator, _ *http.Request, _ []byte) (map[string]any, error) {
 			return map[string]any{"calls": s.CallStats()}, nil
+		},
+		"GET /sim/calls/log": func(s *Simulator, _ *http.Request, _ []byte) (map[string]any, error) {
+			calls, dropped := s.CallLog()
+			return map[string]any{"calls": calls, "dropped": dropped}, nil
 		},
 		"DELETE /sim/calls": func(s *Simulator, _ *http.Request, _ []byte) (map[string]any, error) {
 			s.ResetCalls()

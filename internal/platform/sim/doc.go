@@ -118,7 +118,8 @@
 //	POST   /sim/cooperations                {"storeAppID","sharerID","sharerType","action"}
 //	GET    /sim/faults | POST /sim/faults {"path","errcode","errmsg","latency","drop","dropAfterApply","httpStatus","probability","count"}
 //	DELETE /sim/faults?id=…&path=…          (no query: all)
-//	GET    /sim/calls | DELETE /sim/calls | POST /sim/calls/reset
+//	GET    /sim/calls | DELETE /sim/calls | POST /sim/calls/reset (counters and the call log)
+//	GET    /sim/calls/log                   the link calls that reached the platform, one by one
 //	POST   /sim/ticket/push
 //	GET    /sim/clock | POST /sim/clock {"advance":"1h"} | {"offset":"720h"} | {"now":"2026-11-30T16:00:00Z"}
 //	POST   /sim/tokens/expire               {"appid"} (empty: every account)

@@ -114,6 +114,7 @@ func (s *Simulator) pickFault(path string) *Fault {
 		if f.Probability > 0 && f.Probability < 1 && s.rng.Float64() >= f.Probability {
 			continue
 		}
+		f.Fired++
 		fired := *f
 		if f.Count > 0 {
 			f.Remaining--
@@ -151,6 +152,17 @@ func (s *Simulator) recordAppliedUnanswered(path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.statsFor(path).AppliedUnanswered++
+}
+
+// recordDelay counts a call a latency fault held, and whether its caller gave up meanwhile.
+func (s *Simulator) recordDelay(path string, abandoned bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.statsFor(path)
+	st.Delayed++
+	if abandoned {
+		st.Abandoned++
+	}
 }
 
 func (s *Simulator) recordHTTPError(path string) {
@@ -192,4 +204,5 @@ func (s *Simulator) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]*EndpointStats{}
+	s.callLog, s.callLogDropped = nil, 0
 }

@@ -343,14 +343,16 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request, path string
 		select {
 		case <-r.Context().Done():
 			t.Stop()
+			s.recordDelay(path, true)
 			return
 		case <-t.C:
+			s.recordDelay(path, false)
 		}
 	}
 	if f != nil && s.answerFault(w, path, f) {
 		return
 	}
-	rep := s.handleAPI(w, r, rt)
+	rep := s.handleAPI(w, r, rt, f != nil && f.DropAfterApply)
 	if f != nil && f.DropAfterApply {
 		// Applied, then the connection drops: the caller cannot tell whether the platform acted.
 		s.recordAppliedUnanswered(path)
@@ -441,7 +443,9 @@ func decodeObject(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
-func (s *Simulator) handleAPI(w http.ResponseWriter, r *http.Request, rt route) reply {
+// handleAPI serves a call that reached the platform's logic; unanswered says a dropAfterApply fault will
+// close the connection instead of answering (for the call log).
+func (s *Simulator) handleAPI(w http.ResponseWriter, r *http.Request, rt route, unanswered bool) reply {
 	switch r.Method {
 	case http.MethodGet:
 		if !rt.get {
@@ -488,6 +492,7 @@ func (s *Simulator) handleAPI(w http.ResponseWriter, r *http.Request, rt route) 
 			}
 		}
 		rep = rt.fn(s, c)
+		s.logLinkCall(r.URL.Path, c, rep.code, unanswered)
 	})
 	return rep
 }

@@ -33,9 +33,13 @@ type Simulator struct {
 	faults []*Fault
 	faultN int
 	calls  map[string]*EndpointStats
-	rng    *mrand.Rand
-	aesKey []byte // decoded component EncodingAESKey
-	dirty  bool
+	// callLog records the link API calls that reached the platform's logic (calllog.go).
+	callLog        []LinkCall
+	callSeq        int
+	callLogDropped int
+	rng            *mrand.Rand
+	aesKey         []byte // decoded component EncodingAESKey
+	dirty          bool
 
 	handler   http.Handler
 	flushMu   sync.Mutex

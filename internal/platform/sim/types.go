@@ -200,6 +200,8 @@ type Fault struct {
 	Count int `json:"count,omitempty"`
 	// Remaining is reported by Faults(): firings left (0 with Count 0 means unlimited).
 	Remaining int `json:"remaining,omitempty"`
+	// Fired is reported by Faults(): how many calls the fault has fired on so far.
+	Fired int `json:"fired,omitempty"`
 }
 
 type faultJSON struct {
@@ -214,12 +216,13 @@ type faultJSON struct {
 	Probability float64         `json:"probability,omitempty"`
 	Count       int             `json:"count,omitempty"`
 	Remaining   int             `json:"remaining,omitempty"`
+	Fired       int             `json:"fired,omitempty"`
 }
 
 // MarshalJSON writes Latency as a Go duration string ("250ms").
 func (f Fault) MarshalJSON() ([]byte, error) {
 	j := faultJSON{ID: f.ID, Path: f.Path, ErrCode: f.ErrCode, ErrMsg: f.ErrMsg, Drop: f.Drop,
-		DropAfter: f.DropAfterApply, HTTPStatus: f.HTTPStatus, Probability: f.Probability, Count: f.Count, Remaining: f.Remaining}
+		DropAfter: f.DropAfterApply, HTTPStatus: f.HTTPStatus, Probability: f.Probability, Count: f.Count, Remaining: f.Remaining, Fired: f.Fired}
 	if f.Latency != 0 {
 		j.Latency, _ = json.Marshal(f.Latency.String())
 	}
@@ -233,7 +236,7 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*f = Fault{ID: j.ID, Path: j.Path, ErrCode: j.ErrCode, ErrMsg: j.ErrMsg, Drop: j.Drop,
-		DropAfterApply: j.DropAfter, HTTPStatus: j.HTTPStatus, Probability: j.Probability, Count: j.Count, Remaining: j.Remaining}
+		DropAfterApply: j.DropAfter, HTTPStatus: j.HTTPStatus, Probability: j.Probability, Count: j.Count, Remaining: j.Remaining, Fired: j.Fired}
 	if len(j.Latency) > 0 && string(j.Latency) != "null" {
 		d, err := parseDurationJSON(j.Latency)
 		if err != nil {
@@ -269,6 +272,9 @@ type EndpointStats struct {
 	// counters moved) before it closed the connection without an answer. They are not in ByErrcode, which
 	// counts answered calls.
 	AppliedUnanswered int `json:"appliedUnanswered,omitempty"`
+	// Delayed counts calls a latency fault held; Abandoned those whose caller gave up meanwhile (never handled).
+	Delayed   int `json:"delayed,omitempty"`
+	Abandoned int `json:"abandoned,omitempty"`
 }
 
 // MonthlyCount is the number of link operations an account made in one calendar month (Beijing time).

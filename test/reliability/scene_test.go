@@ -1,0 +1,215 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// requestTimeout is the PlatformConfig's spec.requestTimeout: latency faults hold calls longer than this.
+const requestTimeout = time.Second
+
+// scene is one scenario's world: its namespace and fleet, its simulator, its manager processes, and what it
+// counts for the figures.
+type scene struct {
+	t        *testing.T
+	name     string
+	dir      string // logs of the scenario
+	fleet    *fleet
+	sim      *process
+	simState string // the simulator's state file (tokens and tickets, for the secret check)
+	api      simAPI
+	mu       sync.Mutex // guards managers, nManager and logs, which the chaos goroutine changes
+	managers []*process
+	nManager int // managers started so far (names their logs)
+	logs     []string
+	deleted  map[string]linkDecl // links deleted, by name
+	epochs   map[string]int      // creations of each link name
+	figures  figures
+	started  time.Time
+}
+
+// logf logs a step of the scenario with the time since it began.
+func (s *scene) logf(format string, args ...any) {
+	s.t.Logf("[%5.1fs] %s: %s", time.Since(s.started).Seconds(), s.name, fmt.Sprintf(format, args...))
+}
+
+// newScene starts a simulator seeded with the fleet and declares the fleet's accounts.
+func newScene(t *testing.T, name string, oas int) *scene {
+	t.Helper()
+	s := &scene{t: t, name: name, dir: filepath.Join(localDir, name), deleted: map[string]linkDecl{}, epochs: map[string]int{},
+		started: time.Now()}
+	_ = os.RemoveAll(s.dir)
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ns := fmt.Sprintf("rel-%s-%d", name, time.Now().Unix()%100000)
+	s.fleet = newFleet(ns, oas)
+	s.figures.Scenario, s.figures.Links = name, len(s.fleet.links)
+	addr := freeAddr(t)
+	s.simState = filepath.Join(s.dir, "wechatsim-state.json")
+	p, err := startProcess(s.dir, "wechatsim", "wechatsim", nil, "--listen", addr, "--state-file", s.simState,
+		"--ticket-interval", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sim, s.api = p, simAPI{url: "http://" + addr}
+	s.logs = append(s.logs, p.logPath)
+	t.Cleanup(s.cleanup)
+	s.must(waitFor(context.Background(), 30*time.Second, 100*time.Millisecond, func() (bool, string) {
+		return httpOK(s.api.url + "/sim/healthz"), "wechatsim not healthy"
+	}), "waiting for wechatsim")
+	s.must(s.fleet.seed(s.api), "seeding the simulator")
+	s.must(s.fleet.declareAccounts(context.Background(), s.api.url), "declaring the accounts")
+	return s
+}
+
+func (s *scene) must(err error, what string) {
+	s.t.Helper()
+	if err != nil {
+		s.t.Fatalf("%s: %s: %v", s.name, what, err)
+	}
+}
+
+// startManager starts one more manager process and waits until it serves /readyz.
+func (s *scene) startManager(extra ...string) *process {
+	s.t.Helper()
+	p, err := s.startManagerErr(extra...)
+	s.must(err, "starting the manager")
+	return p
+}
+
+// startManagerErr is startManager for other goroutines than the test's: it returns its error.
+func (s *scene) startManagerErr(extra ...string) (*process, error) {
+	s.mu.Lock()
+	s.nManager++
+	name := fmt.Sprintf("manager-%02d", s.nManager)
+	s.mu.Unlock()
+	probe, err := freeAddrErr()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"--kubeconfig", kubeconf, "--platform-endpoint", s.api.url, "--metrics-bind-address", "0",
+		"--health-probe-bind-address", probe, "--poll-interval", "20s", "--pending-poll-interval", "1s"}, extra...)
+	p, err := startProcess(s.dir, "manager", name, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.managers = append(s.managers, p)
+	s.logs = append(s.logs, p.logPath)
+	s.mu.Unlock()
+	err = waitFor(context.Background(), 60*time.Second, 100*time.Millisecond, func() (bool, string) {
+		return !p.exited() && httpOK("http://"+probe+"/readyz"), "the manager is not ready"
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w\n%s", name, err, tail(p.logPath, 20))
+	}
+	return p, nil
+}
+
+// waitAccountsReady waits (at most two minutes) until every account is Ready.
+func (s *scene) waitAccountsReady() {
+	s.t.Helper()
+	s.must(waitFor(context.Background(), 2*time.Minute, 500*time.Millisecond, func() (bool, string) {
+		oas, mps := &wx.OfficialAccountList{}, &wx.MiniProgramList{}
+		if err := k8s.List(context.Background(), oas, client.InNamespace(s.fleet.ns)); err != nil {
+			return false, err.Error()
+		}
+		if err := k8s.List(context.Background(), mps, client.InNamespace(s.fleet.ns)); err != nil {
+			return false, err.Error()
+		}
+		n := 0
+		for i := range oas.Items {
+			n += readyTrue(oas.Items[i].Status.Conditions)
+		}
+		for i := range mps.Items {
+			n += readyTrue(mps.Items[i].Status.Conditions)
+		}
+		return n == len(s.fleet.accounts()), fmt.Sprintf("%d of %d accounts Ready", n, len(s.fleet.accounts()))
+	}), "waiting for the accounts")
+	s.logf("%d accounts Ready", len(s.fleet.accounts()))
+}
+
+// apply creates links (only the deleted half, with half) and counts their declarations.
+func (s *scene) apply(half bool) {
+	s.t.Helper()
+	s.must(s.fleet.apply(context.Background(), half), "applying the links")
+	s.logf("links applied (only the deleted half: %v)", half)
+	for _, l := range s.fleet.links {
+		if !half || l.deleteHalf {
+			s.epochs[l.name]++
+			delete(s.deleted, l.name)
+		}
+	}
+}
+
+// deleteHalf deletes half of the links, and remembers them.
+func (s *scene) deleteHalf() {
+	s.t.Helper()
+	gone, err := s.fleet.deleteHalf(context.Background())
+	s.must(err, "deleting half of the links")
+	s.logf("%d links deleted", len(gone))
+	for _, l := range gone {
+		s.deleted[l.name] = l
+	}
+}
+
+// cleanup stops the processes and removes the scenario's objects: finalizers are lifted by hand once no
+// manager runs, and each kind is deleted (the local control plane runs no namespace controller, so deleting
+// the namespace alone would leave them for the next scenario's managers).
+func (s *scene) cleanup() {
+	for _, m := range s.managers {
+		if !m.exited() {
+			m.stop()
+		}
+	}
+	s.sim.stop()
+	ctx := context.Background()
+	for _, kind := range []struct {
+		list client.ObjectList
+		obj  client.Object
+	}{
+		{&wx.AssociationLinkList{}, &wx.AssociationLink{}}, {&wx.OfficialAccountList{}, &wx.OfficialAccount{}},
+		{&wx.MiniProgramList{}, &wx.MiniProgram{}}, {&wx.PlatformConfigList{}, &wx.PlatformConfig{}}, {&corev1.SecretList{}, &corev1.Secret{}},
+	} {
+		if err := k8s.List(ctx, kind.list, client.InNamespace(s.fleet.ns)); err == nil {
+			forEachObject(kind.list, func(o client.Object) {
+				if len(o.GetFinalizers()) > 0 {
+					_ = k8s.Patch(ctx, o, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`)))
+				}
+			})
+		}
+		if err := k8s.DeleteAllOf(ctx, kind.obj, client.InNamespace(s.fleet.ns)); err != nil {
+			s.t.Logf("%s: removing the scenario's %T: %v", s.name, kind.obj, err)
+		}
+	}
+	_ = k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: objectMeta("", s.fleet.ns)})
+	if s.t.Failed() {
+		s.t.Logf("%s: logs kept in %s", s.name, s.dir)
+	}
+}
+
+// tail is the last n lines of a log, for failure messages.
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
