@@ -6,11 +6,13 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -55,7 +57,43 @@ func isStorePartner(t wx.AssociationType) bool {
 // reconcileStoreLink runs the phases of a WeChat Store partner link, in order.
 func (r *AssociationLinkReconciler) reconcileStoreLink(ctx context.Context, link *wx.AssociationLink) (ctrl.Result, error) {
 	s := &storeScope{link: link}
-	return runScope(ctx, s, r.resolveStore, r.observeStore, r.inviteStore, r.reportStore)
+	return runScope(ctx, s, r.resolveStore, r.refuseDuplicateStore, r.observeStore, r.inviteStore, r.reportStore)
+}
+
+// storeLinks lists the live links of the store named by link.spec.from, other than link itself, oldest first.
+func storeLinks(ctx context.Context, c client.Reader, link *wx.AssociationLink) ([]wx.AssociationLink, error) {
+	all, err := linksByIndex(ctx, c, link.Namespace, indexLinkFrom, refKey(link.Spec.From))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wx.AssociationLink, 0, len(all))
+	for _, l := range all {
+		if l.UID != link.UID && isStorePartner(l.Spec.Type) && l.DeletionTimestamp.IsZero() {
+			out = append(out, l)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return olderFirst(&out[i], &out[j]) })
+	return out, nil
+}
+
+// refuseDuplicateStore ends the reconcile of a store link that an older live link already declares (the
+// same store and partner): the duplicate does nothing, and never invites, cancels or unbinds.
+func (r *AssociationLinkReconciler) refuseDuplicateStore(ctx context.Context, s *storeScope) (bool, error) {
+	siblings, err := storeLinks(ctx, r.Client, s.link)
+	if err != nil {
+		return true, err
+	}
+	for i := range siblings {
+		o := &siblings[i]
+		if o.Spec.To == s.link.Spec.To && olderFirst(o, s.link) {
+			msg := fmt.Sprintf("AssociationLink %s already declares %s -> %s; this duplicate does nothing (and never "+
+				"cancels or unbinds): delete it", o.Name, s.link.Spec.From.Name, s.link.Spec.To.Name)
+			setCondition(s.link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonDuplicateLink, msg)
+			ready(s.link, metav1.ConditionFalse, wx.ReasonDuplicateLink, msg)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // resolveStore reads the store, which must be Ready, its client and credential, and the partner, which must

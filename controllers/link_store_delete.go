@@ -19,7 +19,7 @@ import (
 // partner's sharer_id is kept in status.partnerID.
 func (r *AssociationLinkReconciler) deleteStoreLink(ctx context.Context, link *wx.AssociationLink) (bool, ctrl.Result, error) {
 	s := &storeScope{link: link}
-	res, err := runScope[*storeScope](ctx, s, r.storeUnbindIsOurs, r.resolveStoreForUnbind, r.unbindStore)
+	res, err := runScope[*storeScope](ctx, s, r.storeUnbindIsOurs, r.partnerStillDeclared, r.resolveStoreForUnbind, r.unbindStore)
 	if err != nil || s.holdFinalizer {
 		return false, res, err
 	}
@@ -34,6 +34,25 @@ func (r *AssociationLinkReconciler) storeUnbindIsOurs(_ context.Context, s *stor
 	ours := l.Spec.DeletionPolicy == wx.DeletionPolicyDelete && l.Spec.ManagementPolicy == wx.ManagementPolicyFull &&
 		l.Status.PartnerID != ""
 	return !ours, nil
+}
+
+// partnerStillDeclared ends the deletion without touching the platform when another live link of the same
+// store declares the same partner (a GitOps rename creates the new link before it prunes the old one): the
+// partner it declares must stay bound, or invited.
+func (r *AssociationLinkReconciler) partnerStillDeclared(ctx context.Context, s *storeScope) (bool, error) {
+	siblings, err := storeLinks(ctx, r.Client, s.link)
+	if err != nil {
+		return true, err
+	}
+	for i := range siblings {
+		o := &siblings[i]
+		if o.Spec.To == s.link.Spec.To || o.Status.PartnerID == s.link.Status.PartnerID {
+			r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventUnlinkSkipped, "Unlink",
+				"left partner account %s of the store as it is: AssociationLink %s still declares it", s.link.Status.PartnerID, o.Name)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // resolveStoreForUnbind reads the store and its credential. A missing one holds the finalizer and says how

@@ -173,3 +173,47 @@ func TestStoreLinkDeletion(t *testing.T) {
 }
 
 func keyOf(name string) client.ObjectKey { return client.ObjectKey{Namespace: phaseNS, Name: name} }
+
+// storeDuplicate creates a younger link declaring the same store and partner as store-news.
+func (w *phaseWorld) storeDuplicate(name string) *wx.AssociationLink {
+	w.t.Helper()
+	l := w.get("store-news")
+	d := &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Name: name, Generation: 1,
+		CreationTimestamp: metav1.NewTime(l.CreationTimestamp.Add(time.Second))}, Spec: *l.Spec.DeepCopy()}
+	w.create(d)
+	return w.get(name)
+}
+
+// A younger link that declares the same store and partner does nothing: no invitation, DuplicateLink.
+func TestStoreLinkDuplicateDoesNothing(t *testing.T) {
+	w := storeWorld(t)
+	d := w.storeDuplicate("store-news-renamed")
+	if _, err := w.r.reconcileStoreLink(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodInviteStorePartner); n != 0 || readyReason(d) != wx.ReasonDuplicateLink {
+		t.Errorf("the duplicate invited %d times; Ready %s", n, readyReason(d))
+	}
+}
+
+// Deleting a link whose partner another live link of the store still declares (a GitOps rename) neither
+// cancels nor unbinds.
+func TestStoreLinkDeletionKeepsPartnerDeclaredElsewhere(t *testing.T) {
+	for _, status := range []platform.PartnerStatus{platform.PartnerAccepting, platform.PartnerBound} {
+		w := storeWorld(t)
+		w.storeDuplicate("store-news-renamed")
+		sharer := platform.StoreSharer{ID: newsGh, Type: 2}
+		w.plat.Update(func(p *fake.Platform) {
+			p.Partners[storeApp] = []platform.StorePartner{{Sharer: sharer, Status: status}}
+		})
+		l := w.get("store-news")
+		l.Status.PartnerID = newsGh
+		done, _, err := w.r.delete(context.Background(), l)
+		if err != nil || !done {
+			t.Fatalf("%d: delete = %v, %v", status, done, err)
+		}
+		if n := w.plat.Count(fake.MethodCancelStoreInvite) + w.plat.Count(fake.MethodUnbindStorePartner); n != 0 {
+			t.Errorf("%d: cancelled or unbound %d times a partner another link declares", status, n)
+		}
+	}
+}
