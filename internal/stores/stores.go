@@ -125,9 +125,15 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		cp := *cfg.HTTPClient
+		hc = &cp
 	}
+	// A redirect would resend the body (client_secret) or the query (access_token) to wherever it points,
+	// past --allowed-store-endpoints: never follow one.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.HTTPClient = hc
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
