@@ -76,7 +76,8 @@ type ExpiryUnit string
 // Expiry units.
 const (
 	// ExpiryUnitAuto reads the provider's field defensively: Youzan's expires as an epoch (milliseconds, or
-	// seconds below 1e11); Weimob's expires_in and Weidian's expire_in as seconds to live.
+	// seconds below 1e11), or seconds to live below 1e9; Weimob's expires_in and Weidian's expire_in as seconds
+	// to live. With any unit, an expiry at or before now or more than a year away is refused as malformed.
 	ExpiryUnitAuto ExpiryUnit = "Auto"
 	// ExpiryUnitEpochMilliseconds: an absolute epoch in milliseconds.
 	ExpiryUnitEpochMilliseconds ExpiryUnit = "EpochMilliseconds"

@@ -58,9 +58,10 @@ type Token struct {
 	ExpiresAt  time.Time
 }
 
-// RefreshAt is when the token is renewed: at 80% of its lifetime, ahead of expiry.
+// RefreshAt is when the token is renewed: at 80% of its lifetime, ahead of expiry (divided first: a
+// lifetime near the Duration's limit does not overflow).
 func (t Token) RefreshAt() time.Time {
-	return t.ObtainedAt.Add(t.ExpiresAt.Sub(t.ObtainedAt) * 4 / 5)
+	return t.ObtainedAt.Add(t.ExpiresAt.Sub(t.ObtainedAt) / 5 * 4)
 }
 
 // Shop is what the health check says about the shop.
@@ -254,24 +255,53 @@ func firstOf(vs ...string) string {
 	return ""
 }
 
-// expiry reads an expiry value in unit; auto is the provider's reading for ExpiryAuto.
-func expiry(v int64, now time.Time, unit, auto ExpiryUnit) time.Time {
-	if unit == ExpiryAuto {
-		unit = auto
+// maxLifetime is the longest token lifetime wxlink believes: an expiry further away is a misread unit.
+const maxLifetime = 365 * 24 * time.Hour
+
+// youzanTTLBelow: under Auto, a Youzan expires below it (in 2001 as epoch seconds) is seconds to live.
+const youzanTTLBelow = 1e9
+
+// expiry reads an expiry value in unit; auto is the provider's reading for ExpiryAuto ("": Youzan's, an epoch
+// in milliseconds or seconds by size, or seconds to live below 1e9). An expiry at or before now, or more
+// than a year away, is malformed: the unit is misread, and the message says how to set it.
+func expiry(v int64, now time.Time, unit, auto ExpiryUnit) (time.Time, *platform.Error) {
+	read := unit
+	if read == ExpiryAuto {
+		read = auto
 	}
-	switch unit {
+	var at time.Time
+	switch read {
 	case ExpiryEpochMilliseconds:
-		return time.UnixMilli(v).UTC()
+		at = time.UnixMilli(v).UTC()
 	case ExpiryEpochSeconds:
-		return time.Unix(v, 0).UTC()
+		at = time.Unix(v, 0).UTC()
 	case ExpirySecondsToLive:
-		return now.Add(time.Duration(v) * time.Second).UTC()
+		at = now.Add(time.Duration(min(v, int64(maxLifetime/time.Second)+1)) * time.Second).UTC()
+	default:
+		if v > 0 && v < youzanTTLBelow {
+			read, at = ExpirySecondsToLive, now.Add(time.Duration(v)*time.Second).UTC()
+		} else {
+			at = platform.EpochTime(v)
+		}
 	}
-	// Auto for an epoch: milliseconds, unless the value is too small to be one (< 1e11: seconds).
-	if v < 1e11 {
-		return time.Unix(v, 0).UTC()
+	if !at.After(now) || at.Sub(now) > maxLifetime {
+		return time.Time{}, &platform.Error{Class: platform.ClassRetryable, Reason: platform.ReasonServerError,
+			Msg: fmt.Sprintf("malformed response: the token's expiry %d read as %s (spec.api.expiryUnit %s) is %s, not "+
+				"within a year from now: set spec.api.expiryUnit to the unit the platform uses (EpochMilliseconds, "+
+				"EpochSeconds or SecondsToLive)", v, readName(read, v), unit, at.Format(time.RFC3339))}
 	}
-	return time.UnixMilli(v).UTC()
+	return at, nil
+}
+
+// readName names how an Auto reading read v.
+func readName(read ExpiryUnit, v int64) ExpiryUnit {
+	switch {
+	case read != "":
+		return read
+	case v > 1e11:
+		return ExpiryEpochMilliseconds
+	}
+	return ExpiryEpochSeconds
 }
 
 // classified builds the error of a platform code from a provider's table; a code not in the table is

@@ -112,7 +112,11 @@ func (youzan) decodeToken(body []byte, now time.Time, unit ExpiryUnit) (Token, *
 	if data.AccessToken == "" || err != nil {
 		return Token{}, malformed(fmt.Errorf("no access_token or expires in data"))
 	}
-	return Token{Value: platform.Secret(data.AccessToken), ObtainedAt: now, ExpiresAt: expiry(exp, now, unit, "")}, nil
+	at, perr := expiry(exp, now, unit, "")
+	if perr != nil {
+		return Token{}, perr
+	}
+	return Token{Value: platform.Secret(data.AccessToken), ObtainedAt: now, ExpiresAt: at}, nil
 }
 
 func (youzan) healthRequest(cfg Config, token platform.Secret) (string, string, url.Values, []byte) {

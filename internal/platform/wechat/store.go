@@ -32,16 +32,8 @@ type coopItem struct {
 }
 
 // epoch reads a platform time that may be seconds or milliseconds since the epoch (the docs do not say;
-// a value above 1e11 is read as milliseconds); zero is no time.
-func epoch(v flexInt) time.Time {
-	switch {
-	case v <= 0:
-		return time.Time{}
-	case v > 1e11:
-		return time.UnixMilli(int64(v)).UTC()
-	}
-	return time.Unix(int64(v), 0).UTC()
-}
+// platform.EpochTime reads it by size); zero is no time.
+func epoch(v flexInt) time.Time { return platform.EpochTime(int64(v)) }
 
 func (i coopItem) partner() platform.StorePartner {
 	return platform.StorePartner{
