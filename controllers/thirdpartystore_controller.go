@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -124,6 +125,7 @@ func (r *ThirdPartyStoreReconciler) resolveShop(ctx context.Context, s *shopScop
 		cfg.BaseURL, cfg.TokenPath, cfg.HealthPath = firstNonEmpty(a.Endpoint, cfg.BaseURL), a.TokenPath, a.HealthPath
 		cfg.ExpiryUnit = stores.ExpiryUnit(a.ExpiryUnit)
 	}
+	cfg.RefreshOnRenewal = spec.API == nil || spec.API.RefreshOnRenewal == nil || *spec.API.RefreshOnRenewal
 	endpoint := firstNonEmpty(cfg.BaseURL, stores.Defaults[cfg.Provider].BaseURL)
 	allowed := r.AllowedStoreEndpoints
 	if allowed == nil {
@@ -154,7 +156,7 @@ func (r *ThirdPartyStoreReconciler) resolveShop(ctx context.Context, s *shopScop
 func configVersion(cfg stores.Config, c stores.Credentials) string {
 	h := sha256.Sum256([]byte(c.ClientSecret.Reveal()))
 	return strings.Join([]string{string(cfg.Provider), cfg.BaseURL, cfg.TokenPath, cfg.HealthPath, string(cfg.ExpiryUnit),
-		c.ClientID, c.ShopID, c.ShopType, hex.EncodeToString(h[:8])}, "|")
+		strconv.FormatBool(cfg.RefreshOnRenewal), c.ClientID, c.ShopID, c.ShopType, hex.EncodeToString(h[:8])}, "|")
 }
 
 // shopClients keeps each ThirdPartyStore's client and current token, in memory only: after a restart the

@@ -24,7 +24,13 @@ func (r *ThirdPartyStoreReconciler) ensureToken(ctx context.Context, s *shopScop
 	if s.token.Value != "" && now.Before(s.token.RefreshAt()) {
 		return false, nil
 	}
-	tok, err := s.client.Token(ctx, s.creds)
+	var tok stores.Token
+	var err error
+	if s.token.Value != "" {
+		tok, err = s.client.Renew(ctx, s.creds, s.token) // the same token answered again keeps its schedule
+	} else {
+		tok, err = s.client.Token(ctx, s.creds)
+	}
 	if err != nil {
 		if s.token.Value != "" && !now.Before(s.token.ExpiresAt) {
 			s.token = stores.Token{} // expired: no token to use

@@ -110,6 +110,12 @@ type StoreAPI struct {
 	// expiryUnit says how the token's expiry is read (default Auto).
 	// +optional
 	ExpiryUnit ExpiryUnit `json:"expiryUnit,omitempty"`
+	// refreshOnRenewal (Youzan) sends refresh=true when wxlink renews the token, asking for a new one: the
+	// Youzan docs say refresh=false with a valid token answers that same token (unverified; the SDKs' READMEs
+	// say refresh only adds a refresh_token). Default true. With false, wxlink sends refresh=true only when a
+	// renewal answers the same token.
+	// +optional
+	RefreshOnRenewal *bool `json:"refreshOnRenewal,omitempty"`
 }
 
 // ThirdPartyStoreSpec declares a shop on a third-party store platform and the WeChat accounts it serves.

@@ -176,3 +176,39 @@ func TestExpiryOverride(t *testing.T) {
 		t.Error("an unknown provider was accepted")
 	}
 }
+
+// TestYouzanRenewalSameToken: a Youzan that answers refresh=false with the valid token again (as its docs
+// say) is asked for a new token at the renewal instant; the schedule is never recomputed from now for the
+// same token.
+func TestYouzanRenewalSameToken(t *testing.T) {
+	t.Parallel()
+	for _, refreshOnRenewal := range []bool{true, false} {
+		srv, _, cr, clk := newEnv(t, stores.Youzan)
+		sh := shops[stores.Youzan]
+		sh.ReuseToken = true
+		if err := srv.Seed(sh); err != nil {
+			t.Fatal(err)
+		}
+		c, err := stores.New(stores.Config{Provider: stores.Youzan, BaseURL: srv.URL, Clock: clk.now, QPS: 1000, Burst: 1000,
+			RefreshOnRenewal: refreshOnRenewal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := c.Token(context.Background(), cr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := c.Token(context.Background(), cr); err != nil || again.Value != first.Value {
+			t.Fatalf("the simulator's reuse mode did not answer the same token: %v", err)
+		}
+		clk.advance(first.RefreshAt().Sub(clk.now()))
+		renewed, err := c.Renew(context.Background(), cr, first)
+		if err != nil {
+			t.Fatalf("refreshOnRenewal %v: %v", refreshOnRenewal, err)
+		}
+		if renewed.Value == first.Value || !renewed.ExpiresAt.After(first.ExpiresAt) || !renewed.RefreshAt().After(first.ExpiresAt) {
+			t.Errorf("refreshOnRenewal %v: renewed %s expiring %s (refresh %s); first expired %s", refreshOnRenewal,
+				renewed.Value.Reveal(), renewed.ExpiresAt, renewed.RefreshAt(), first.ExpiresAt)
+		}
+	}
+}

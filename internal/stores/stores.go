@@ -49,6 +49,8 @@ type Credentials struct {
 	ShopID string
 	// ShopType is Weimob's optional shop_type.
 	ShopType string
+	// Refresh asks Youzan for a new token (refresh=true) rather than the valid one it may answer again.
+	Refresh bool
 }
 
 // Token is a store access token and its lifetime.
@@ -77,6 +79,10 @@ type Config struct {
 	TokenPath  string
 	HealthPath string
 	ExpiryUnit ExpiryUnit
+	// RefreshOnRenewal sends Youzan's refresh=true when a token is renewed (Renew): the Youzan docs say that
+	// refresh=false with a valid token answers the same token (unverified). Without it, refresh=true is sent
+	// only when the answer is the same token.
+	RefreshOnRenewal bool
 	// QPS and Burst limit the client's calls (0: 5/s, burst 10).
 	QPS   float64
 	Burst int
@@ -162,6 +168,34 @@ func (c *Client) Token(ctx context.Context, cr Credentials) (Token, error) {
 		return Token{}, perr
 	}
 	return tok, nil
+}
+
+// Renew obtains a token to replace old, at its refresh instant. A platform that answers with old again (the
+// same value and expiry: Youzan with refresh=false and a valid token) is asked once more with refresh=true;
+// if it still answers old, the renewal failed (retryable) and old keeps its schedule: a schedule recomputed
+// from now would shrink towards the expiry with nothing newer.
+func (c *Client) Renew(ctx context.Context, cr Credentials, old Token) (Token, error) {
+	cr.Refresh = cr.Refresh || c.cfg.RefreshOnRenewal
+	tok, err := c.Token(ctx, cr)
+	if err == nil && tok.sameAs(old) && !cr.Refresh {
+		cr.Refresh = true
+		tok, err = c.Token(ctx, cr)
+	}
+	if err != nil {
+		return old, err
+	}
+	if tok.sameAs(old) {
+		return old, &platform.Error{API: c.api(c.cfg.TokenPath), Class: platform.ClassRetryable, Reason: platform.ReasonServerError,
+			Msg: fmt.Sprintf("renewal answered the current token again (same value, expiring %s), even when asked for a "+
+				"new one (refresh=true)", old.ExpiresAt.UTC().Format(time.RFC3339))}
+	}
+	return tok, nil
+}
+
+// sameAs reports whether t is old answered again: the same value, expiring within a second of it.
+func (t Token) sameAs(old Token) bool {
+	d := t.ExpiresAt.Sub(old.ExpiresAt)
+	return old.Value != "" && t.Value == old.Value && d < time.Second && d > -time.Second
 }
 
 // Health makes the provider's cheap authenticated call with token.

@@ -44,7 +44,7 @@ var youzanCodes = map[int]struct {
 
 func (youzan) tokenRequest(cfg Config, c Credentials) (string, string, url.Values, []byte) {
 	body, _ := json.Marshal(map[string]any{"client_id": c.ClientID, "client_secret": c.ClientSecret.Reveal(),
-		"authorize_type": "silent", "grant_id": c.ShopID})
+		"authorize_type": "silent", "grant_id": c.ShopID, "refresh": c.Refresh})
 	return http.MethodPost, cfg.TokenPath, nil, body
 }
 
