@@ -201,7 +201,7 @@ func (r *AssociationLinkReconciler) askedThisGeneration(link *wx.AssociationLink
 func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeScope) (bool, error) {
 	link := s.link
 	facts := rules.PartnerFacts{Listed: s.found, Status: int(s.entry.Status), AskedThisGeneration: r.askedThisGeneration(link),
-		EndedSinceAsked:      endedSinceAsked(link, s.entry),
+		EndedSinceAsked: endedSinceAsked(link, s.entry), Superseded: superseded(link.Status.Platform, s),
 		ReinviteAfterTimeout: link.Spec.Store != nil && link.Spec.Store.ReinviteAfterTimeout,
 		ObserveOnly:          link.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly}
 	if s.step = rules.NextPartnerStep(facts); !s.step.Invite {
@@ -210,6 +210,11 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 	if s.wasLinked {
 		r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventDriftDetected, "Observe",
 			"the partner account is no longer bound to the store (status %d)", s.entry.Status)
+	}
+	var over *int32
+	if s.found && rules.Answered(int(s.entry.Status)) {
+		st := int32(s.entry.Status) //nolint:gosec // platform status codes are small
+		over = &st                  // the answered record this invitation supersedes
 	}
 	now := metav1.NewTime(r.now().Truncate(time.Second))
 	if err := r.recordStoreIntent(ctx, link, now); err != nil {
@@ -223,7 +228,7 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 	}
 	// 788191005: an invitation is already waiting, or the partner is bound (made meanwhile): read it.
 	link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
-		RequestedGeneration: link.Generation, InvitationQRCode: qr}
+		RequestedGeneration: link.Generation, InvitationQRCode: qr, SupersededStatus: over}
 	if err == nil {
 		r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventPartnerInvited, "Invite",
 			"invited %s (%s) as a partner account of WeChat Store %s", s.partnerName, s.sharer.ID, s.store.Spec.AppID)
@@ -232,8 +237,15 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 		return true, err
 	}
 	facts.Listed, facts.Status, facts.AskedThisGeneration, facts.EndedSinceAsked = s.found, int(s.entry.Status), true, false
+	facts.Superseded = superseded(link.Status.Platform, s)
 	s.step = rules.NextPartnerStep(facts)
 	return false, nil
+}
+
+// superseded reports whether wxlink invited again over the record as it still is (status.platform.
+// supersededStatus): that invitation has not been answered.
+func superseded(p *wx.PlatformLinkStatus, s *storeScope) bool {
+	return p != nil && p.SupersededStatus != nil && s.found && int(*p.SupersededStatus) == int(s.entry.Status)
 }
 
 // endedSinceAsked reports whether the record was unbound or cancelled at or after wxlink's last invitation.

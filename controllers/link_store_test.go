@@ -217,3 +217,52 @@ func TestStoreLinkDeletionKeepsPartnerDeclaredElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// An invitation sent again over an answered record (a timeout with reinviteAfterTimeout, a refusal at a new
+// generation) creates no record until the store's admin scans its QR code (as the docs say): wxlink asks
+// once, not at every poll, and keeps the QR code while that invitation is unanswered.
+func TestStoreLinkReinviteOnce(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		status platform.PartnerStatus
+		spec   func(*wx.AssociationLink)
+	}{
+		{"timeout, reinviteAfterTimeout", platform.PartnerTimedOut, func(l *wx.AssociationLink) {
+			l.Spec.Store = &wx.StoreLinkOptions{ReinviteAfterTimeout: true}
+		}},
+		{"refusal, new generation", platform.PartnerRefused, func(l *wx.AssociationLink) { l.Generation = 2 }},
+	} {
+		w := storeWorld(t)
+		sharer := platform.StoreSharer{ID: newsGh, Type: 2}
+		w.plat.Update(func(p *fake.Platform) {
+			p.InviteAwaitsScan = true
+			p.Partners[storeApp] = []platform.StorePartner{{Sharer: sharer, Status: c.status}}
+		})
+		l := w.get("store-news")
+		c.spec(l)
+		if err := w.c.Update(context.Background(), l); err != nil {
+			t.Fatal(err)
+		}
+		l = w.get("store-news")
+		c.spec(l) // the fake client keeps the generation it is given
+		asked := metav1.NewTime(w.now.Add(-time.Hour))
+		l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateTimedOut, RequestedTime: &asked, RequestedGeneration: 1}
+		w.save(l)
+		for poll := 0; poll < 3; poll++ {
+			s := &storeScope{link: w.get("store-news")}
+			c.spec(s.link)
+			if _, err := runScope(context.Background(), s, w.storePhases()...); err != nil {
+				t.Fatalf("%s, poll %d: %v", c.name, poll, err)
+			}
+			if n := w.plat.Count(fake.MethodInviteStorePartner); n != 1 {
+				t.Errorf("%s, poll %d: %d invitations, want 1", c.name, poll, n)
+			}
+			p := s.link.Status.Platform
+			if p.InvitationQRCode != fake.QRCodeFor(storeApp, newsGh) || readyReason(s.link) != wx.ReasonAwaitingStoreAdmin {
+				t.Errorf("%s, poll %d: QR code %q, Ready %s (%s)", c.name, poll, p.InvitationQRCode, readyReason(s.link), p.State)
+			}
+			w.save(s.link)
+			w.now = w.now.Add(w.r.PollInterval)
+		}
+	}
+}
