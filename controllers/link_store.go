@@ -177,13 +177,32 @@ func sharerType(link *wx.AssociationLink) int {
 	return rules.SharerTypeOfficialAccount
 }
 
-// observeStore reads the platform's record of the pair (cooperation/invitation/get).
+// observeStore reads the platform's record of the pair (cooperation/invitation/get). A record made under
+// the sharer_type status.partnerSharerType records, still bound or waiting, stays the link's (a change of
+// spec.store.sharerType would otherwise orphan it); status records the type of the record observed.
 func (r *AssociationLinkReconciler) observeStore(ctx context.Context, s *storeScope) (bool, error) {
 	callCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
+	link := s.link
+	if t := link.Status.PartnerSharerType; t != nil && int(*t) != s.sharer.Type && link.Status.PartnerID == s.sharer.ID {
+		held := platform.StoreSharer{ID: s.sharer.ID, Type: int(*t)}
+		e, found, err := s.p.GetStorePartner(callCtx, s.acct, held)
+		if err != nil {
+			return true, err
+		}
+		if found && (e.Status == platform.PartnerAccepting || e.Status == platform.PartnerBound) {
+			s.sharer, s.entry, s.found = held, e, found
+			return false, nil
+		}
+	}
 	var err error
 	s.entry, s.found, err = s.p.GetStorePartner(callCtx, s.acct, s.sharer)
-	return err != nil, err
+	if err != nil {
+		return true, err
+	}
+	t := int32(s.sharer.Type) //nolint:gosec // sharer types are small
+	link.Status.PartnerSharerType = &t
+	return false, nil
 }
 
 // askedThisGeneration reports whether wxlink invited the partner at the link's current generation. A

@@ -68,6 +68,9 @@ func (r *AssociationLinkReconciler) resolveStoreForUnbind(ctx context.Context, s
 		return r.storeCannotUnbindYet(s, err)
 	}
 	s.sharer = platform.StoreSharer{ID: s.link.Status.PartnerID, Type: sharerType(s.link)}
+	if t := s.link.Status.PartnerSharerType; t != nil {
+		s.sharer.Type = int(*t) // the type the record was made or found under
+	}
 	return false, nil
 }
 

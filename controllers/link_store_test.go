@@ -266,3 +266,44 @@ func TestStoreLinkReinviteOnce(t *testing.T) {
 		}
 	}
 }
+
+// A change of spec.store.sharerType does not orphan the partner bound under the old type: the link keeps
+// the record it made (no invitation under the new type), and its deletion unbinds that record.
+func TestStoreLinkSharerTypeChangeKeepsPartner(t *testing.T) {
+	w := storeWorld(t)
+	old := platform.StoreSharer{ID: newsGh, Type: 2}
+	w.plat.Update(func(p *fake.Platform) {
+		p.Partners[storeApp] = []platform.StorePartner{{Sharer: old, Status: platform.PartnerBound}}
+	})
+	first, err := w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.save(first.link)
+	l := w.get("store-news")
+	if l.Status.PartnerSharerType == nil || *l.Status.PartnerSharerType != 2 {
+		t.Fatalf("status.partnerSharerType %v, want 2", l.Status.PartnerSharerType)
+	}
+	three := int32(3)
+	l.Spec.Store = &wx.StoreLinkOptions{SharerType: &three}
+	if err := w.c.Update(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodInviteStorePartner); n != 0 || readyReason(s.link) != wx.ReasonAvailable {
+		t.Errorf("after the change of sharerType: %d invitations, Ready %s", n, readyReason(s.link))
+	}
+	w.save(s.link)
+	l = w.get("store-news")
+	if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	w.plat.Update(func(p *fake.Platform) {
+		if st := p.Partners[storeApp][0].Status; st != platform.PartnerUnbound {
+			t.Errorf("the partner bound under sharer_type 2 was left with status %d", st)
+		}
+	})
+}

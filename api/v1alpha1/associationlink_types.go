@@ -321,6 +321,11 @@ type AssociationLinkStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	PartnerID string `json:"partnerID,omitempty"`
+	// partnerSharerType is the sharer_type under which the partner's record was made or found. A change of
+	// spec.store.sharerType applies once that record is no longer bound or waiting for acceptance; until then,
+	// and for a deletion's cancel or unbind, wxlink uses this one.
+	// +optional
+	PartnerSharerType *int32 `json:"partnerSharerType,omitempty"`
 
 	// subjectRelation says whether the two ends share a subject.
 	// +optional

@@ -194,6 +194,11 @@ func (in *AssociationLinkSpec) DeepCopy() *AssociationLinkSpec {
 func (in *AssociationLinkStatus) DeepCopyInto(out *AssociationLinkStatus) {
 	*out = *in
 	in.StatusBase.DeepCopyInto(&out.StatusBase)
+	if in.PartnerSharerType != nil {
+		in, out := &in.PartnerSharerType, &out.PartnerSharerType
+		*out = new(int32)
+		**out = **in
+	}
 	if in.Admission != nil {
 		in, out := &in.Admission, &out.Admission
 		*out = new(AdmissionStatus)
