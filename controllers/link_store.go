@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -236,7 +237,7 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 		over = &st                  // the answered record this invitation supersedes
 	}
 	now := metav1.NewTime(r.now().Truncate(time.Second))
-	if err := r.recordStoreIntent(ctx, link, now); err != nil {
+	if err := r.recordStoreIntent(ctx, link, now, s.sharer); err != nil {
 		return true, err
 	}
 	callCtx, cancel := r.lockedCall(ctx)
@@ -282,10 +283,14 @@ func endedSinceAsked(link *wx.AssociationLink, e platform.StorePartner) bool {
 
 // recordStoreIntent writes, before the invitation, that wxlink is about to send it, with the finalizer that
 // lets a deletion cancel or unbind what it makes, in one optimistic-lock patch of the link's metadata.
-func (r *AssociationLinkReconciler) recordStoreIntent(ctx context.Context, link *wx.AssociationLink, now metav1.Time) error {
+// The partner's sharer_id and sharer_type go with it (AnnotationStorePartner), for a deletion that comes
+// before the status write.
+func (r *AssociationLinkReconciler) recordStoreIntent(ctx context.Context, link *wx.AssociationLink, now metav1.Time,
+	sharer platform.StoreSharer) error {
 	return r.patchMetadata(ctx, link, true, func(annotations map[string]string) {
 		controllerutil.AddFinalizer(link, wx.Finalizer)
 		annotations[wx.AnnotationRequestPending] = now.UTC().Format(time.RFC3339)
+		annotations[wx.AnnotationStorePartner] = strconv.Itoa(sharer.Type) + "/" + sharer.ID
 		delete(annotations, wx.AnnotationRequestListed)
 	})
 }

@@ -5,6 +5,8 @@ package controllers
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -31,9 +33,28 @@ func (r *AssociationLinkReconciler) deleteStoreLink(ctx context.Context, link *w
 // Delete, is fully managed, and was ever resolved (its partner's sharer_id is known).
 func (r *AssociationLinkReconciler) storeUnbindIsOurs(_ context.Context, s *storeScope) (bool, error) {
 	l := s.link
+	s.sharer = recordedPartner(l)
 	ours := l.Spec.DeletionPolicy == wx.DeletionPolicyDelete && l.Spec.ManagementPolicy == wx.ManagementPolicyFull &&
-		l.Status.PartnerID != ""
+		s.sharer.ID != ""
 	return !ours, nil
+}
+
+// recordedPartner is the partner the link invited or found: status.partnerID and status.partnerSharerType,
+// else the intent annotation written before the invitation (a status write may have been lost since).
+func recordedPartner(l *wx.AssociationLink) platform.StoreSharer {
+	sh := platform.StoreSharer{ID: l.Status.PartnerID, Type: sharerType(l)}
+	if t := l.Status.PartnerSharerType; t != nil {
+		sh.Type = int(*t) // the type the record was made or found under
+	}
+	if sh.ID != "" {
+		return sh
+	}
+	if typ, id, ok := strings.Cut(l.Annotations[wx.AnnotationStorePartner], "/"); ok && id != "" {
+		if n, err := strconv.Atoi(typ); err == nil {
+			return platform.StoreSharer{ID: id, Type: n}
+		}
+	}
+	return sh
 }
 
 // partnerStillDeclared ends the deletion without touching the platform when another live link of the same
@@ -46,9 +67,9 @@ func (r *AssociationLinkReconciler) partnerStillDeclared(ctx context.Context, s 
 	}
 	for i := range siblings {
 		o := &siblings[i]
-		if o.Spec.To == s.link.Spec.To || o.Status.PartnerID == s.link.Status.PartnerID {
+		if o.Spec.To == s.link.Spec.To || o.Status.PartnerID == s.sharer.ID {
 			r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventUnlinkSkipped, "Unlink",
-				"left partner account %s of the store as it is: AssociationLink %s still declares it", s.link.Status.PartnerID, o.Name)
+				"left partner account %s of the store as it is: AssociationLink %s still declares it", s.sharer.ID, o.Name)
 			return true, nil
 		}
 	}
@@ -66,10 +87,6 @@ func (r *AssociationLinkReconciler) resolveStoreForUnbind(ctx context.Context, s
 	var err error
 	if s.p, s.acct, err = accountFor(ctx, r.Client, r.Platforms, ns, s.store.Spec.AppID, &s.store.Spec.AccountSpec); err != nil {
 		return r.storeCannotUnbindYet(s, err)
-	}
-	s.sharer = platform.StoreSharer{ID: s.link.Status.PartnerID, Type: sharerType(s.link)}
-	if t := s.link.Status.PartnerSharerType; t != nil {
-		s.sharer.Type = int(*t) // the type the record was made or found under
 	}
 	return false, nil
 }

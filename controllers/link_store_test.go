@@ -307,3 +307,22 @@ func TestStoreLinkSharerTypeChangeKeepsPartner(t *testing.T) {
 		}
 	})
 }
+
+// A deletion that comes after the invitation but before any status write (lost) still cancels it: the
+// intent annotation, written before the call, names the partner.
+func TestStoreLinkDeletionAfterLostStatusWrite(t *testing.T) {
+	w := storeWorld(t)
+	if _, err := w.storeScope(w.storePhases()...); err != nil { // the status it reached is never written
+		t.Fatal(err)
+	}
+	l := w.get("store-news")
+	if l.Status.PartnerID != "" {
+		t.Fatalf("status was written: %+v", l.Status)
+	}
+	if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	if n := w.plat.Count(fake.MethodCancelStoreInvite); n != 1 {
+		t.Errorf("the invitation was cancelled %d times, want 1", n)
+	}
+}
