@@ -93,7 +93,12 @@ func (r *ThirdPartyStoreReconciler) bindingFacts(ctx context.Context, ns string,
 		if err := getRef(ctx, r.Client, ns, b.Name, string(b.Kind), oa); err != nil {
 			return f, err
 		}
-		f.Verified, f.ServiceAccount = oa.Status.Verification == wx.VerificationVerified, oa.Status.AccountType == wx.OfficialAccountService
+		f.Verified = oa.Status.Verification == wx.VerificationVerified
+		// The observed type, else the declared one (the OwnSecret route observes none); nil when neither says.
+		if t := wx.OfficialAccountType(firstNonEmpty(string(oa.Status.AccountType), string(oa.Spec.AccountType))); t != "" {
+			service := t == wx.OfficialAccountService
+			f.ServiceAccount = &service
+		}
 	default:
 		ch := &wx.ChannelsAccount{}
 		obj = ch
