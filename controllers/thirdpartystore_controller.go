@@ -97,9 +97,11 @@ type shopScope struct {
 	creds   stores.Credentials
 	version string
 
-	// token: the token in use (zero when there is none), and whether this reconcile renewed it.
+	// token: the token in use (zero when there is none), and whether this reconcile renewed it; checked: this
+	// reconcile called the store's API.
 	token   stores.Token
 	renewed bool
+	checked bool
 	// failure is this reconcile's first failed renewal or health check, failReason its reason; terminal says
 	// the platform refused for good.
 	failure    error

@@ -188,7 +188,17 @@ type ThirdPartyStoreStatus struct {
 	// lastHealthyTime is when the platform last answered the health check.
 	// +optional
 	LastHealthyTime *metav1.Time `json:"lastHealthyTime,omitempty"`
-	// consecutiveFailures counts the token renewals and health checks that failed in a row; 0 after a success.
+	// lastCheckTime is when wxlink last called the store's API (a renewal or the health check). A reconcile
+	// that a watch triggers before the next check is due does not call it again.
+	// +optional
+	LastCheckTime *metav1.Time `json:"lastCheckTime,omitempty"`
+	// lastCountedFailureTime is when consecutiveFailures last grew. It grows at most once per poll interval:
+	// the retries in between (with backoff, for a quick recovery) do not count, so a streak that reaches
+	// failureThreshold spans that many polls.
+	// +optional
+	LastCountedFailureTime *metav1.Time `json:"lastCountedFailureTime,omitempty"`
+	// consecutiveFailures counts the polls whose token renewal or health check failed, in a row; 0 after a
+	// success.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`

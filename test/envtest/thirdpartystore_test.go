@@ -124,10 +124,15 @@ func TestThirdPartyStoreFailingStreak(t *testing.T) {
 	srv := e.youzanShop("shop", time.Hour)
 	e.shopReason("shop", wx.ReasonAvailable)
 
+	start := clock.Now()
 	srv.InjectFault(storesim.Fault{Path: storesim.PathYouzanShop, HTTPStatus: 503})
 	tps := e.shopReason("shop", wx.ReasonStoreAPIFailing)
 	if tps.Status.ConsecutiveFailures < 3 || tps.Status.LastError == "" {
 		t.Errorf("status %+v", tps.Status)
+	}
+	// A failure counts once per poll: the streak of 3 spans at least 2 poll intervals (retries in between).
+	if took := tps.Status.LastCountedFailureTime.Sub(start); took < 2*e.poll {
+		t.Errorf("the streak of %d failures took %s, less than 2 polls of %s", tps.Status.ConsecutiveFailures, took, e.poll)
 	}
 	e.waitEvent("shop", wx.EventStoreFailing)
 
