@@ -158,14 +158,14 @@ func (c *Client) Token(ctx context.Context, cr Credentials) (Token, error) {
 			Class: platform.ClassTerminal, Reason: platform.ReasonInvalidCredentials}
 	}
 	method, path, q, body := c.codec.tokenRequest(c.cfg, cr)
-	data, err := c.do(ctx, method, path, q, body)
+	data, err := c.do(ctx, method, path, q, body, cr.ClientSecret)
 	if err != nil {
-		return Token{}, err
+		return Token{}, scrubbed(err, cr.ClientSecret)
 	}
 	tok, perr := c.codec.decodeToken(data, c.cfg.Clock(), c.cfg.ExpiryUnit)
 	if perr != nil {
 		perr.API = c.api(path)
-		return Token{}, perr
+		return Token{}, scrubbed(perr, cr.ClientSecret, tok.Value)
 	}
 	return tok, nil
 }
@@ -201,14 +201,14 @@ func (t Token) sameAs(old Token) bool {
 // Health makes the provider's cheap authenticated call with token.
 func (c *Client) Health(ctx context.Context, token platform.Secret) (Shop, error) {
 	method, path, q, body := c.codec.healthRequest(c.cfg, token)
-	data, err := c.do(ctx, method, path, q, body)
+	data, err := c.do(ctx, method, path, q, body, token)
 	if err != nil {
-		return Shop{}, err
+		return Shop{}, scrubbed(err, token)
 	}
 	shop, perr := c.codec.decodeHealth(data)
 	if perr != nil {
 		perr.API = c.api(path)
-		return Shop{}, perr
+		return Shop{}, scrubbed(perr, token)
 	}
 	return shop, nil
 }
@@ -216,7 +216,8 @@ func (c *Client) Health(ctx context.Context, token platform.Secret) (Shop, error
 func (c *Client) api(path string) string { return string(c.cfg.Provider) + " " + path }
 
 // do makes one call. Its errors name the call only: the query and the body carry the secret or the token.
-func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) ([]byte, error) {
+// An answer's body that reaches an error is scrubbed of secrets (what was sent) before it is cut.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, secrets ...platform.Secret) ([]byte, error) {
 	api := c.api(path)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -248,9 +249,18 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		return nil, platform.NetworkError(api, netCause(err))
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, httpError(api, resp.StatusCode, data)
+		return nil, httpError(api, resp.StatusCode, platform.Scrub(string(data), secrets...))
 	}
 	return data, nil
+}
+
+// scrubbed removes the secrets sent with a call from its error's message (a platform may echo them).
+func scrubbed(err error, secrets ...platform.Secret) error {
+	if pe, ok := platform.As(err); ok {
+		pe.Msg = platform.Scrub(pe.Msg, secrets...)
+		return pe
+	}
+	return err
 }
 
 // netCause is a network error without the request URL (url.Error prints it, with its query).
@@ -264,20 +274,13 @@ func netCause(err error) string {
 
 // httpError is a non-200 answer: 5xx and 429 retryable; 400, 401 and 403 invalid credentials (Weimob's token
 // call answers so, with no documented body); anything else terminal.
-func httpError(api string, status int, body []byte) *platform.Error {
+func httpError(api string, status int, body string) *platform.Error {
 	e := platform.HTTPError(api, status)
 	if status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden {
 		e.Reason = platform.ReasonInvalidCredentials
-		e.Msg = fmt.Sprintf("HTTP %d: %s", status, truncate(string(body), 200))
+		e.Msg = fmt.Sprintf("HTTP %d: %s", status, platform.Truncate(body, 200))
 	}
 	return e
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 func firstOf(vs ...string) string {
@@ -356,6 +359,6 @@ func classified(code int, msg string, table map[int]struct {
 }
 
 func malformed(err error) *platform.Error {
-	return &platform.Error{Msg: "malformed response: " + truncate(err.Error(), 120), Class: platform.ClassRetryable,
+	return &platform.Error{Msg: "malformed response: " + platform.Truncate(err.Error(), 120), Class: platform.ClassRetryable,
 		Reason: platform.ReasonServerError}
 }
