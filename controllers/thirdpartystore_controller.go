@@ -15,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -59,7 +60,7 @@ func (r *ThirdPartyStoreReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		},
 		reconcile: func(ctx context.Context, tps *wx.ThirdPartyStore) (ctrl.Result, error) {
 			s := &shopScope{tps: tps, key: types.NamespacedName{Namespace: tps.Namespace, Name: tps.Name}}
-			return runScope(ctx, s, r.resolveShop, r.ensureToken, r.publishShopToken, r.checkShopHealth,
+			return runScope(ctx, s, r.startShop, r.resolveShop, r.ensureToken, r.publishShopToken, r.checkShopHealth,
 				r.checkBindings, r.reportShop)
 		},
 	}.run(ctx, req)
@@ -69,6 +70,7 @@ func (r *ThirdPartyStoreReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 // for this store: the token must not outlive the store, with or without a garbage collector.
 func (r *ThirdPartyStoreReconciler) unpublish(ctx context.Context, tps *wx.ThirdPartyStore) (bool, ctrl.Result, error) {
 	r.shops.forget(types.NamespacedName{Namespace: tps.Namespace, Name: tps.Name})
+	r.Metrics.forgetStore(tps.Namespace, tps.Name) // the gauges go with the store
 	tp := tps.Spec.TokenPublication
 	if tp == nil {
 		return true, ctrl.Result{}, nil
@@ -102,6 +104,8 @@ type shopScope struct {
 	token   stores.Token
 	renewed bool
 	checked bool
+	// wasFailing: Ready reported a failure of the store's API when the reconcile began.
+	wasFailing bool
 	// failure is this reconcile's first failed renewal or health check, failReason its reason; terminal says
 	// the platform refused for good.
 	failure    error
@@ -121,6 +125,52 @@ func (s *shopScope) resultOf() ctrl.Result { return s.result }
 // the store's configuration. An endpoint that the manager does not allow is refused before any secret is
 // sent to it.
 func (r *ThirdPartyStoreReconciler) resolveShop(ctx context.Context, s *shopScope) (bool, error) {
+	done, err := r.resolveShopClient(ctx, s)
+	if done {
+		r.streakInterrupted(s) // the reconcile stops before the report: no stale streak, gauge or Ready
+	}
+	return done, err
+}
+
+// startShop notes whether Ready reported a failure of the store's API when the reconcile began.
+func (r *ThirdPartyStoreReconciler) startShop(_ context.Context, s *shopScope) (bool, error) {
+	s.wasFailing = storeFailureReported(s.tps)
+	return false, nil
+}
+
+// storeFailureReported reports whether Ready is False for a failure of the store's API: a streak at the
+// threshold, or a terminal refusal (Ready's reason is that of the failed renewal or health check).
+func storeFailureReported(tps *wx.ThirdPartyStore) bool {
+	c := meta.FindStatusCondition(tps.Status.Conditions, wx.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionFalse {
+		return false
+	}
+	if c.Reason == wx.ReasonStoreAPIFailing {
+		return true
+	}
+	for _, t := range []string{wx.ConditionCredentialsValid, wx.ConditionReachable} {
+		if f := meta.FindStatusCondition(tps.Status.Conditions, t); f != nil && f.Status == metav1.ConditionFalse && f.Reason == c.Reason {
+			return true
+		}
+	}
+	return false
+}
+
+// streakInterrupted forgets the failing streak when the store's API is not called (a missing Secret, an
+// endpoint not allowed): that is not the platform failing, and Ready says what is wrong instead. A store
+// that was reported failing is reported recovered from the platform's side.
+func (r *ThirdPartyStoreReconciler) streakInterrupted(s *shopScope) {
+	st := &s.tps.Status
+	st.ConsecutiveFailures, st.LastError, st.LastCountedFailureTime = 0, "", nil
+	r.Metrics.forgetStoreFailures(s.tps.Namespace, s.tps.Name)
+	if s.wasFailing {
+		r.Recorder.Eventf(s.tps, nil, corev1.EventTypeNormal, wx.EventStoreRecovered, "Check",
+			"the %s API is no longer reported failing: the store cannot be checked now (Ready says why)", s.tps.Spec.Provider)
+	}
+}
+
+// resolveShopClient reads the credentials and builds the client (resolveShop).
+func (r *ThirdPartyStoreReconciler) resolveShopClient(ctx context.Context, s *shopScope) (bool, error) {
 	spec := s.tps.Spec
 	cfg := stores.Config{Provider: stores.Provider(spec.Provider), BaseURL: r.DefaultStoreEndpoint, Clock: r.now}
 	if a := spec.API; a != nil {

@@ -158,7 +158,7 @@ func (r *ThirdPartyStoreReconciler) reportShop(_ context.Context, s *shopScope) 
 	default:
 		ready(s.tps, metav1.ConditionTrue, wx.ReasonAvailable, shopAvailable(s))
 	}
-	if s.failure == nil && wasFailing {
+	if s.failure == nil && (wasFailing || s.wasFailing) {
 		r.Recorder.Eventf(s.tps, nil, corev1.EventTypeNormal, wx.EventStoreRecovered, "Check",
 			"the %s API answers again", s.tps.Spec.Provider)
 	}
