@@ -91,7 +91,7 @@ const (
 // (docs/stores.md says which): its endpoint, paths and expiry unit. Empty fields take the provider's defaults.
 type StoreAPI struct {
 	// endpoint is the platform's base URL, for example a store simulator on http://127.0.0.1:8090. It must be
-	// among the manager's allowed endpoints (--allowed-endpoints), since the app's secret is sent there.
+	// among the manager's allowed endpoints (--allowed-store-endpoints), since the app's secret is sent there.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.startsWith('http://')",message="endpoint must be an http:// or https:// URL"
