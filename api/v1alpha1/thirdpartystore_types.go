@@ -120,6 +120,7 @@ type StoreAPI struct {
 
 // ThirdPartyStoreSpec declares a shop on a third-party store platform and the WeChat accounts it serves.
 //
+// +kubebuilder:validation:XValidation:rule="!has(self.tokenPublication) || self.tokenPublication.secretName != self.credentials.secretName",message="tokenPublication.secretName must differ from credentials.secretName: publishing the token would overwrite the app's client ID and secret"
 // +kubebuilder:validation:XValidation:rule="self.provider == 'Weidian' || (has(self.shopID) && size(self.shopID) > 0)",message="shopID is required for Youzan (kdt_id) and Weimob (shop_id)"
 // +kubebuilder:validation:XValidation:rule="!has(self.bindings) || self.bindings.all(b, b.kind != 'OfficialAccount' || !has(b.confirmedInConsole))",message="confirmedInConsole applies to MiniProgram and ChannelsAccount bindings only: wxlink observes an Official Account's type and verification"
 type ThirdPartyStoreSpec struct {

@@ -6,6 +6,7 @@ package envtest_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,20 @@ func TestThirdPartyStoreStaleFailures(t *testing.T) {
 		_, x := e.storeGauge("wxlink_store_token_expiry_timestamp_seconds", "stale")
 		return !f && !x, fmt.Sprintf("failures %v, expiry %v", f, x)
 	})
+}
+
+// TestThirdPartyStoreTokenSecretNotCredentials: the API server refuses a store that would publish its token
+// into the Secret holding the app's credentials.
+func TestThirdPartyStoreTokenSecretNotCredentials(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tps := &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Name: "same", Namespace: e.ns}, Spec: wx.ThirdPartyStoreSpec{
+		Provider: wx.StoreProviderYouzan, ShopID: "46037157",
+		Credentials:      wx.StoreAppCredentials{SecretName: "app"},
+		TokenPublication: &wx.TokenPublication{SecretName: "app"},
+	}}
+	err := k8s.Create(context.Background(), tps)
+	if err == nil || !strings.Contains(err.Error(), "tokenPublication.secretName must differ") {
+		t.Errorf("create = %v, want the CEL refusal", err)
+	}
 }
