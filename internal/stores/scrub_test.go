@@ -45,3 +45,20 @@ func TestHTTPErrorIsScrubbedAndValidUTF8(t *testing.T) {
 		}
 	}
 }
+
+// An HTTP 401 or 403 on the health call is the token refused (an auth error: renewed early), not the app's
+// credentials.
+func TestHealthHTTPAuthIsTokenInvalid(t *testing.T) {
+	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }))
+		c, err := stores.New(stores.Config{Provider: stores.Weimob, BaseURL: srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Health(context.Background(), platform.Secret("tok"))
+		if !platform.IsClass(err, platform.ClassAuth) {
+			t.Errorf("HTTP %d on the health call: %v, want an auth error", code, err)
+		}
+		srv.Close()
+	}
+}

@@ -202,6 +202,10 @@ func (t Token) sameAs(old Token) bool {
 func (c *Client) Health(ctx context.Context, token platform.Secret) (Shop, error) {
 	method, path, q, body := c.codec.healthRequest(c.cfg, token)
 	data, err := c.do(ctx, method, path, q, body, token)
+	if pe, ok := platform.As(err); ok && (pe.HTTPStatus == http.StatusUnauthorized || pe.HTTPStatus == http.StatusForbidden) {
+		// The token was refused: renewed at once and the call made again, as for a platform's token errcode.
+		pe.Class, pe.Reason = platform.ClassAuth, platform.ReasonTokenInvalid
+	}
 	if err != nil {
 		return Shop{}, scrubbed(err, token)
 	}
