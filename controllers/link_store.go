@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -156,7 +157,7 @@ func (r *AssociationLinkReconciler) resolvePartner(ctx context.Context, link *wx
 	if ok, c := isReady(oa); !ok {
 		return storePartnerEnd{}, notReady(string(wx.KindOfficialAccount), ns, name, c)
 	}
-	gh := firstNonEmpty(oa.Status.Username, oa.Spec.OriginalID)
+	gh := cmp.Or(oa.Status.Username, oa.Spec.OriginalID)
 	if gh == "" {
 		return storePartnerEnd{}, &dependencyError{wx.ReasonOriginalIDRequired, fmt.Sprintf("a WeChat Store names its "+
 			"partner Official Account by its original ID, which the platform has not reported for OfficialAccount %s/%s "+

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -174,11 +175,11 @@ func (r *ThirdPartyStoreReconciler) resolveShopClient(ctx context.Context, s *sh
 	spec := s.tps.Spec
 	cfg := stores.Config{Provider: stores.Provider(spec.Provider), BaseURL: r.DefaultStoreEndpoint, Clock: r.now}
 	if a := spec.API; a != nil {
-		cfg.BaseURL, cfg.TokenPath, cfg.HealthPath = firstNonEmpty(a.Endpoint, cfg.BaseURL), a.TokenPath, a.HealthPath
+		cfg.BaseURL, cfg.TokenPath, cfg.HealthPath = cmp.Or(a.Endpoint, cfg.BaseURL), a.TokenPath, a.HealthPath
 		cfg.ExpiryUnit = stores.ExpiryUnit(a.ExpiryUnit)
 	}
 	cfg.RefreshOnRenewal = spec.API == nil || spec.API.RefreshOnRenewal == nil || *spec.API.RefreshOnRenewal
-	endpoint := firstNonEmpty(cfg.BaseURL, stores.Defaults[cfg.Provider].BaseURL)
+	endpoint := cmp.Or(cfg.BaseURL, stores.Defaults[cfg.Provider].BaseURL)
 	allowed := r.AllowedStoreEndpoints
 	if allowed == nil {
 		allowed = DefaultStoreAllowedEndpoints
@@ -189,11 +190,11 @@ func (r *ThirdPartyStoreReconciler) resolveShopClient(ctx context.Context, s *sh
 			"or ask the operator's administrator to allow it", endpoint, strings.Join(allowed, ", "))}
 	}
 	ns, c := s.tps.Namespace, spec.Credentials
-	id, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: firstNonEmpty(c.ClientIDKey, "clientID")})
+	id, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: cmp.Or(c.ClientIDKey, "clientID")})
 	if err != nil {
 		return true, err
 	}
-	secret, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: firstNonEmpty(c.ClientSecretKey, "clientSecret")})
+	secret, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: cmp.Or(c.ClientSecretKey, "clientSecret")})
 	if err != nil {
 		return true, err
 	}

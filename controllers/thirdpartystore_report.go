@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -95,7 +96,7 @@ func (r *ThirdPartyStoreReconciler) bindingFacts(ctx context.Context, ns string,
 		}
 		f.Verified = oa.Status.Verification == wx.VerificationVerified
 		// The observed type, else the declared one (the OwnSecret route observes none); nil when neither says.
-		if t := wx.OfficialAccountType(firstNonEmpty(string(oa.Status.AccountType), string(oa.Spec.AccountType))); t != "" {
+		if t := wx.OfficialAccountType(cmp.Or(string(oa.Status.AccountType), string(oa.Spec.AccountType))); t != "" {
 			service := t == wx.OfficialAccountService
 			f.ServiceAccount = &service
 		}

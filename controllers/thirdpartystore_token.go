@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -137,7 +138,7 @@ func (r *ThirdPartyStoreReconciler) checkShopHealth(ctx context.Context, s *shop
 		return false, nil
 	}
 	now := metav1.NewTime(r.now())
-	s.tps.Status.LastHealthyTime, s.tps.Status.ShopName = &now, firstNonEmpty(shop.Name, s.tps.Status.ShopName)
+	s.tps.Status.LastHealthyTime, s.tps.Status.ShopName = &now, cmp.Or(shop.Name, s.tps.Status.ShopName)
 	setCondition(s.tps, wx.ConditionReachable, metav1.ConditionTrue, wx.ReasonAvailable,
 		fmt.Sprintf("the %s API answered the health check", s.tps.Spec.Provider))
 	return false, nil

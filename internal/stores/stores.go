@@ -5,6 +5,7 @@ package stores
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,9 +121,9 @@ func New(cfg Config) (*Client, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown store provider %q", cfg.Provider)
 	}
-	cfg.BaseURL = firstOf(cfg.BaseURL, d.BaseURL)
-	cfg.TokenPath = firstOf(cfg.TokenPath, d.TokenPath)
-	cfg.HealthPath = firstOf(cfg.HealthPath, d.HealthPath)
+	cfg.BaseURL = cmp.Or(cfg.BaseURL, d.BaseURL)
+	cfg.TokenPath = cmp.Or(cfg.TokenPath, d.TokenPath)
+	cfg.HealthPath = cmp.Or(cfg.HealthPath, d.HealthPath)
 	if cfg.ExpiryUnit == "" {
 		cfg.ExpiryUnit = ExpiryAuto
 	}
@@ -285,15 +286,6 @@ func httpError(api string, status int, body string) *platform.Error {
 		e.Msg = fmt.Sprintf("HTTP %d: %s", status, platform.Truncate(body, 200))
 	}
 	return e
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // maxLifetime is the longest token lifetime wxlink believes: an expiry further away is a misread unit.

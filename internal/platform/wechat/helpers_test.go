@@ -188,17 +188,17 @@ func newEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	clock := newFakeClock()
 	reg := prometheus.NewRegistry()
 	cfg := Config{
-		BaseURL:    srv.srv.URL,
-		Timeout:    5 * time.Second,
+		BaseURL:      srv.srv.URL,
+		Timeout:      5 * time.Second,
 		QPS:          1000,
 		Burst:        1000,
 		AccountQPS:   1000,
 		AccountBurst: 1000,
 		Clock:        clock.Now,
-		Sleep:      clock.Sleep,
-		Registerer: reg,
-		Logger:     logr.Discard(),
-		Retry:      RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second},
+		Sleep:        clock.Sleep,
+		Registerer:   reg,
+		Logger:       logr.Discard(),
+		Retry:        RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second},
 	}
 	if mutate != nil {
 		mutate(&cfg)

@@ -4,6 +4,7 @@
 package wechat
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -85,19 +86,10 @@ func decodeCoopQRCode(body []byte, now time.Time) (string, *platform.Error) {
 	if perr := decodeBody(api, body, &resp, now); perr != nil {
 		return "", perr
 	}
-	if qr := firstOf(resp.Data.QRCode, resp.QRCode); qr != "" {
+	if qr := cmp.Or(resp.Data.QRCode, resp.QRCode); qr != "" {
 		return qr, nil
 	}
 	return "", errMalformed(api, fmt.Errorf("no qrcode_base64 in response"))
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func sharerBody(s platform.StoreSharer) map[string]any {
