@@ -22,7 +22,7 @@ var DefaultAllowedEndpoints = []string{
 }
 
 // DefaultStoreAllowedEndpoints are the endpoints a ThirdPartyStore may point at unless the manager's
-// --allowed-endpoints says otherwise: the store platforms' API hosts, and a simulator on loopback.
+// --allowed-store-endpoints says otherwise: the store platforms' API hosts, and a simulator on loopback.
 var DefaultStoreAllowedEndpoints = []string{
 	"https://open.youzanyun.com", "https://dopen.weimob.com", "https://api.vdian.com", "https://oauth.open.weidian.com",
 	"http://127.0.0.1:*", "https://127.0.0.1:*",

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -109,7 +110,7 @@ func (r *AssociationLinkReconciler) rejected(s *linkScope) {
 
 // originalID is the Mini Program's original ID (gh_…) as wxlink knows it: observed, else declared.
 func originalID(mp *wx.MiniProgram) string {
-	return firstNonEmpty(mp.Status.Username, mp.Spec.OriginalID)
+	return cmp.Or(mp.Status.Username, mp.Spec.OriginalID)
 }
 
 // unmatchable reports whether the list names some Mini Programs by original ID only while wxlink does not

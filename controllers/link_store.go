@@ -4,13 +4,17 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -55,7 +59,43 @@ func isStorePartner(t wx.AssociationType) bool {
 // reconcileStoreLink runs the phases of a WeChat Store partner link, in order.
 func (r *AssociationLinkReconciler) reconcileStoreLink(ctx context.Context, link *wx.AssociationLink) (ctrl.Result, error) {
 	s := &storeScope{link: link}
-	return runScope(ctx, s, r.resolveStore, r.observeStore, r.inviteStore, r.reportStore)
+	return runScope(ctx, s, r.resolveStore, r.refuseDuplicateStore, r.observeStore, r.inviteStore, r.reportStore)
+}
+
+// storeLinks lists the live links of the store named by link.spec.from, other than link itself, oldest first.
+func storeLinks(ctx context.Context, c client.Reader, link *wx.AssociationLink) ([]wx.AssociationLink, error) {
+	all, err := linksByIndex(ctx, c, link.Namespace, indexLinkFrom, refKey(link.Spec.From))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wx.AssociationLink, 0, len(all))
+	for _, l := range all {
+		if l.UID != link.UID && isStorePartner(l.Spec.Type) && l.DeletionTimestamp.IsZero() {
+			out = append(out, l)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return olderFirst(&out[i], &out[j]) })
+	return out, nil
+}
+
+// refuseDuplicateStore ends the reconcile of a store link that an older live link already declares (the
+// same store and partner): the duplicate does nothing, and never invites, cancels or unbinds.
+func (r *AssociationLinkReconciler) refuseDuplicateStore(ctx context.Context, s *storeScope) (bool, error) {
+	siblings, err := storeLinks(ctx, r.Client, s.link)
+	if err != nil {
+		return true, err
+	}
+	for i := range siblings {
+		o := &siblings[i]
+		if o.Spec.To == s.link.Spec.To && olderFirst(o, s.link) {
+			msg := fmt.Sprintf("AssociationLink %s already declares %s -> %s; this duplicate does nothing (and never "+
+				"cancels or unbinds): delete it", o.Name, s.link.Spec.From.Name, s.link.Spec.To.Name)
+			setCondition(s.link, wx.ConditionAdmitted, metav1.ConditionFalse, wx.ReasonDuplicateLink, msg)
+			ready(s.link, metav1.ConditionFalse, wx.ReasonDuplicateLink, msg)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // resolveStore reads the store, which must be Ready, its client and credential, and the partner, which must
@@ -117,7 +157,7 @@ func (r *AssociationLinkReconciler) resolvePartner(ctx context.Context, link *wx
 	if ok, c := isReady(oa); !ok {
 		return storePartnerEnd{}, notReady(string(wx.KindOfficialAccount), ns, name, c)
 	}
-	gh := firstNonEmpty(oa.Status.Username, oa.Spec.OriginalID)
+	gh := cmp.Or(oa.Status.Username, oa.Spec.OriginalID)
 	if gh == "" {
 		return storePartnerEnd{}, &dependencyError{wx.ReasonOriginalIDRequired, fmt.Sprintf("a WeChat Store names its "+
 			"partner Official Account by its original ID, which the platform has not reported for OfficialAccount %s/%s "+
@@ -139,13 +179,32 @@ func sharerType(link *wx.AssociationLink) int {
 	return rules.SharerTypeOfficialAccount
 }
 
-// observeStore reads the platform's record of the pair (cooperation/invitation/get).
+// observeStore reads the platform's record of the pair (cooperation/invitation/get). A record made under
+// the sharer_type status.partnerSharerType records, still bound or waiting, stays the link's (a change of
+// spec.store.sharerType would otherwise orphan it); status records the type of the record observed.
 func (r *AssociationLinkReconciler) observeStore(ctx context.Context, s *storeScope) (bool, error) {
 	callCtx, cancel := r.lockedCall(ctx)
 	defer cancel()
+	link := s.link
+	if t := link.Status.PartnerSharerType; t != nil && int(*t) != s.sharer.Type && link.Status.PartnerID == s.sharer.ID {
+		held := platform.StoreSharer{ID: s.sharer.ID, Type: int(*t)}
+		e, found, err := s.p.GetStorePartner(callCtx, s.acct, held)
+		if err != nil {
+			return true, err
+		}
+		if found && (e.Status == platform.PartnerAccepting || e.Status == platform.PartnerBound) {
+			s.sharer, s.entry, s.found = held, e, found
+			return false, nil
+		}
+	}
 	var err error
 	s.entry, s.found, err = s.p.GetStorePartner(callCtx, s.acct, s.sharer)
-	return err != nil, err
+	if err != nil {
+		return true, err
+	}
+	t := int32(s.sharer.Type) //nolint:gosec // sharer types are small
+	link.Status.PartnerSharerType = &t
+	return false, nil
 }
 
 // askedThisGeneration reports whether wxlink invited the partner at the link's current generation. A
@@ -163,7 +222,7 @@ func (r *AssociationLinkReconciler) askedThisGeneration(link *wx.AssociationLink
 func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeScope) (bool, error) {
 	link := s.link
 	facts := rules.PartnerFacts{Listed: s.found, Status: int(s.entry.Status), AskedThisGeneration: r.askedThisGeneration(link),
-		EndedSinceAsked:      endedSinceAsked(link, s.entry),
+		EndedSinceAsked: endedSinceAsked(link, s.entry), Superseded: superseded(link.Status.Platform, s),
 		ReinviteAfterTimeout: link.Spec.Store != nil && link.Spec.Store.ReinviteAfterTimeout,
 		ObserveOnly:          link.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly}
 	if s.step = rules.NextPartnerStep(facts); !s.step.Invite {
@@ -173,8 +232,13 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 		r.Recorder.Eventf(link, nil, corev1.EventTypeWarning, wx.EventDriftDetected, "Observe",
 			"the partner account is no longer bound to the store (status %d)", s.entry.Status)
 	}
+	var over *int32
+	if s.found && rules.Answered(int(s.entry.Status)) {
+		st := int32(s.entry.Status) //nolint:gosec // platform status codes are small
+		over = &st                  // the answered record this invitation supersedes
+	}
 	now := metav1.NewTime(r.now().Truncate(time.Second))
-	if err := r.recordStoreIntent(ctx, link, now); err != nil {
+	if err := r.recordStoreIntent(ctx, link, now, s.sharer); err != nil {
 		return true, err
 	}
 	callCtx, cancel := r.lockedCall(ctx)
@@ -185,7 +249,7 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 	}
 	// 788191005: an invitation is already waiting, or the partner is bound (made meanwhile): read it.
 	link.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateNotLinked, RequestedTime: &now,
-		RequestedGeneration: link.Generation, InvitationQRCode: qr}
+		RequestedGeneration: link.Generation, InvitationQRCode: qr, SupersededStatus: over}
 	if err == nil {
 		r.Recorder.Eventf(link, nil, corev1.EventTypeNormal, wx.EventPartnerInvited, "Invite",
 			"invited %s (%s) as a partner account of WeChat Store %s", s.partnerName, s.sharer.ID, s.store.Spec.AppID)
@@ -194,8 +258,15 @@ func (r *AssociationLinkReconciler) inviteStore(ctx context.Context, s *storeSco
 		return true, err
 	}
 	facts.Listed, facts.Status, facts.AskedThisGeneration, facts.EndedSinceAsked = s.found, int(s.entry.Status), true, false
+	facts.Superseded = superseded(link.Status.Platform, s)
 	s.step = rules.NextPartnerStep(facts)
 	return false, nil
+}
+
+// superseded reports whether wxlink invited again over the record as it still is (status.platform.
+// supersededStatus): that invitation has not been answered.
+func superseded(p *wx.PlatformLinkStatus, s *storeScope) bool {
+	return p != nil && p.SupersededStatus != nil && s.found && int(*p.SupersededStatus) == int(s.entry.Status)
 }
 
 // endedSinceAsked reports whether the record was unbound or cancelled at or after wxlink's last invitation.
@@ -213,10 +284,14 @@ func endedSinceAsked(link *wx.AssociationLink, e platform.StorePartner) bool {
 
 // recordStoreIntent writes, before the invitation, that wxlink is about to send it, with the finalizer that
 // lets a deletion cancel or unbind what it makes, in one optimistic-lock patch of the link's metadata.
-func (r *AssociationLinkReconciler) recordStoreIntent(ctx context.Context, link *wx.AssociationLink, now metav1.Time) error {
+// The partner's sharer_id and sharer_type go with it (AnnotationStorePartner), for a deletion that comes
+// before the status write.
+func (r *AssociationLinkReconciler) recordStoreIntent(ctx context.Context, link *wx.AssociationLink, now metav1.Time,
+	sharer platform.StoreSharer) error {
 	return r.patchMetadata(ctx, link, true, func(annotations map[string]string) {
 		controllerutil.AddFinalizer(link, wx.Finalizer)
 		annotations[wx.AnnotationRequestPending] = now.UTC().Format(time.RFC3339)
+		annotations[wx.AnnotationStorePartner] = strconv.Itoa(sharer.Type) + "/" + sharer.ID
 		delete(annotations, wx.AnnotationRequestListed)
 	})
 }

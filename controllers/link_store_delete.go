@@ -5,6 +5,8 @@ package controllers
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,7 +21,7 @@ import (
 // partner's sharer_id is kept in status.partnerID.
 func (r *AssociationLinkReconciler) deleteStoreLink(ctx context.Context, link *wx.AssociationLink) (bool, ctrl.Result, error) {
 	s := &storeScope{link: link}
-	res, err := runScope[*storeScope](ctx, s, r.storeUnbindIsOurs, r.resolveStoreForUnbind, r.unbindStore)
+	res, err := runScope[*storeScope](ctx, s, r.storeUnbindIsOurs, r.partnerStillDeclared, r.resolveStoreForUnbind, r.unbindStore)
 	if err != nil || s.holdFinalizer {
 		return false, res, err
 	}
@@ -31,9 +33,47 @@ func (r *AssociationLinkReconciler) deleteStoreLink(ctx context.Context, link *w
 // Delete, is fully managed, and was ever resolved (its partner's sharer_id is known).
 func (r *AssociationLinkReconciler) storeUnbindIsOurs(_ context.Context, s *storeScope) (bool, error) {
 	l := s.link
+	s.sharer = recordedPartner(l)
 	ours := l.Spec.DeletionPolicy == wx.DeletionPolicyDelete && l.Spec.ManagementPolicy == wx.ManagementPolicyFull &&
-		l.Status.PartnerID != ""
+		s.sharer.ID != ""
 	return !ours, nil
+}
+
+// recordedPartner is the partner the link invited or found: status.partnerID and status.partnerSharerType,
+// else the intent annotation written before the invitation (a status write may have been lost since).
+func recordedPartner(l *wx.AssociationLink) platform.StoreSharer {
+	sh := platform.StoreSharer{ID: l.Status.PartnerID, Type: sharerType(l)}
+	if t := l.Status.PartnerSharerType; t != nil {
+		sh.Type = int(*t) // the type the record was made or found under
+	}
+	if sh.ID != "" {
+		return sh
+	}
+	if typ, id, ok := strings.Cut(l.Annotations[wx.AnnotationStorePartner], "/"); ok && id != "" {
+		if n, err := strconv.Atoi(typ); err == nil {
+			return platform.StoreSharer{ID: id, Type: n}
+		}
+	}
+	return sh
+}
+
+// partnerStillDeclared ends the deletion without touching the platform when another live link of the same
+// store declares the same partner (a GitOps rename creates the new link before it prunes the old one): the
+// partner it declares must stay bound, or invited.
+func (r *AssociationLinkReconciler) partnerStillDeclared(ctx context.Context, s *storeScope) (bool, error) {
+	siblings, err := storeLinks(ctx, r.Client, s.link)
+	if err != nil {
+		return true, err
+	}
+	for i := range siblings {
+		o := &siblings[i]
+		if o.Spec.To == s.link.Spec.To || o.Status.PartnerID == s.sharer.ID {
+			r.Recorder.Eventf(s.link, nil, corev1.EventTypeNormal, wx.EventUnlinkSkipped, "Unlink",
+				"left partner account %s of the store as it is: AssociationLink %s still declares it", s.sharer.ID, o.Name)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // resolveStoreForUnbind reads the store and its credential. A missing one holds the finalizer and says how
@@ -48,7 +88,6 @@ func (r *AssociationLinkReconciler) resolveStoreForUnbind(ctx context.Context, s
 	if s.p, s.acct, err = accountFor(ctx, r.Client, r.Platforms, ns, s.store.Spec.AppID, &s.store.Spec.AccountSpec); err != nil {
 		return r.storeCannotUnbindYet(s, err)
 	}
-	s.sharer = platform.StoreSharer{ID: s.link.Status.PartnerID, Type: sharerType(s.link)}
 	return false, nil
 }
 

@@ -66,6 +66,9 @@ func storePlatformStatus(prev *wx.PlatformLinkStatus, s *storeScope) *wx.Platfor
 	if prev != nil {
 		ps.LinkedTime, ps.RequestedTime, ps.RequestedGeneration = prev.LinkedTime, prev.RequestedTime, prev.RequestedGeneration
 		ps.InvitationQRCode = prev.InvitationQRCode
+		if superseded(prev, s) {
+			ps.SupersededStatus = prev.SupersededStatus
+		}
 	}
 	if s.found {
 		raw := int32(s.entry.Status) //nolint:gosec // platform status codes are small
@@ -93,9 +96,15 @@ func (r *AssociationLinkReconciler) storeState(s *storeScope) (wx.LinkState, str
 		return wx.LinkStateRejected, wx.ReasonRejected, fmt.Sprintf("the administrator of %s refused the invitation of %s "+
 			"(platform status 3); wxlink invites again only when the spec changes or the link is re-created", who, store)
 	case rules.PartnerOutcomeTimedOut:
+		next := "set spec.store.reinviteAfterTimeout: true (or change the spec) to invite again"
+		if link.Spec.Store != nil && link.Spec.Store.ReinviteAfterTimeout {
+			next = "spec.store.reinviteAfterTimeout is set, but managementPolicy ObserveOnly never invites"
+			if link.Spec.ManagementPolicy != wx.ManagementPolicyObserveOnly {
+				next = "wxlink invites again (spec.store.reinviteAfterTimeout)"
+			}
+		}
 		return wx.LinkStateTimedOut, wx.ReasonInvitationTimedOut, fmt.Sprintf("the invitation of %s to %s timed out "+
-			"(platform status 5) before its administrator accepted it; set spec.store.reinviteAfterTimeout: true (or change "+
-			"the spec) to invite again", store, who)
+			"(platform status 5) before its administrator accepted it; %s", store, who, next)
 	case rules.PartnerOutcomeFailed:
 		return wx.LinkStateFailed, wx.ReasonInvitationFailed, fmt.Sprintf("the platform reports that %s could not accept "+
 			"the invitation of %s (platform status 6); check the account in its console, then change the spec to invite again", who, store)
@@ -109,7 +118,7 @@ func (r *AssociationLinkReconciler) storeState(s *storeScope) (wx.LinkState, str
 			"managementPolicy ObserveOnly never invites it", who, store)
 	}
 	return wx.LinkStateAwaitingStoreAdmin, wx.ReasonAwaitingStoreAdmin, fmt.Sprintf("wxlink generated the invitation of %s "+
-		"for %s and the platform lists no invitation yet: the store's administrator scans the invitation QR code (kubectl get "+
+		"for %s and the platform lists no new invitation yet: the store's administrator scans the invitation QR code (kubectl get "+
 		"link %s -o jsonpath='{.status.platform.invitationQRCode}' | base64 -d > invitation.jpg) with WeChat, chooses the "+
 		"store, and sends it to the partner's administrator", who, store, link.Name)
 }

@@ -173,3 +173,156 @@ func TestStoreLinkDeletion(t *testing.T) {
 }
 
 func keyOf(name string) client.ObjectKey { return client.ObjectKey{Namespace: phaseNS, Name: name} }
+
+// storeDuplicate creates a younger link declaring the same store and partner as store-news.
+func (w *phaseWorld) storeDuplicate(name string) *wx.AssociationLink {
+	w.t.Helper()
+	l := w.get("store-news")
+	d := &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Name: name, Generation: 1,
+		CreationTimestamp: metav1.NewTime(l.CreationTimestamp.Add(time.Second))}, Spec: *l.Spec.DeepCopy()}
+	w.create(d)
+	return w.get(name)
+}
+
+// A younger link that declares the same store and partner does nothing: no invitation, DuplicateLink.
+func TestStoreLinkDuplicateDoesNothing(t *testing.T) {
+	w := storeWorld(t)
+	d := w.storeDuplicate("store-news-renamed")
+	if _, err := w.r.reconcileStoreLink(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodInviteStorePartner); n != 0 || readyReason(d) != wx.ReasonDuplicateLink {
+		t.Errorf("the duplicate invited %d times; Ready %s", n, readyReason(d))
+	}
+}
+
+// Deleting a link whose partner another live link of the store still declares (a GitOps rename) neither
+// cancels nor unbinds.
+func TestStoreLinkDeletionKeepsPartnerDeclaredElsewhere(t *testing.T) {
+	for _, status := range []platform.PartnerStatus{platform.PartnerAccepting, platform.PartnerBound} {
+		w := storeWorld(t)
+		w.storeDuplicate("store-news-renamed")
+		sharer := platform.StoreSharer{ID: newsGh, Type: 2}
+		w.plat.Update(func(p *fake.Platform) {
+			p.Partners[storeApp] = []platform.StorePartner{{Sharer: sharer, Status: status}}
+		})
+		l := w.get("store-news")
+		l.Status.PartnerID = newsGh
+		done, _, err := w.r.delete(context.Background(), l)
+		if err != nil || !done {
+			t.Fatalf("%d: delete = %v, %v", status, done, err)
+		}
+		if n := w.plat.Count(fake.MethodCancelStoreInvite) + w.plat.Count(fake.MethodUnbindStorePartner); n != 0 {
+			t.Errorf("%d: cancelled or unbound %d times a partner another link declares", status, n)
+		}
+	}
+}
+
+// An invitation sent again over an answered record (a timeout with reinviteAfterTimeout, a refusal at a new
+// generation) creates no record until the store's admin scans its QR code (as the docs say): wxlink asks
+// once, not at every poll, and keeps the QR code while that invitation is unanswered.
+func TestStoreLinkReinviteOnce(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		status platform.PartnerStatus
+		spec   func(*wx.AssociationLink)
+	}{
+		{"timeout, reinviteAfterTimeout", platform.PartnerTimedOut, func(l *wx.AssociationLink) {
+			l.Spec.Store = &wx.StoreLinkOptions{ReinviteAfterTimeout: true}
+		}},
+		{"refusal, new generation", platform.PartnerRefused, func(l *wx.AssociationLink) { l.Generation = 2 }},
+	} {
+		w := storeWorld(t)
+		sharer := platform.StoreSharer{ID: newsGh, Type: 2}
+		w.plat.Update(func(p *fake.Platform) {
+			p.InviteAwaitsScan = true
+			p.Partners[storeApp] = []platform.StorePartner{{Sharer: sharer, Status: c.status}}
+		})
+		l := w.get("store-news")
+		c.spec(l)
+		if err := w.c.Update(context.Background(), l); err != nil {
+			t.Fatal(err)
+		}
+		l = w.get("store-news")
+		c.spec(l) // the fake client keeps the generation it is given
+		asked := metav1.NewTime(w.now.Add(-time.Hour))
+		l.Status.Platform = &wx.PlatformLinkStatus{State: wx.LinkStateTimedOut, RequestedTime: &asked, RequestedGeneration: 1}
+		w.save(l)
+		for poll := 0; poll < 3; poll++ {
+			s := &storeScope{link: w.get("store-news")}
+			c.spec(s.link)
+			if _, err := runScope(context.Background(), s, w.storePhases()...); err != nil {
+				t.Fatalf("%s, poll %d: %v", c.name, poll, err)
+			}
+			if n := w.plat.Count(fake.MethodInviteStorePartner); n != 1 {
+				t.Errorf("%s, poll %d: %d invitations, want 1", c.name, poll, n)
+			}
+			p := s.link.Status.Platform
+			if p.InvitationQRCode != fake.QRCodeFor(storeApp, newsGh) || readyReason(s.link) != wx.ReasonAwaitingStoreAdmin {
+				t.Errorf("%s, poll %d: QR code %q, Ready %s (%s)", c.name, poll, p.InvitationQRCode, readyReason(s.link), p.State)
+			}
+			w.save(s.link)
+			w.now = w.now.Add(w.r.PollInterval)
+		}
+	}
+}
+
+// A change of spec.store.sharerType does not orphan the partner bound under the old type: the link keeps
+// the record it made (no invitation under the new type), and its deletion unbinds that record.
+func TestStoreLinkSharerTypeChangeKeepsPartner(t *testing.T) {
+	w := storeWorld(t)
+	old := platform.StoreSharer{ID: newsGh, Type: 2}
+	w.plat.Update(func(p *fake.Platform) {
+		p.Partners[storeApp] = []platform.StorePartner{{Sharer: old, Status: platform.PartnerBound}}
+	})
+	first, err := w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.save(first.link)
+	l := w.get("store-news")
+	if l.Status.PartnerSharerType == nil || *l.Status.PartnerSharerType != 2 {
+		t.Fatalf("status.partnerSharerType %v, want 2", l.Status.PartnerSharerType)
+	}
+	three := int32(3)
+	l.Spec.Store = &wx.StoreLinkOptions{SharerType: &three}
+	if err := w.c.Update(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.storeScope(w.storePhases()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.plat.Count(fake.MethodInviteStorePartner); n != 0 || readyReason(s.link) != wx.ReasonAvailable {
+		t.Errorf("after the change of sharerType: %d invitations, Ready %s", n, readyReason(s.link))
+	}
+	w.save(s.link)
+	l = w.get("store-news")
+	if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	w.plat.Update(func(p *fake.Platform) {
+		if st := p.Partners[storeApp][0].Status; st != platform.PartnerUnbound {
+			t.Errorf("the partner bound under sharer_type 2 was left with status %d", st)
+		}
+	})
+}
+
+// A deletion that comes after the invitation but before any status write (lost) still cancels it: the
+// intent annotation, written before the call, names the partner.
+func TestStoreLinkDeletionAfterLostStatusWrite(t *testing.T) {
+	w := storeWorld(t)
+	if _, err := w.storeScope(w.storePhases()...); err != nil { // the status it reached is never written
+		t.Fatal(err)
+	}
+	l := w.get("store-news")
+	if l.Status.PartnerID != "" {
+		t.Fatalf("status was written: %+v", l.Status)
+	}
+	if done, _, err := w.r.delete(context.Background(), l); err != nil || !done {
+		t.Fatalf("delete = %v, %v", done, err)
+	}
+	if n := w.plat.Count(fake.MethodCancelStoreInvite); n != 1 {
+		t.Errorf("the invitation was cancelled %d times, want 1", n)
+	}
+}

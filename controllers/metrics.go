@@ -144,6 +144,13 @@ func (m *Metrics) observeStoreToken(ns, name, provider string, expiresAt time.Ti
 	m.storeTokenExpiry.WithLabelValues(ns, name, provider).Set(float64(expiresAt.Unix()))
 }
 
+func (m *Metrics) forgetStoreFailures(ns, name string) {
+	if m == nil {
+		return
+	}
+	m.storeFailures.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
+}
+
 func (m *Metrics) forgetStore(ns, name string) {
 	if m == nil {
 		return

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -197,7 +198,7 @@ func (r *OfficialAccountReconciler) subjectPools(ctx context.Context, oa *wx.Off
 		if !l.Status.Occupying() {
 			continue
 		}
-		id := firstNonEmpty(l.AppID, l.Username)
+		id := cmp.Or(l.AppID, l.Username)
 		oa.Status.LinkedMiniPrograms = append(oa.Status.LinkedMiniPrograms, id)
 		mp, err := declaredMiniProgram(ctx, r.Client, oa.Namespace, l)
 		if err != nil {

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -128,7 +129,7 @@ func (r *OpenPlatformAccountReconciler) bind(ctx context.Context, op *wx.OpenPla
 		}
 		if st.Message != "" {
 			problems = append(problems, m.ref.Name+": "+st.Message)
-			firstReason = firstNonEmpty(firstReason, reason)
+			firstReason = cmp.Or(firstReason, reason)
 		}
 		op.Status.Accounts = append(op.Status.Accounts, st)
 	}
@@ -138,7 +139,7 @@ func (r *OpenPlatformAccountReconciler) bind(ctx context.Context, op *wx.OpenPla
 	}
 	op.Status.Bound = rules.Ratio(opFacts.BoundCount, limit)
 	if len(problems) > 0 {
-		ready(op, metav1.ConditionFalse, firstNonEmpty(firstReason, wx.ReasonObserveOnly), strings.Join(problems, "; "))
+		ready(op, metav1.ConditionFalse, cmp.Or(firstReason, wx.ReasonObserveOnly), strings.Join(problems, "; "))
 		return ctrl.Result{RequeueAfter: r.pending()}, nil
 	}
 	ready(op, metav1.ConditionTrue, wx.ReasonAvailable, fmt.Sprintf("%d accounts share Open Platform account %s (UnionID)",
@@ -167,7 +168,7 @@ func (r *OpenPlatformAccountReconciler) members(ctx context.Context, op *wx.Open
 // openAppID is the Open Platform account to bind to: the declared one, the one recorded in status, or one
 // that a member is already bound to (adopted); "" when there is none yet.
 func (r *OpenPlatformAccountReconciler) openAppID(op *wx.OpenPlatformAccount, members []*member) string {
-	if id := firstNonEmpty(string(op.Spec.OpenAppID), op.Status.OpenAppID); id != "" {
+	if id := cmp.Or(string(op.Spec.OpenAppID), op.Status.OpenAppID); id != "" {
 		return id
 	}
 	for _, m := range members {

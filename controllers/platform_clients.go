@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -81,7 +82,7 @@ type cachedClient struct {
 // For returns the client of a PlatformConfig.
 func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platform.Platform, error) {
 	key := pc.Namespace + "/" + pc.Name
-	endpoint := firstNonEmpty(pc.Spec.Endpoint, w.DefaultEndpoint)
+	endpoint := cmp.Or(pc.Spec.Endpoint, w.DefaultEndpoint)
 	if err := endpointAllowed(endpoint, w.AllowedEndpoints); err != nil {
 		return nil, err
 	}

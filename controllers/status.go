@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -131,17 +130,8 @@ func firstErr(err error, obj conditioned) error {
 	return errors.New(meta.FindStatusCondition(obj.GetStatusBase().Conditions, wx.ConditionSynced).Message)
 }
 
-// truncate cuts s to at most n bytes, at a rune boundary: a message of Chinese text is never cut inside a
-// character (which would write invalid UTF-8 into status).
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
+// truncate cuts s to at most n bytes, at a rune boundary (platform.Truncate).
+func truncate(s string, n int) string { return platform.Truncate(s, n) }
 
 // patchStatus writes the object's status once, as a merge patch of what changed since orig, moving
 // observedGeneration only when the reconcile succeeded (as cluster-api does), and only when something in

@@ -4,16 +4,19 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -58,7 +61,7 @@ func (r *ThirdPartyStoreReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		},
 		reconcile: func(ctx context.Context, tps *wx.ThirdPartyStore) (ctrl.Result, error) {
 			s := &shopScope{tps: tps, key: types.NamespacedName{Namespace: tps.Namespace, Name: tps.Name}}
-			return runScope(ctx, s, r.resolveShop, r.ensureToken, r.publishShopToken, r.checkShopHealth,
+			return runScope(ctx, s, r.startShop, r.resolveShop, r.ensureToken, r.publishShopToken, r.checkShopHealth,
 				r.checkBindings, r.reportShop)
 		},
 	}.run(ctx, req)
@@ -68,6 +71,7 @@ func (r *ThirdPartyStoreReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 // for this store: the token must not outlive the store, with or without a garbage collector.
 func (r *ThirdPartyStoreReconciler) unpublish(ctx context.Context, tps *wx.ThirdPartyStore) (bool, ctrl.Result, error) {
 	r.shops.forget(types.NamespacedName{Namespace: tps.Namespace, Name: tps.Name})
+	r.Metrics.forgetStore(tps.Namespace, tps.Name) // the gauges go with the store
 	tp := tps.Spec.TokenPublication
 	if tp == nil {
 		return true, ctrl.Result{}, nil
@@ -96,9 +100,13 @@ type shopScope struct {
 	creds   stores.Credentials
 	version string
 
-	// token: the token in use (zero when there is none), and whether this reconcile renewed it.
+	// token: the token in use (zero when there is none), and whether this reconcile renewed it; checked: this
+	// reconcile called the store's API.
 	token   stores.Token
 	renewed bool
+	checked bool
+	// wasFailing: Ready reported a failure of the store's API when the reconcile began.
+	wasFailing bool
 	// failure is this reconcile's first failed renewal or health check, failReason its reason; terminal says
 	// the platform refused for good.
 	failure    error
@@ -118,13 +126,60 @@ func (s *shopScope) resultOf() ctrl.Result { return s.result }
 // the store's configuration. An endpoint that the manager does not allow is refused before any secret is
 // sent to it.
 func (r *ThirdPartyStoreReconciler) resolveShop(ctx context.Context, s *shopScope) (bool, error) {
+	done, err := r.resolveShopClient(ctx, s)
+	if done {
+		r.streakInterrupted(s) // the reconcile stops before the report: no stale streak, gauge or Ready
+	}
+	return done, err
+}
+
+// startShop notes whether Ready reported a failure of the store's API when the reconcile began.
+func (r *ThirdPartyStoreReconciler) startShop(_ context.Context, s *shopScope) (bool, error) {
+	s.wasFailing = storeFailureReported(s.tps)
+	return false, nil
+}
+
+// storeFailureReported reports whether Ready is False for a failure of the store's API: a streak at the
+// threshold, or a terminal refusal (Ready's reason is that of the failed renewal or health check).
+func storeFailureReported(tps *wx.ThirdPartyStore) bool {
+	c := meta.FindStatusCondition(tps.Status.Conditions, wx.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionFalse {
+		return false
+	}
+	if c.Reason == wx.ReasonStoreAPIFailing {
+		return true
+	}
+	for _, t := range []string{wx.ConditionCredentialsValid, wx.ConditionReachable} {
+		if f := meta.FindStatusCondition(tps.Status.Conditions, t); f != nil && f.Status == metav1.ConditionFalse && f.Reason == c.Reason {
+			return true
+		}
+	}
+	return false
+}
+
+// streakInterrupted forgets the failing streak when the store's API is not called (a missing Secret, an
+// endpoint not allowed): that is not the platform failing, and Ready says what is wrong instead. A store
+// that was reported failing is reported recovered from the platform's side.
+func (r *ThirdPartyStoreReconciler) streakInterrupted(s *shopScope) {
+	st := &s.tps.Status
+	st.ConsecutiveFailures, st.LastError, st.LastCountedFailureTime = 0, "", nil
+	r.Metrics.forgetStoreFailures(s.tps.Namespace, s.tps.Name)
+	if s.wasFailing {
+		r.Recorder.Eventf(s.tps, nil, corev1.EventTypeNormal, wx.EventStoreRecovered, "Check",
+			"the %s API is no longer reported failing: the store cannot be checked now (Ready says why)", s.tps.Spec.Provider)
+	}
+}
+
+// resolveShopClient reads the credentials and builds the client (resolveShop).
+func (r *ThirdPartyStoreReconciler) resolveShopClient(ctx context.Context, s *shopScope) (bool, error) {
 	spec := s.tps.Spec
 	cfg := stores.Config{Provider: stores.Provider(spec.Provider), BaseURL: r.DefaultStoreEndpoint, Clock: r.now}
 	if a := spec.API; a != nil {
-		cfg.BaseURL, cfg.TokenPath, cfg.HealthPath = firstNonEmpty(a.Endpoint, cfg.BaseURL), a.TokenPath, a.HealthPath
+		cfg.BaseURL, cfg.TokenPath, cfg.HealthPath = cmp.Or(a.Endpoint, cfg.BaseURL), a.TokenPath, a.HealthPath
 		cfg.ExpiryUnit = stores.ExpiryUnit(a.ExpiryUnit)
 	}
-	endpoint := firstNonEmpty(cfg.BaseURL, stores.Defaults[cfg.Provider].BaseURL)
+	cfg.RefreshOnRenewal = spec.API == nil || spec.API.RefreshOnRenewal == nil || *spec.API.RefreshOnRenewal
+	endpoint := cmp.Or(cfg.BaseURL, stores.Defaults[cfg.Provider].BaseURL)
 	allowed := r.AllowedStoreEndpoints
 	if allowed == nil {
 		allowed = DefaultStoreAllowedEndpoints
@@ -135,11 +190,11 @@ func (r *ThirdPartyStoreReconciler) resolveShop(ctx context.Context, s *shopScop
 			"or ask the operator's administrator to allow it", endpoint, strings.Join(allowed, ", "))}
 	}
 	ns, c := s.tps.Namespace, spec.Credentials
-	id, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: firstNonEmpty(c.ClientIDKey, "clientID")})
+	id, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: cmp.Or(c.ClientIDKey, "clientID")})
 	if err != nil {
 		return true, err
 	}
-	secret, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: firstNonEmpty(c.ClientSecretKey, "clientSecret")})
+	secret, err := r.Platforms.Credential(ctx, ns, wx.SecretKeySelector{Name: c.SecretName, Key: cmp.Or(c.ClientSecretKey, "clientSecret")})
 	if err != nil {
 		return true, err
 	}
@@ -154,7 +209,7 @@ func (r *ThirdPartyStoreReconciler) resolveShop(ctx context.Context, s *shopScop
 func configVersion(cfg stores.Config, c stores.Credentials) string {
 	h := sha256.Sum256([]byte(c.ClientSecret.Reveal()))
 	return strings.Join([]string{string(cfg.Provider), cfg.BaseURL, cfg.TokenPath, cfg.HealthPath, string(cfg.ExpiryUnit),
-		c.ClientID, c.ShopID, c.ShopType, hex.EncodeToString(h[:8])}, "|")
+		strconv.FormatBool(cfg.RefreshOnRenewal), c.ClientID, c.ShopID, c.ShopType, hex.EncodeToString(h[:8])}, "|")
 }
 
 // shopClients keeps each ThirdPartyStore's client and current token, in memory only: after a restart the

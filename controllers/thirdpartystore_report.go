@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -93,7 +94,12 @@ func (r *ThirdPartyStoreReconciler) bindingFacts(ctx context.Context, ns string,
 		if err := getRef(ctx, r.Client, ns, b.Name, string(b.Kind), oa); err != nil {
 			return f, err
 		}
-		f.Verified, f.ServiceAccount = oa.Status.Verification == wx.VerificationVerified, oa.Status.AccountType == wx.OfficialAccountService
+		f.Verified = oa.Status.Verification == wx.VerificationVerified
+		// The observed type, else the declared one (the OwnSecret route observes none); nil when neither says.
+		if t := wx.OfficialAccountType(cmp.Or(string(oa.Status.AccountType), string(oa.Spec.AccountType))); t != "" {
+			service := t == wx.OfficialAccountService
+			f.ServiceAccount = &service
+		}
 	default:
 		ch := &wx.ChannelsAccount{}
 		obj = ch
@@ -116,11 +122,25 @@ func (r *ThirdPartyStoreReconciler) bindingFacts(ctx context.Context, ns string,
 func (r *ThirdPartyStoreReconciler) reportShop(_ context.Context, s *shopScope) (bool, error) {
 	st := &s.tps.Status
 	wasFailing := st.ConsecutiveFailures >= threshold(s.tps)
-	if s.failure != nil {
-		st.ConsecutiveFailures++
+	now := r.now()
+	if !s.checked && s.failure == nil && st.LastError != "" {
+		// A failing store whose API this reconcile did not call: its streak and Ready stand until the retry.
+		s.result = ctrl.Result{RequeueAfter: max(st.LastCheckTime.Add(r.checkInterval(s.tps)).Sub(now), time.Second)}
+		return true, nil
+	}
+	if s.checked {
+		st.LastCheckTime = &metav1.Time{Time: now}
+	}
+	switch {
+	case s.failure != nil && (st.LastCountedFailureTime == nil || !now.Before(st.LastCountedFailureTime.Add(r.PollInterval))):
+		st.ConsecutiveFailures++ // at most one per poll interval: the streak spans polls
+		st.LastCountedFailureTime = &metav1.Time{Time: now}
 		st.LastError = truncate(s.failure.Error(), 1024)
-	} else {
-		st.ConsecutiveFailures, st.LastError = 0, ""
+	case s.failure != nil:
+		st.ConsecutiveFailures = max(st.ConsecutiveFailures, 1)
+		st.LastError = truncate(s.failure.Error(), 1024)
+	default:
+		st.ConsecutiveFailures, st.LastError, st.LastCountedFailureTime = 0, "", nil
 	}
 	r.Metrics.observeStoreFailures(s.tps.Namespace, s.tps.Name, string(s.tps.Spec.Provider), int(st.ConsecutiveFailures))
 	failing := st.ConsecutiveFailures >= threshold(s.tps)
@@ -129,9 +149,9 @@ func (r *ThirdPartyStoreReconciler) reportShop(_ context.Context, s *shopScope) 
 	case s.failure != nil && (s.terminal || failing):
 		r.shopFailing(s, wasFailing)
 	case s.failure != nil:
-		syncFailed(s.tps, fmt.Errorf("%w (failure %d of %d in a row before the store is reported not Ready)",
-			s.failure, st.ConsecutiveFailures, threshold(s.tps)))
-		s.result = ctrl.Result{RequeueAfter: min(time.Duration(st.ConsecutiveFailures)*time.Second, r.PollInterval)}
+		syncFailed(s.tps, fmt.Errorf("%w (failed poll %d of %d in a row before the store is reported not Ready; "+
+			"retried meanwhile)", s.failure, st.ConsecutiveFailures, threshold(s.tps)))
+		s.result = ctrl.Result{RequeueAfter: r.checkInterval(s.tps)}
 	case s.publishRefused != nil:
 		ready(s.tps, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, s.publishRefused.Error())
 	case s.unmet[0] != "":
@@ -139,7 +159,7 @@ func (r *ThirdPartyStoreReconciler) reportShop(_ context.Context, s *shopScope) 
 	default:
 		ready(s.tps, metav1.ConditionTrue, wx.ReasonAvailable, shopAvailable(s))
 	}
-	if s.failure == nil && wasFailing {
+	if s.failure == nil && (wasFailing || s.wasFailing) {
 		r.Recorder.Eventf(s.tps, nil, corev1.EventTypeNormal, wx.EventStoreRecovered, "Check",
 			"the %s API answers again", s.tps.Spec.Provider)
 	}

@@ -4,6 +4,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -24,7 +25,14 @@ func (r *ThirdPartyStoreReconciler) ensureToken(ctx context.Context, s *shopScop
 	if s.token.Value != "" && now.Before(s.token.RefreshAt()) {
 		return false, nil
 	}
-	tok, err := s.client.Token(ctx, s.creds)
+	s.checked = true
+	var tok stores.Token
+	var err error
+	if s.token.Value != "" {
+		tok, err = s.client.Renew(ctx, s.creds, s.token) // the same token answered again keeps its schedule
+	} else {
+		tok, err = s.client.Token(ctx, s.creds)
+	}
 	if err != nil {
 		if s.token.Value != "" && !now.Before(s.token.ExpiresAt) {
 			s.token = stores.Token{} // expired: no token to use
@@ -48,6 +56,26 @@ func (r *ThirdPartyStoreReconciler) tokenObtained(s *shopScope, tok stores.Token
 		"obtained a new %s access token, valid until %s; wxlink renews it from %s", s.tps.Spec.Provider,
 		tok.ExpiresAt.UTC().Format(time.RFC3339), tok.RefreshAt().UTC().Format(time.RFC3339))
 	r.Metrics.observeStoreToken(s.tps.Namespace, s.tps.Name, string(s.tps.Spec.Provider), tok.ExpiresAt)
+}
+
+// checkDue reports whether the store's API is to be called again: never called, a new generation, or the
+// next poll (or, while failing, the next retry: retryAfter) has come.
+func (r *ThirdPartyStoreReconciler) checkDue(tps *wx.ThirdPartyStore) bool {
+	st := &tps.Status
+	if st.LastCheckTime == nil || st.ObservedGeneration != tps.Generation {
+		return true
+	}
+	return !r.now().Before(st.LastCheckTime.Add(r.checkInterval(tps)))
+}
+
+// checkInterval is how long after a check the next one is due: the poll interval, or while failing a backoff
+// that doubles from 1 s (the time since the streak last grew), up to the poll interval.
+func (r *ThirdPartyStoreReconciler) checkInterval(tps *wx.ThirdPartyStore) time.Duration {
+	st := &tps.Status
+	if st.LastError == "" || st.LastCountedFailureTime == nil || st.LastCheckTime == nil {
+		return r.PollInterval
+	}
+	return min(max(st.LastCheckTime.Sub(st.LastCountedFailureTime.Time), time.Second), r.PollInterval)
 }
 
 // shopFailed records a failed call on the condition it concerns, and as this reconcile's failure (a terminal
@@ -88,6 +116,10 @@ func (r *ThirdPartyStoreReconciler) checkShopHealth(ctx context.Context, s *shop
 	if s.token.Value == "" {
 		return false, nil // no token: the renewal's failure says why
 	}
+	if !s.renewed && !r.checkDue(s.tps) {
+		return false, nil // a watch's reconcile: the API was checked moments ago
+	}
+	s.checked = true
 	shop, err := s.client.Health(ctx, s.token.Value)
 	if platform.IsClass(err, platform.ClassAuth) && !s.renewed {
 		tok, terr := s.client.Token(ctx, s.creds)
@@ -106,7 +138,7 @@ func (r *ThirdPartyStoreReconciler) checkShopHealth(ctx context.Context, s *shop
 		return false, nil
 	}
 	now := metav1.NewTime(r.now())
-	s.tps.Status.LastHealthyTime, s.tps.Status.ShopName = &now, firstNonEmpty(shop.Name, s.tps.Status.ShopName)
+	s.tps.Status.LastHealthyTime, s.tps.Status.ShopName = &now, cmp.Or(shop.Name, s.tps.Status.ShopName)
 	setCondition(s.tps, wx.ConditionReachable, metav1.ConditionTrue, wx.ReasonAvailable,
 		fmt.Sprintf("the %s API answered the health check", s.tps.Spec.Provider))
 	return false, nil

@@ -298,6 +298,12 @@ type PlatformLinkStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1048576
 	InvitationQRCode string `json:"invitationQRCode,omitempty"`
+	// supersededStatus (store partner links) is the answered status of the platform's record (3 refused,
+	// 5 timed out, 6 failed) when wxlink invited again over it. While the record still shows it, the new
+	// invitation has not been answered (the store's administrator has not sent it from its QR code): wxlink
+	// does not invite again, and keeps the QR code. Cleared once the record changes.
+	// +optional
+	SupersededStatus *int32 `json:"supersededStatus,omitempty"`
 }
 
 // AssociationLinkStatus is the observed state of an association.
@@ -315,6 +321,11 @@ type AssociationLinkStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	PartnerID string `json:"partnerID,omitempty"`
+	// partnerSharerType is the sharer_type under which the partner's record was made or found. A change of
+	// spec.store.sharerType applies once that record is no longer bound or waiting for acceptance; until then,
+	// and for a deletion's cancel or unbind, wxlink uses this one.
+	// +optional
+	PartnerSharerType *int32 `json:"partnerSharerType,omitempty"`
 
 	// subjectRelation says whether the two ends share a subject.
 	// +optional

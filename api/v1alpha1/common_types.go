@@ -23,6 +23,11 @@ const AnnotationRequestPending = "wechat.wxlink.dev/request-pending"
 // was there before the request is not that request's. wxlink writes it; do not edit it.
 const AnnotationRequestListed = "wechat.wxlink.dev/request-listed"
 
+// AnnotationStorePartner is the partner a WeChat Store partner link invited, as "sharerType/sharerID",
+// written with AnnotationRequestPending before the invitation: a deletion that comes before status records
+// status.partnerID still cancels or unbinds it. wxlink writes it; do not edit it.
+const AnnotationStorePartner = "wechat.wxlink.dev/store-partner"
+
 // Finalizer is added to every wxlink object that acts on the platform, before any side effect.
 const Finalizer = "wechat.wxlink.dev/finalizer"
 

@@ -75,6 +75,7 @@ var ReasonHealth = map[string]Health{
 	"MiniProgramNotReleased": HealthSuspended, "WebViewDomainUnconfirmed": HealthSuspended,
 	"ShowcaseUnconfirmed": HealthSuspended, "ShowcaseNotEnabled": HealthSuspended,
 	"ChannelsNotEnterprise": HealthDegraded, "NotServiceAccount": HealthDegraded,
+	"AccountTypeUnknown": HealthSuspended,
 	// internal/rules: admission's own reasons, reported on Admitted as QuotaExceeded or MonthlyLimitReached.
 	"AlreadyOnPlatform": HealthDetail, "SameSubjectQuotaFull": HealthDetail, "OtherSubjectQuotaFull": HealthDetail,
 	"TotalQuotaFull": HealthDetail,

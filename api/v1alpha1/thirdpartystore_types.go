@@ -76,7 +76,8 @@ type ExpiryUnit string
 // Expiry units.
 const (
 	// ExpiryUnitAuto reads the provider's field defensively: Youzan's expires as an epoch (milliseconds, or
-	// seconds below 1e11); Weimob's expires_in and Weidian's expire_in as seconds to live.
+	// seconds below 1e11), or seconds to live below 1e9; Weimob's expires_in and Weidian's expire_in as seconds
+	// to live. With any unit, an expiry at or before now or more than a year away is refused as malformed.
 	ExpiryUnitAuto ExpiryUnit = "Auto"
 	// ExpiryUnitEpochMilliseconds: an absolute epoch in milliseconds.
 	ExpiryUnitEpochMilliseconds ExpiryUnit = "EpochMilliseconds"
@@ -90,7 +91,7 @@ const (
 // (docs/stores.md says which): its endpoint, paths and expiry unit. Empty fields take the provider's defaults.
 type StoreAPI struct {
 	// endpoint is the platform's base URL, for example a store simulator on http://127.0.0.1:8090. It must be
-	// among the manager's allowed endpoints (--allowed-endpoints), since the app's secret is sent there.
+	// among the manager's allowed endpoints (--allowed-store-endpoints), since the app's secret is sent there.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.startsWith('http://')",message="endpoint must be an http:// or https:// URL"
@@ -109,10 +110,17 @@ type StoreAPI struct {
 	// expiryUnit says how the token's expiry is read (default Auto).
 	// +optional
 	ExpiryUnit ExpiryUnit `json:"expiryUnit,omitempty"`
+	// refreshOnRenewal (Youzan) sends refresh=true when wxlink renews the token, asking for a new one: the
+	// Youzan docs say refresh=false with a valid token answers that same token (unverified; the SDKs' READMEs
+	// say refresh only adds a refresh_token). Default true. With false, wxlink sends refresh=true only when a
+	// renewal answers the same token.
+	// +optional
+	RefreshOnRenewal *bool `json:"refreshOnRenewal,omitempty"`
 }
 
 // ThirdPartyStoreSpec declares a shop on a third-party store platform and the WeChat accounts it serves.
 //
+// +kubebuilder:validation:XValidation:rule="!has(self.tokenPublication) || self.tokenPublication.secretName != self.credentials.secretName",message="tokenPublication.secretName must differ from credentials.secretName: publishing the token would overwrite the app's client ID and secret"
 // +kubebuilder:validation:XValidation:rule="self.provider == 'Weidian' || (has(self.shopID) && size(self.shopID) > 0)",message="shopID is required for Youzan (kdt_id) and Weimob (shop_id)"
 // +kubebuilder:validation:XValidation:rule="!has(self.bindings) || self.bindings.all(b, b.kind != 'OfficialAccount' || !has(b.confirmedInConsole))",message="confirmedInConsole applies to MiniProgram and ChannelsAccount bindings only: wxlink observes an Official Account's type and verification"
 type ThirdPartyStoreSpec struct {
@@ -181,7 +189,17 @@ type ThirdPartyStoreStatus struct {
 	// lastHealthyTime is when the platform last answered the health check.
 	// +optional
 	LastHealthyTime *metav1.Time `json:"lastHealthyTime,omitempty"`
-	// consecutiveFailures counts the token renewals and health checks that failed in a row; 0 after a success.
+	// lastCheckTime is when wxlink last called the store's API (a renewal or the health check). A reconcile
+	// that a watch triggers before the next check is due does not call it again.
+	// +optional
+	LastCheckTime *metav1.Time `json:"lastCheckTime,omitempty"`
+	// lastCountedFailureTime is when consecutiveFailures last grew. It grows at most once per poll interval:
+	// the retries in between (with backoff, for a quick recovery) do not count, so a streak that reaches
+	// failureThreshold spans that many polls.
+	// +optional
+	LastCountedFailureTime *metav1.Time `json:"lastCountedFailureTime,omitempty"`
+	// consecutiveFailures counts the polls whose token renewal or health check failed, in a row; 0 after a
+	// success.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`

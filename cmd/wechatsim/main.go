@@ -62,15 +62,15 @@ func loopback(listen string) bool {
 
 // config is the command line, parsed.
 type config struct {
-	listen, seed, stateFile                      string
-	tokenTTL, tokenGrace, ticketEvery, ticketTTL time.Duration
-	compAppID, compSecret, compToken, compKey    string
-	compCallback                                 string
-	diffErrcode                                  int
-	unlinkConfirm, omitAppID, logJSON            bool
-	maxBody                                      int64
-	adminToken                                   string
-	storeSeed                                    string
+	listen, seed, stateFile                       string
+	tokenTTL, tokenGrace, ticketEvery, ticketTTL  time.Duration
+	compAppID, compSecret, compToken, compKey     string
+	compCallback                                  string
+	diffErrcode                                   int
+	unlinkConfirm, omitAppID, logJSON, inviteScan bool
+	maxBody                                       int64
+	adminToken                                    string
+	storeSeed                                     string
 }
 
 // parseFlags parses args into a config; --help gives flag.ErrHelp after printing the usage to stderr.
@@ -91,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.compKey, "component-aes-key", "", "component 43-character EncodingAESKey (prefer $WECHATSIM_COMPONENT_AES_KEY)")
 	fs.StringVar(&c.compCallback, "component-callback-url", "", "where component_verify_tickets are pushed")
 	fs.IntVar(&c.diffErrcode, "different-subject-errcode", 89407, "errcode of the 4th different-subject link: 89407, 89017 or 1005")
+	fs.BoolVar(&c.inviteScan, "invite-needs-scan", false, "cooperation/invitation/qrcode/generate only returns the QR code; the store's admin sends the invitation (POST /sim/cooperations action scan)")
 	fs.BoolVar(&c.unlinkConfirm, "unlink-needs-confirm", false, "wxampunlink waits for the Official Account admin (POST /sim/links/confirm-unlink)")
 	fs.BoolVar(&c.omitAppID, "omit-link-appid", false, "leave appid out of wxamplinkget items, as older responses did")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", sim.DefaultMaxBodyBytes, "largest accepted API request body")
@@ -138,6 +139,7 @@ func (c *config) options(logger *slog.Logger) sim.Options {
 		TicketInterval:          c.ticketEvery,
 		DifferentSubjectErrcode: c.diffErrcode,
 		UnlinkNeedsConfirm:      c.unlinkConfirm,
+		InviteNeedsScan:         c.inviteScan,
 		OmitLinkAppID:           c.omitAppID,
 		MaxBodyBytes:            c.maxBody,
 		StateFile:               c.stateFile,

@@ -11,6 +11,7 @@ local waiting = {
   ConsoleOnly = true, InvitationPending = true, UnlinkPending = true,
   AwaitingStoreAdmin = true, InvitationTimedOut = true,
   MiniProgramNotReleased = true, WebViewDomainUnconfirmed = true, ShowcaseUnconfirmed = true, ShowcaseNotEnabled = true,
+  AccountTypeUnknown = true,
 }
 
 local hs = { status = "Progressing", message = "waiting for wxlink to report the object's status" }

@@ -14,7 +14,9 @@ package platform
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wxlink/wxlink-operator/internal/rules"
 )
@@ -224,4 +226,27 @@ type AccessToken struct {
 	// RefreshAt is when the refresher next renews it, ahead of ExpiresAt. After a failed renewal it is the
 	// time of the next attempt (the token stays in use until ExpiresAt).
 	RefreshAt time.Time
+}
+
+// Truncate cuts s to at most n bytes, at a rune boundary: a message of Chinese text is never cut inside a
+// character (which would write invalid UTF-8 into status, Events or logs).
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Scrub replaces every occurrence of each non-empty secret in s with Redacted: a platform's answer that
+// echoes what was sent never carries it into status, Events or logs.
+func Scrub(s string, secrets ...Secret) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, string(sec), Redacted)
+		}
+	}
+	return s
 }

@@ -51,3 +51,15 @@ const (
 // ReasonInvalidSharer (803131000): the partner's ID is wrong: the original ID (gh_…) of an Official Account,
 // the AppID of a Mini Program.
 const ReasonInvalidSharer = "InvalidPartnerAccount"
+
+// EpochTime reads a time that may be seconds or milliseconds since the epoch, by size: a value above 1e11
+// (in March 5138 as seconds, March 1973 as milliseconds) is milliseconds. Zero or less is no time.
+func EpochTime(v int64) time.Time {
+	switch {
+	case v <= 0:
+		return time.Time{}
+	case v > 1e11:
+		return time.UnixMilli(v).UTC()
+	}
+	return time.Unix(v, 0).UTC()
+}

@@ -60,6 +60,9 @@ type PartnerFacts struct {
 	// EndedSinceAsked: the record was unbound or cancelled after wxlink's invitation of this generation (a
 	// person ended it, or the partnership it made).
 	EndedSinceAsked bool
+	// Superseded: wxlink invited again over this answered record (refused, timed out or failed) and the
+	// record has not changed since: the new invitation waits for the store's admin to send it.
+	Superseded bool
 	// ReinviteAfterTimeout: the spec asks to invite again after a timeout.
 	ReinviteAfterTimeout bool
 	// ObserveOnly: the link never writes to the platform.
@@ -77,9 +80,13 @@ type PartnerStep struct {
 // the spec asks to re-invite; a new generation (a change of spec) or a new object asks once more. A record
 // that is absent, unbound or cancelled is invited (again), unless wxlink invited at this generation and the
 // record has not ended since (the store's admin has not sent the invitation from its QR code yet). An unknown
-// status is never acted on, and ObserveOnly never invites.
+// status is never acted on, and ObserveOnly never invites. An answered record that wxlink invited again over
+// (Superseded) is an invitation not sent yet (Absent, asked): it is not asked again at every poll.
 func NextPartnerStep(f PartnerFacts) PartnerStep {
 	outcome := partnerOutcome(f)
+	if f.Listed && f.Superseded && Answered(f.Status) {
+		outcome = PartnerOutcomeAbsent
+	}
 	var invite bool
 	switch outcome {
 	case PartnerOutcomeRefused, PartnerOutcomeFailed:
@@ -90,6 +97,12 @@ func NextPartnerStep(f PartnerFacts) PartnerStep {
 		invite = !f.AskedThisGeneration || f.EndedSinceAsked
 	}
 	return PartnerStep{Outcome: outcome, Invite: invite && !f.ObserveOnly}
+}
+
+// Answered reports whether a partner record's status is an answer to an invitation that ended it: refused,
+// timed out or failed.
+func Answered(status int) bool {
+	return status == PartnerRefused || status == PartnerTimedOut || status == PartnerFailed
 }
 
 func partnerOutcome(f PartnerFacts) PartnerOutcome {

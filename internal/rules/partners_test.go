@@ -27,6 +27,9 @@ func TestNextPartnerStep(t *testing.T) {
 		{"cancelled before the invitation was sent: wait", PartnerFacts{Listed: true, Status: PartnerCancelled, AskedThisGeneration: true}, PartnerStep{PartnerOutcomeAbsent, false}},
 		{"unbound, new object: invite", PartnerFacts{Listed: true, Status: PartnerUnbound}, PartnerStep{PartnerOutcomeAbsent, true}},
 		{"unknown status: never acted on", PartnerFacts{Listed: true, Status: 9}, PartnerStep{PartnerOutcomeUnknown, false}},
+		{"timed out, re-invited over it, not sent yet: wait", PartnerFacts{Listed: true, Status: PartnerTimedOut, AskedThisGeneration: true, ReinviteAfterTimeout: true, Superseded: true}, PartnerStep{PartnerOutcomeAbsent, false}},
+		{"refused, re-invited for a new generation, not sent yet: wait", PartnerFacts{Listed: true, Status: PartnerRefused, AskedThisGeneration: true, Superseded: true}, PartnerStep{PartnerOutcomeAbsent, false}},
+		{"failed, superseded, spec changed again: ask once more", PartnerFacts{Listed: true, Status: PartnerFailed, Superseded: true}, PartnerStep{PartnerOutcomeAbsent, true}},
 		{"observe only never invites", PartnerFacts{ObserveOnly: true}, PartnerStep{PartnerOutcomeAbsent, false}},
 		{"observe only, timed out", PartnerFacts{Listed: true, Status: PartnerTimedOut, ReinviteAfterTimeout: true, ObserveOnly: true}, PartnerStep{PartnerOutcomeTimedOut, false}},
 	} {

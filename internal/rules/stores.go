@@ -21,6 +21,9 @@ const (
 	// ReasonNotServiceAccount: an Official Account binding needs a service account (服务号), not a
 	// subscription account (订阅号).
 	ReasonNotServiceAccount = "NotServiceAccount"
+	// ReasonAccountTypeUnknown: the platform did not report whether an Official Account is a service account,
+	// and its object declares no spec.accountType; a person declares it.
+	ReasonAccountTypeUnknown = "AccountTypeUnknown"
 	// ReasonChannelsNotEnterprise: a Channels binding needs an enterprise-verified Channels account.
 	ReasonChannelsNotEnterprise = "ChannelsNotEnterprise"
 	// ReasonShowcaseNotEnabled: a Channels binding needs the product showcase (商品橱窗) open.
@@ -49,8 +52,9 @@ type StoreBindingFacts struct {
 	// Released: the Mini Program has a released version (nil: unknown, as on the OwnSecret route, where
 	// the platform does not say: not held against it).
 	Released *bool
-	// ServiceAccount: the Official Account is a service account (服务号).
-	ServiceAccount bool
+	// ServiceAccount: the Official Account is a service account (服务号); nil when neither the platform nor
+	// the spec says which type it is.
+	ServiceAccount *bool
 	// Enterprise: the Channels account's subject is an enterprise.
 	Enterprise bool
 	// Showcase: the Channels account's product showcase is open (nil: not observed).
@@ -90,7 +94,11 @@ func checkMiniProgramBinding(f StoreBindingFacts) *Violation {
 
 func checkOfficialAccountBinding(f StoreBindingFacts) *Violation {
 	switch {
-	case !f.ServiceAccount:
+	case f.ServiceAccount == nil:
+		return &Violation{ReasonAccountTypeUnknown, fmt.Sprintf("the platform does not report the type of Official "+
+			"Account %s: a store binding needs a service account (服务号); declare its type in the OfficialAccount's "+
+			"spec.accountType (Service or Subscription, shown at mp.weixin.qq.com → 设置与开发 → 公众号设置)", f.Name)}
+	case !*f.ServiceAccount:
 		return &Violation{ReasonNotServiceAccount, fmt.Sprintf("Official Account %s is a subscription account (订阅号): "+
 			"a store binding needs a service account (服务号); bind a service account instead (an account's type cannot "+
 			"be changed by API)", f.Name)}

@@ -149,24 +149,66 @@ func TestYouzanIPAllowList(t *testing.T) {
 	wantErr(t, err, platform.ClassTerminal, platform.ReasonInvalidCredentials)
 }
 
-// TestExpiryOverride: a user who learns that Youzan's expires is in seconds sets the unit.
+// TestExpiryOverride: a user who learns the unit of Youzan's expires sets it; a unit that reads the
+// simulator's milliseconds as seconds puts the expiry centuries away, which is refused with the fix.
 func TestExpiryOverride(t *testing.T) {
 	t.Parallel()
 	srv, _, cr, clk := newEnv(t, stores.Youzan)
-	c, err := stores.New(stores.Config{Provider: stores.Youzan, BaseURL: srv.URL, Clock: clk.now,
-		ExpiryUnit: stores.ExpiryEpochSeconds})
+	unit := func(u stores.ExpiryUnit) *stores.Client {
+		c, err := stores.New(stores.Config{Provider: stores.Youzan, BaseURL: srv.URL, Clock: clk.now, ExpiryUnit: u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tok, err := unit(stores.ExpiryEpochMilliseconds).Token(context.Background(), cr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := c.Token(context.Background(), cr)
-	if err != nil {
-		t.Fatal(err)
+	if d := tok.ExpiresAt.Sub(clk.now()); d <= 0 || d > 8*24*time.Hour {
+		t.Errorf("EpochMilliseconds: expires in %s", d)
 	}
-	// The simulator sends milliseconds: read as seconds they are far in the future, as the override says.
-	if !tok.ExpiresAt.After(clk.now().AddDate(1000, 0, 0)) {
-		t.Errorf("EpochSeconds override not applied: %s", tok.ExpiresAt)
+	_, err = unit(stores.ExpiryEpochSeconds).Token(context.Background(), cr)
+	if err == nil || !strings.Contains(err.Error(), "spec.api.expiryUnit") {
+		t.Errorf("milliseconds read as seconds were accepted: %v", err)
 	}
 	if _, err := stores.New(stores.Config{Provider: "Shopify"}); err == nil {
 		t.Error("an unknown provider was accepted")
+	}
+}
+
+// TestYouzanRenewalSameToken: a Youzan that answers refresh=false with the valid token again (as its docs
+// say) is asked for a new token at the renewal instant; the schedule is never recomputed from now for the
+// same token.
+func TestYouzanRenewalSameToken(t *testing.T) {
+	t.Parallel()
+	for _, refreshOnRenewal := range []bool{true, false} {
+		srv, _, cr, clk := newEnv(t, stores.Youzan)
+		sh := shops[stores.Youzan]
+		sh.ReuseToken = true
+		if err := srv.Seed(sh); err != nil {
+			t.Fatal(err)
+		}
+		c, err := stores.New(stores.Config{Provider: stores.Youzan, BaseURL: srv.URL, Clock: clk.now, QPS: 1000, Burst: 1000,
+			RefreshOnRenewal: refreshOnRenewal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := c.Token(context.Background(), cr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := c.Token(context.Background(), cr); err != nil || again.Value != first.Value {
+			t.Fatalf("the simulator's reuse mode did not answer the same token: %v", err)
+		}
+		clk.advance(first.RefreshAt().Sub(clk.now()))
+		renewed, err := c.Renew(context.Background(), cr, first)
+		if err != nil {
+			t.Fatalf("refreshOnRenewal %v: %v", refreshOnRenewal, err)
+		}
+		if renewed.Value == first.Value || !renewed.ExpiresAt.After(first.ExpiresAt) || !renewed.RefreshAt().After(first.ExpiresAt) {
+			t.Errorf("refreshOnRenewal %v: renewed %s expiring %s (refresh %s); first expired %s", refreshOnRenewal,
+				renewed.Value.Reveal(), renewed.ExpiresAt, renewed.RefreshAt(), first.ExpiresAt)
+		}
 	}
 }

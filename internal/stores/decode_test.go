@@ -32,13 +32,15 @@ func TestGoldenTokens(t *testing.T) {
 		token   string
 		expires time.Time
 	}{
-		{"youzan_token.json", youzan{}, ExpiryAuto, "f6b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4", time.UnixMilli(1583720718116).UTC()},
+		{"youzan_token.json", youzan{}, ExpiryAuto, "f6b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4", time.UnixMilli(1796724000000).UTC()},
 		// An epoch in seconds reads as seconds (a value below 1e11), whatever the docs say.
-		{"youzan_token_seconds.json", youzan{}, ExpiryAuto, "abc", time.Unix(1583720718, 0).UTC()},
-		{"youzan_token.json", youzan{}, ExpiryEpochSeconds, "f6b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4", time.Unix(1583720718116, 0).UTC()},
-		{"youzan_token_seconds.json", youzan{}, ExpirySecondsToLive, "abc", goldenNow.Add(1583720718 * time.Second)},
+		{"youzan_token_seconds.json", youzan{}, ExpiryAuto, "abc", time.Unix(1796724000, 0).UTC()},
+		{"youzan_token_seconds.json", youzan{}, ExpiryEpochSeconds, "abc", time.Unix(1796724000, 0).UTC()},
+		{"youzan_token.json", youzan{}, ExpiryEpochMilliseconds, "f6b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4", time.UnixMilli(1796724000000).UTC()},
+		// A value below 1e9 (2001 as epoch seconds) is seconds to live.
+		{"youzan_token_ttl.json", youzan{}, ExpiryAuto, "ttl", goldenNow.Add(604800 * time.Second)},
+		{"youzan_token_ttl.json", youzan{}, ExpirySecondsToLive, "ttl", goldenNow.Add(604800 * time.Second)},
 		{"weimob_token.json", weimob{}, ExpiryAuto, "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e", goldenNow.Add(7199 * time.Second)},
-		{"weimob_token.json", weimob{}, ExpiryEpochMilliseconds, "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e", time.UnixMilli(7199).UTC()},
 		{"weidian_token.json", weidian{}, ExpiryAuto, "0d1e2f3a4b5c", goldenNow.Add(25 * time.Hour)},
 	} {
 		tok, err := c.codec.decodeToken(golden(t, c.file), goldenNow, c.unit)
@@ -48,6 +50,43 @@ func TestGoldenTokens(t *testing.T) {
 		if tok.Value.Reveal() != c.token || !tok.ExpiresAt.Equal(c.expires) || !tok.ObtainedAt.Equal(goldenNow) {
 			t.Errorf("%s (%s) = %s expires %s, want %s expires %s", c.file, c.unit, tok.Value.Reveal(), tok.ExpiresAt, c.token, c.expires)
 		}
+	}
+}
+
+// An expiry at or before now, or more than a year away, is a misread unit: malformed, with the fix.
+func TestGoldenTokenExpiryImplausible(t *testing.T) {
+	for _, c := range []struct {
+		file  string
+		codec codec
+		unit  ExpiryUnit
+	}{
+		{"youzan_token_past.json", youzan{}, ExpiryAuto},                 // 2020, in milliseconds
+		{"youzan_token.json", youzan{}, ExpiryEpochSeconds},              // milliseconds read as seconds: year 58906
+		{"youzan_token_seconds.json", youzan{}, ExpirySecondsToLive},     // an epoch read as seconds to live
+		{"youzan_token_seconds.json", youzan{}, ExpiryEpochMilliseconds}, // seconds read as milliseconds: 1970
+		{"weimob_token.json", weimob{}, ExpiryEpochMilliseconds},         // 7199 ms after the epoch
+		{"weimob_token.json", weimob{}, ExpiryEpochSeconds},              // 7199 s after the epoch
+	} {
+		tok, err := c.codec.decodeToken(golden(t, c.file), goldenNow, c.unit)
+		if err == nil {
+			t.Errorf("%s (%s): accepted a token expiring %s", c.file, c.unit, tok.ExpiresAt)
+			continue
+		}
+		if err.Class != platform.ClassRetryable || !strings.Contains(err.Msg, "spec.api.expiryUnit") {
+			t.Errorf("%s (%s): %+v, want a malformed response naming spec.api.expiryUnit", c.file, c.unit, err)
+		}
+	}
+}
+
+// The refresh point is 80% of the lifetime, with no overflow for a long one.
+func TestRefreshAtNoOverflow(t *testing.T) {
+	long := Token{ObtainedAt: goldenNow, ExpiresAt: goldenNow.Add(time.Duration(1<<62 + 1<<61))}
+	if r := long.RefreshAt(); !r.After(long.ObtainedAt) || !r.Before(long.ExpiresAt) {
+		t.Errorf("refresh at %s for a token obtained %s expiring %s", r, long.ObtainedAt, long.ExpiresAt)
+	}
+	week := Token{ObtainedAt: goldenNow, ExpiresAt: goldenNow.Add(100 * time.Hour)}
+	if r := week.RefreshAt(); !r.Equal(goldenNow.Add(80 * time.Hour)) {
+		t.Errorf("refresh at %s, want 80 h after %s", r, goldenNow)
 	}
 }
 

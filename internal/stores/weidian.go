@@ -70,8 +70,11 @@ func (weidian) decodeToken(body []byte, now time.Time, unit ExpiryUnit) (Token, 
 	if err := json.Unmarshal(env.Result, &res); err != nil || res.AccessToken == "" || code(res.ExpireIn) <= 0 {
 		return Token{}, malformed(fmt.Errorf("no access_token or expire_in in result"))
 	}
-	return Token{Value: platform.Secret(res.AccessToken), ObtainedAt: now,
-		ExpiresAt: expiry(int64(code(res.ExpireIn)), now, unit, ExpirySecondsToLive)}, nil
+	at, perr := expiry(int64(code(res.ExpireIn)), now, unit, ExpirySecondsToLive)
+	if perr != nil {
+		return Token{}, perr
+	}
+	return Token{Value: platform.Secret(res.AccessToken), ObtainedAt: now, ExpiresAt: at}, nil
 }
 
 func (weidian) healthRequest(cfg Config, token platform.Secret) (string, string, url.Values, []byte) {

@@ -72,8 +72,11 @@ func (weimob) decodeToken(body []byte, now time.Time, unit ExpiryUnit) (Token, *
 	if resp.AccessToken == "" || ttl <= 0 {
 		return Token{}, malformed(fmt.Errorf("no access_token or expires_in"))
 	}
-	return Token{Value: platform.Secret(resp.AccessToken), ObtainedAt: now,
-		ExpiresAt: expiry(int64(ttl), now, unit, ExpirySecondsToLive)}, nil
+	at, perr := expiry(int64(ttl), now, unit, ExpirySecondsToLive)
+	if perr != nil {
+		return Token{}, perr
+	}
+	return Token{Value: platform.Secret(resp.AccessToken), ObtainedAt: now, ExpiresAt: at}, nil
 }
 
 func (weimob) healthRequest(cfg Config, token platform.Secret) (string, string, url.Values, []byte) {

@@ -44,7 +44,7 @@ var youzanCodes = map[int]struct {
 
 func (youzan) tokenRequest(cfg Config, c Credentials) (string, string, url.Values, []byte) {
 	body, _ := json.Marshal(map[string]any{"client_id": c.ClientID, "client_secret": c.ClientSecret.Reveal(),
-		"authorize_type": "silent", "grant_id": c.ShopID})
+		"authorize_type": "silent", "grant_id": c.ShopID, "refresh": c.Refresh})
 	return http.MethodPost, cfg.TokenPath, nil, body
 }
 
@@ -112,7 +112,11 @@ func (youzan) decodeToken(body []byte, now time.Time, unit ExpiryUnit) (Token, *
 	if data.AccessToken == "" || err != nil {
 		return Token{}, malformed(fmt.Errorf("no access_token or expires in data"))
 	}
-	return Token{Value: platform.Secret(data.AccessToken), ObtainedAt: now, ExpiresAt: expiry(exp, now, unit, "")}, nil
+	at, perr := expiry(exp, now, unit, "")
+	if perr != nil {
+		return Token{}, perr
+	}
+	return Token{Value: platform.Secret(data.AccessToken), ObtainedAt: now, ExpiresAt: at}, nil
 }
 
 func (youzan) healthRequest(cfg Config, token platform.Secret) (string, string, url.Values, []byte) {

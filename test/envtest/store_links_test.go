@@ -180,6 +180,7 @@ func TestStorePartnerObserveOnlyAndInvalidID(t *testing.T) {
 	if _, err := e.sim.InjectFault(sim.Fault{Path: "/channels/ec/cooperation/invitation/qrcode/generate", ErrCode: 803131000, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
+	e.deleteLink("watch-mall") // a second live link to the same partner would be a duplicate
 	e.storeLink("store-mall", wx.AccountReference{Kind: wx.KindMiniProgram, Name: "mall"})
 	l := e.linkReason("store-mall", "InvalidPartnerAccount")
 	if l.Status.Platform.State != wx.LinkStateRefused {

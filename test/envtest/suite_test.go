@@ -115,6 +115,7 @@ type env struct {
 	sim     *sim.Server
 	stop    func()
 	metrics *controllers.Metrics
+	reg     *prometheus.Registry
 	poll    time.Duration // the manager's poll interval
 	// requests records the manager's requests to the API server.
 	requests *requestLog
@@ -168,7 +169,7 @@ func (e *env) start() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.metrics = m
+	e.metrics, e.reg = m, reg
 	platforms := &controllers.WeChatPlatforms{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretMetadata: mgr.GetCache(),
 		DefaultEndpoint: e.sim.URL, DefaultQPS: 200,
 		DefaultBurst: 200, Logger: logr.Discard(), Registerer: reg, Now: clock.Now}

@@ -5,6 +5,8 @@ package envtest_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,12 +126,20 @@ func TestThirdPartyStoreFailingStreak(t *testing.T) {
 	srv := e.youzanShop("shop", time.Hour)
 	e.shopReason("shop", wx.ReasonAvailable)
 
+	start := clock.Now()
 	srv.InjectFault(storesim.Fault{Path: storesim.PathYouzanShop, HTTPStatus: 503})
 	tps := e.shopReason("shop", wx.ReasonStoreAPIFailing)
 	if tps.Status.ConsecutiveFailures < 3 || tps.Status.LastError == "" {
 		t.Errorf("status %+v", tps.Status)
 	}
+	// A failure counts once per poll: the streak of 3 spans at least 2 poll intervals (retries in between).
+	if took := tps.Status.LastCountedFailureTime.Sub(start); took < 2*e.poll {
+		t.Errorf("the streak of %d failures took %s, less than 2 polls of %s", tps.Status.ConsecutiveFailures, took, e.poll)
+	}
 	e.waitEvent("shop", wx.EventStoreFailing)
+	if v, ok := e.storeGauge("wxlink_store_consecutive_failures", "shop"); !ok || v < 3 {
+		t.Errorf("failures gauge %v (%v) while failing", v, ok)
+	}
 
 	srv.ClearFaults()
 	tps = e.shopReason("shop", wx.ReasonAvailable)
@@ -166,5 +176,79 @@ func patchShop(t *testing.T, e *env, name string, change func(*wx.ThirdPartyStor
 	change(tps)
 	if err := k8s.Update(context.Background(), tps); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// storeGauge is the value of a store gauge for the named store, and whether it has a series.
+func (e *env) storeGauge(metric, name string) (float64, bool) {
+	e.t.Helper()
+	families, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != metric {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] == e.ns && labels["name"] == name {
+				return m.GetGauge().GetValue(), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// TestThirdPartyStoreStaleFailures: a failing store whose reconcile then stops before the report (its
+// endpoint no longer allowed) does not keep its streak or its failures gauge, and is reported recovered from
+// the platform's side; the gauges go with the store.
+func TestThirdPartyStoreStaleFailures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.youzanShop("stale", time.Hour)
+	e.shopReason("stale", wx.ReasonAvailable)
+	srv.InjectFault(storesim.Fault{Path: storesim.PathYouzanShop, HTTPStatus: 503})
+	tps := e.shopReason("stale", wx.ReasonStoreAPIFailing)
+	if v, ok := e.storeGauge("wxlink_store_consecutive_failures", "stale"); !ok || v < 3 {
+		t.Errorf("failures gauge %v (%v) while failing with %d", v, ok, tps.Status.ConsecutiveFailures)
+	}
+
+	patchShop(t, e, "stale", func(s *wx.ThirdPartyStore) { s.Spec.API.Endpoint = "https://store.example.com" })
+	tps = e.shopReason("stale", wx.ReasonEndpointNotAllowed)
+	e.waitFor("the streak forgotten", func() (bool, string) {
+		e.get("stale", tps)
+		v, ok := e.storeGauge("wxlink_store_consecutive_failures", "stale")
+		return tps.Status.ConsecutiveFailures == 0 && tps.Status.LastError == "" && !ok,
+			fmt.Sprintf("consecutiveFailures %d, gauge %v (%v)", tps.Status.ConsecutiveFailures, v, ok)
+	})
+	e.waitEvent("stale", wx.EventStoreRecovered)
+
+	if err := k8s.Delete(context.Background(), tps); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the store's gauges deleted", func() (bool, string) {
+		_, f := e.storeGauge("wxlink_store_consecutive_failures", "stale")
+		_, x := e.storeGauge("wxlink_store_token_expiry_timestamp_seconds", "stale")
+		return !f && !x, fmt.Sprintf("failures %v, expiry %v", f, x)
+	})
+}
+
+// TestThirdPartyStoreTokenSecretNotCredentials: the API server refuses a store that would publish its token
+// into the Secret holding the app's credentials.
+func TestThirdPartyStoreTokenSecretNotCredentials(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tps := &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Name: "same", Namespace: e.ns}, Spec: wx.ThirdPartyStoreSpec{
+		Provider: wx.StoreProviderYouzan, ShopID: "46037157",
+		Credentials:      wx.StoreAppCredentials{SecretName: "app"},
+		TokenPublication: &wx.TokenPublication{SecretName: "app"},
+	}}
+	err := k8s.Create(context.Background(), tps)
+	if err == nil || !strings.Contains(err.Error(), "tokenPublication.secretName must differ") {
+		t.Errorf("create = %v, want the CEL refusal", err)
 	}
 }

@@ -82,6 +82,9 @@ type Platform struct {
 	Tokens map[string]platform.AccessToken
 	// Partners are each WeChat Store's partner records, by the store's AppID.
 	Partners map[string][]platform.StorePartner
+	// InviteAwaitsScan makes InviteStorePartner behave as the WeChat Store docs say: it generates the QR
+	// code and creates or changes no record (the store's admin scans it to send the invitation).
+	InviteAwaitsScan bool
 
 	// LinkStatus is the status LinkMiniProgram gives a new link; zero means platform.LinkLinked.
 	LinkStatus platform.LinkStatus

@@ -64,8 +64,11 @@ func (p *Platform) InviteStorePartner(_ context.Context, store platform.Account,
 		if st := p.Partners[store.AppID][i].Status; st == platform.PartnerAccepting || st == platform.PartnerBound {
 			return "", ErrcodeFor(MethodInviteStorePartner, platform.CodeInvalidTransition)
 		}
+		if p.InviteAwaitsScan {
+			return QRCodeFor(store.AppID, sharer.ID), nil
+		}
 		p.Partners[store.AppID][i] = rec
-	} else {
+	} else if !p.InviteAwaitsScan {
 		p.Partners[store.AppID] = append(p.Partners[store.AppID], rec)
 	}
 	return QRCodeFor(store.AppID, sharer.ID), nil

@@ -44,7 +44,7 @@ func AdminRoutes() []AdminRoute {
 		{"POST", "/sim/open-accounts", `OpenAccount {"openAppID","subject","verified","createdByAPI","members"}`, "upsert an Open Platform account (as in its console)"},
 		{"POST", "/sim/merchants", `{"appid","mchid"}`, "bind a WeChat Pay merchant to an AppID (verified accounts; 50 per merchant; permanent)"},
 		{"POST", "/sim/wechat-ids", `{"wechatid","unknown":true}`, "mark a WeChat ID as unknown (85001) or clear the mark"},
-		{"POST", "/sim/cooperations", `{"storeAppID","sharerID","sharerType","action":"accept|refuse|timeout|fail|bind"}`, "play the store partner"},
+		{"POST", "/sim/cooperations", `{"storeAppID","sharerID","sharerType","action":"scan|accept|refuse|timeout|fail|bind"}`, "play the store partner"},
 		{"GET", "/sim/faults", "", "list faults"},
 		{"POST", "/sim/faults", `Fault {"path","errcode","errmsg","latency":"250ms","drop","dropAfterApply","httpStatus","probability","count"}`, "inject a fault; returns its id"},
 		{"DELETE", "/sim/faults", "?id=f1&path=/cgi-bin/token (none: all)", "clear faults"},

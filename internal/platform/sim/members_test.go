@@ -154,3 +154,33 @@ func TestStorePartners(t *testing.T) {
 	}
 	e.wantCode(e.api("/channels/ec/cooperation/list", e.token("wxoa"), map[string]any{}), 48001, "list with an Official Account's token")
 }
+
+// With InviteNeedsScan, generating the QR code creates no record (as the docs say): a timed-out record stays
+// timed out until the store's admin scans the code, which sends the invitation.
+func TestStorePartnerInviteNeedsScan(t *testing.T) {
+	e := newEnv(t, Options{InviteNeedsScan: true})
+	store := Account{AppID: "wxstore", Secret: "s", Type: Store, Subject: Subject{Name: "ACME"}, Verification: Verified}
+	oa := oaAcct("wxoa", "ACME")
+	oa.Username = "gh_0123456789ab"
+	e.seed(store, oa)
+	tok := e.token("wxstore")
+	args := map[string]any{"sharer_id": "gh_0123456789ab", "sharer_type": 2}
+	e.wantCode(e.api("/channels/ec/cooperation/invitation/qrcode/generate", tok, args), 0, "generate")
+	e.wantCode(e.api("/channels/ec/cooperation/invitation/get", tok, args), 788191008, "no record before the scan")
+	if err := e.sim.CooperationAction("wxstore", "gh_0123456789ab", 2, "scan"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.CooperationAction("wxstore", "gh_0123456789ab", 2, "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	e.wantCode(e.api("/channels/ec/cooperation/invitation/qrcode/generate", tok, args), 0, "generate again")
+	if got := e.api("/channels/ec/cooperation/invitation/get", tok, args); got["data"].(map[string]any)["status"] != float64(CoopTimedOut) {
+		t.Fatalf("after generating again: %v, want the timed-out record until the scan", got)
+	}
+	if err := e.sim.CooperationAction("wxstore", "gh_0123456789ab", 2, "scan"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.api("/channels/ec/cooperation/invitation/get", tok, args); got["data"].(map[string]any)["status"] != float64(CoopAccepting) {
+		t.Fatalf("after the scan: %v, want status 4", got)
+	}
+}

@@ -111,6 +111,10 @@ type Options struct {
 	// UnlinkNeedsConfirm makes wxampunlink wait for the Official Account admin (ConfirmUnlink); a repeated
 	// call while pending gets 89018. Default: unlink takes effect at once.
 	UnlinkNeedsConfirm bool
+	// InviteNeedsScan makes cooperation/invitation/qrcode/generate behave as the WeChat Store docs say: it
+	// returns the QR code and creates or changes no record; the store's admin scanning it (the admin action
+	// "scan") sends the invitation (status 4). Default: generating is the invitation.
+	InviteNeedsScan bool
 	// OmitLinkAppID drops `appid` from wxamplinkget items, as older responses did (clients must then match on
 	// `username`).
 	OmitLinkAppID bool

@@ -101,6 +101,11 @@ func (s *Simulator) apiCoopInvite(c *call) reply {
 	if co != nil && (co.Status == CoopBound || co.Status == CoopAccepting) {
 		return fail(788191005)
 	}
+	qr := base64.StdEncoding.EncodeToString([]byte("wechatsim-invitation:" + k.store + ":" + k.sharer))
+	if s.opts.InviteNeedsScan {
+		// As the docs say: only the QR code; the store's admin scans it to send the invitation.
+		return okReply(map[string]any{"data": map[string]any{"qrcode_base64": qr}})
+	}
 	if co == nil {
 		if len(s.st.coops) >= s.opts.Limits.Cooperations {
 			return fail(-1, "simulator cooperation limit reached")
@@ -112,7 +117,6 @@ func (s *Simulator) apiCoopInvite(c *call) reply {
 	co.Status = CoopAccepting
 	co.UpdateTime = c.now.UnixMilli()
 	s.markDirty()
-	qr := base64.StdEncoding.EncodeToString([]byte("wechatsim-invitation:" + k.store + ":" + k.sharer))
 	// As documented: {"errcode":0,"errmsg":"ok","data":{"qrcode_base64":"/9j/4A"}}.
 	return okReply(map[string]any{"data": map[string]any{"qrcode_base64": qr}})
 }
@@ -179,7 +183,11 @@ func (s *Simulator) CooperationAction(storeAppID, sharerID string, sharerType in
 		now := s.now()
 		to := map[string]int{"accept": CoopBound, "refuse": CoopRefused, "timeout": CoopTimedOut, "fail": CoopFailed}
 		switch action {
-		case "bind":
+		case "bind", "scan":
+			if action == "scan" && co != nil && (co.Status == CoopBound || co.Status == CoopAccepting) {
+				err = simErr(788191005, "%s is bound or already invited", sharerID)
+				return
+			}
 			if co == nil {
 				if len(s.st.coops) >= s.opts.Limits.Cooperations {
 					err = simErr(-1, "simulator cooperation limit reached")
@@ -189,6 +197,10 @@ func (s *Simulator) CooperationAction(storeAppID, sharerID string, sharerType in
 				s.st.coops[k] = co
 			}
 			co.SharerName = partner.Nickname
+			if action == "scan" { // the store's admin sent the invitation from its QR code
+				setCoopStatus(co, CoopAccepting, now)
+				break
+			}
 			setCoopStatus(co, CoopBound, now)
 		case "accept", "refuse", "timeout", "fail":
 			if co == nil || co.Status != CoopAccepting {
@@ -197,7 +209,7 @@ func (s *Simulator) CooperationAction(storeAppID, sharerID string, sharerType in
 			}
 			setCoopStatus(co, to[action], now)
 		default:
-			err = simErr(40097, "action must be accept, refuse, timeout, fail or bind")
+			err = simErr(40097, "action must be scan, accept, refuse, timeout, fail or bind")
 			return
 		}
 		s.markDirty()

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/wxlink/wxlink-operator/internal/platform"
 )
 
 // flexInt is a JSON number the platform may also send as a string ("1"), a boolean (true → 1), a float with
@@ -108,5 +110,5 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return platform.Truncate(s, n) + "…"
 }

@@ -4,6 +4,7 @@
 package wechat
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -32,16 +33,8 @@ type coopItem struct {
 }
 
 // epoch reads a platform time that may be seconds or milliseconds since the epoch (the docs do not say;
-// a value above 1e11 is read as milliseconds); zero is no time.
-func epoch(v flexInt) time.Time {
-	switch {
-	case v <= 0:
-		return time.Time{}
-	case v > 1e11:
-		return time.UnixMilli(int64(v)).UTC()
-	}
-	return time.Unix(int64(v), 0).UTC()
-}
+// platform.EpochTime reads it by size); zero is no time.
+func epoch(v flexInt) time.Time { return platform.EpochTime(int64(v)) }
 
 func (i coopItem) partner() platform.StorePartner {
 	return platform.StorePartner{
@@ -93,19 +86,10 @@ func decodeCoopQRCode(body []byte, now time.Time) (string, *platform.Error) {
 	if perr := decodeBody(api, body, &resp, now); perr != nil {
 		return "", perr
 	}
-	if qr := firstOf(resp.Data.QRCode, resp.QRCode); qr != "" {
+	if qr := cmp.Or(resp.Data.QRCode, resp.QRCode); qr != "" {
 		return qr, nil
 	}
 	return "", errMalformed(api, fmt.Errorf("no qrcode_base64 in response"))
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func sharerBody(s platform.StoreSharer) map[string]any {

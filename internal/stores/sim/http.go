@@ -135,6 +135,7 @@ func (s *Simulator) youzanToken(r *http.Request) (int, any) {
 		ClientSecret  string `json:"client_secret"`
 		AuthorizeType string `json:"authorize_type"`
 		GrantID       any    `json:"grant_id"`
+		Refresh       bool   `json:"refresh"`
 	}
 	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 	if json.Unmarshal(b, &req) != nil {
@@ -152,7 +153,10 @@ func (s *Simulator) youzanToken(r *http.Request) (int, any) {
 	case "secret":
 		return http.StatusOK, errorBody(Youzan, 1000, "应用信息错误")
 	}
-	v, exp := s.issue(sh)
+	v, exp, live := s.liveToken(sh)
+	if !live || !sh.ReuseToken || req.Refresh {
+		v, exp = s.issue(sh)
+	}
 	return http.StatusOK, map[string]any{"success": true, "code": 200, "message": "success", "data": map[string]any{
 		"access_token": v, "expires": exp.UnixMilli(), "scope": "shop", "authority_id": sh.ShopID}}
 }

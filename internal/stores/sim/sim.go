@@ -61,6 +61,9 @@ type Shop struct {
 	// ShopID is Youzan's kdt_id or Weimob's shop_id (bosId); Weidian shops have none.
 	ShopID   string `json:"shopID,omitempty"`
 	ShopName string `json:"shopName"`
+	// ReuseToken makes a Youzan token call behave as the Youzan docs say (unverified): refresh=false while
+	// the shop has a valid token answers that same token and expiry; refresh=true issues a new one.
+	ReuseToken bool `json:"reuseToken,omitempty"`
 }
 
 // SeedFile is the YAML (or JSON) a simulator starts from.
@@ -236,6 +239,18 @@ func (s *Simulator) issue(sh *Shop) (string, time.Time) {
 	exp := s.opts.Clock().Add(s.opts.TokenTTL[sh.Provider])
 	s.tokens[v] = token{shop: shopKey(sh.Provider, sh.ClientID), expiresAt: exp}
 	return v, exp
+}
+
+// liveToken is the shop's valid token that expires last, if any. Callers hold s.mu.
+func (s *Simulator) liveToken(sh *Shop) (string, time.Time, bool) {
+	var v string
+	var exp time.Time
+	for k, t := range s.tokens {
+		if t.shop == shopKey(sh.Provider, sh.ClientID) && s.opts.Clock().Before(t.expiresAt) && t.expiresAt.After(exp) {
+			v, exp = k, t.expiresAt
+		}
+	}
+	return v, exp, v != ""
 }
 
 // tokenState is what a presented token is: its shop, or why not. Callers hold s.mu.
