@@ -29,7 +29,13 @@ func (s *scene) startChaos(ctx context.Context, n int) *chaos {
 				return
 			case <-time.After(500*time.Millisecond + rand.N(2500*time.Millisecond)): // a random moment, not a wait for something
 			}
-			s.newestManager().kill()
+			m := s.newestManager()
+			if m.exited() {
+				// A manager that dies by itself is a crash the kills must not hide.
+				c.err = fmt.Errorf("before kill %d, the manager had exited by itself (log %s)", c.restarts+1, m.logPath)
+				return
+			}
+			m.kill()
 			if _, err := s.startManagerErr(); err != nil {
 				c.err = fmt.Errorf("restart %d: %w", c.restarts+1, err)
 				return
@@ -68,6 +74,13 @@ func TestSIGKILLChaos(t *testing.T) {
 		n := *kills/len(steps) + b2i(i < *kills%len(steps))
 		s.chaosDuring(step.do, n, limit)
 		s.figures.Convergence = s.waitConverged(step.what+", after its kills", limit)
+		if i == 1 {
+			// Before the re-apply adopts whatever a killed deletion left on the platform: every link deleted
+			// with Delete must be gone from it now, and those with Orphan still there.
+			v, err := s.read(context.Background())
+			s.must(err, "reading the state with half of the fleet deleted")
+			s.checkPlatformMatches(v)
+		}
 	}
 	if s.figures.Restarts != *kills {
 		t.Errorf("%d restarts, want %d", s.figures.Restarts, *kills)
