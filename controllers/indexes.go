@@ -25,6 +25,8 @@ const (
 	// (status), so that a deletion finds every other link that declares the same association, whatever
 	// objects it names.
 	indexLinkAppIDs = "status.appIDs"
+	// indexStoreBinding indexes ThirdPartyStores by "Kind/name" of each account they bind (spec.bindings).
+	indexStoreBinding = "spec.bindings"
 	// indexMiniProgramAppID indexes MiniPrograms by AppID.
 	indexMiniProgramAppID = "spec.appID"
 	// indexMiniProgramOriginalID indexes MiniPrograms by original ID (gh_…), observed or declared, to find
@@ -69,6 +71,13 @@ func fieldIndexes() []fieldIndex {
 				return []string{k}
 			}
 			return nil
+		}},
+		{&wx.ThirdPartyStore{}, indexStoreBinding, func(o client.Object) []string {
+			var keys []string
+			for _, b := range o.(*wx.ThirdPartyStore).Spec.Bindings {
+				keys = append(keys, string(b.Kind)+"/"+b.Name)
+			}
+			return uniqueNonEmpty(keys...)
 		}},
 		{&wx.MiniProgram{}, indexMiniProgramAppID, func(o client.Object) []string {
 			return []string{string(o.(*wx.MiniProgram).Spec.AppID)}

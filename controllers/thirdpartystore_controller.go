@@ -272,21 +272,17 @@ func (r *ThirdPartyStoreReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// storesBinding maps an account to the ThirdPartyStores of its namespace that bind it.
+// storesBinding maps an account to the ThirdPartyStores of its namespace that bind it (from the cache's index).
 func (r *ThirdPartyStoreReconciler) storesBinding(kind wx.StoreBindingKind) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		list := &wx.ThirdPartyStoreList{}
-		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{indexStoreBinding: string(kind) + "/" + o.GetName()}); err != nil {
 			return nil
 		}
-		var reqs []reconcile.Request
-		for _, t := range list.Items {
-			for _, b := range t.Spec.Bindings {
-				if b.Kind == kind && b.Name == o.GetName() {
-					reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&t)})
-					break
-				}
-			}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for i := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 		}
 		return reqs
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -82,16 +83,17 @@ func decodeStrict(body []byte, v any) error {
 	return nil
 }
 
+// adminHandlers are the admin API's handlers, by method and path, gathered from their groups.
 func adminHandlers() map[string]adminFunc {
-	pair := func(f func(s *Simulator, p pairBody) (map[string]any, error)) adminFunc {
-		return func(s *Simulator, _ *http.Request, body []byte) (map[string]any, error) {
-			var p pairBody
-			if err := decodeStrict(body, &p); err != nil {
-				return nil, err
-			}
-			return f(s, p)
-		}
+	all := map[string]adminFunc{}
+	for _, group := range []map[string]adminFunc{stateHandlers(), relationHandlers(), faultHandlers(), timeHandlers()} {
+		maps.Copy(all, group)
 	}
+	return all
+}
+
+// stateHandlers: the simulator itself and its accounts: health, state, reset, accounts and their verification.
+func stateHandlers() map[string]adminFunc {
 	return map[string]adminFunc{
 		"GET /sim/healthz": func(*Simulator, *http.Request, []byte) (map[string]any, error) { return nil, nil },
 		"GET /sim/state": func(s *Simulator, _ *http.Request, _ []byte) (map[string]any, error) {
@@ -145,6 +147,21 @@ func adminHandlers() map[string]adminFunc {
 			}
 			return nil, s.SetVerification(b.AppID, b.Verification)
 		},
+	}
+}
+
+// relationHandlers: what people do to relations in the consoles: links, Open Platform accounts, merchants, WeChat IDs, store partners.
+func relationHandlers() map[string]adminFunc {
+	pair := func(f func(s *Simulator, p pairBody) (map[string]any, error)) adminFunc {
+		return func(s *Simulator, _ *http.Request, body []byte) (map[string]any, error) {
+			var p pairBody
+			if err := decodeStrict(body, &p); err != nil {
+				return nil, err
+			}
+			return f(s, p)
+		}
+	}
+	return map[string]adminFunc{
 		"POST /sim/links/confirm": pair(func(s *Simulator, p pairBody) (map[string]any, error) {
 			if p.Step {
 				st, err := s.Advance(p.OfficialAccount, p.MiniProgram)
@@ -211,6 +228,12 @@ func adminHandlers() map[string]adminFunc {
 			}
 			return nil, s.CooperationAction(b.StoreAppID, b.SharerID, b.SharerType, b.Action)
 		},
+	}
+}
+
+// faultHandlers: faults and the call counters and log.
+func faultHandlers() map[string]adminFunc {
+	return map[string]adminFunc{
 		"GET /sim/faults": func(s *Simulator, _ *http.Request, _ []byte) (map[string]any, error) {
 			return map[string]any{"faults": s.Faults()}, nil
 		},
@@ -245,6 +268,12 @@ func adminHandlers() map[string]adminFunc {
 			s.ResetCalls()
 			return nil, nil
 		},
+	}
+}
+
+// timeHandlers: time and what it moves: verify-ticket pushes, the clock, token expiry.
+func timeHandlers() map[string]adminFunc {
+	return map[string]adminFunc{
 		"POST /sim/ticket/push": func(s *Simulator, r *http.Request, _ []byte) (map[string]any, error) {
 			res, err := s.PushTicket(r.Context())
 			if errors.Is(err, errNoComponent) {
