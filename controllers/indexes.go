@@ -73,8 +73,9 @@ func fieldIndexes() []fieldIndex {
 			return nil
 		}},
 		{&wx.ThirdPartyStore{}, indexStoreBinding, func(o client.Object) []string {
-			var keys []string
-			for _, b := range o.(*wx.ThirdPartyStore).Spec.Bindings {
+			bindings := o.(*wx.ThirdPartyStore).Spec.Bindings
+			keys := make([]string, 0, len(bindings))
+			for _, b := range bindings {
 				keys = append(keys, string(b.Kind)+"/"+b.Name)
 			}
 			return uniqueNonEmpty(keys...)
