@@ -1,7 +1,7 @@
 # wxlink-operator Makefile. `make help` lists the targets.
 #
 # Everything a target needs is built from Go modules into bin/ on first use and reused after:
-# developer tools from hack/tools/go.mod, and the control plane (etcd, kube-apiserver) from
+# developer tools from hack/tools/go.mod, Helm from hack/tools/helm/go.mod, and the control plane (etcd, kube-apiserver) from
 # hack/controlplane/*/go.mod. Nothing is downloaded from outside the Go module proxy.
 
 SHELL := /usr/bin/env bash -o pipefail
@@ -22,6 +22,8 @@ CONTROLLER_GEN := $(LOCALBIN)/controller-gen
 CRD_REF_DOCS := $(LOCALBIN)/crd-ref-docs
 KUSTOMIZE := $(LOCALBIN)/kustomize
 GOLANGCI_LINT := $(LOCALBIN)/golangci-lint
+HELM := $(LOCALBIN)/helm
+HELM_VERSION := $(shell sed -n 's/^\thelm.sh\/helm\/v4 \(v[^ ]*\).*/\1/p' hack/tools/helm/go.mod)
 # kubectl: the machine's own, or one built from k8s.io/kubernetes where there is none.
 KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(KUBEBUILDER_ASSETS)/kubectl)
 
@@ -31,7 +33,8 @@ UNIT_PACKAGES = $(shell go list ./... | grep -v -e /test/e2e -e /test/reliabilit
 # The pure rules package stays fully covered by its table tests.
 RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
-GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md config/argocd/argocd-cm.yaml
+GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md config/argocd/argocd-cm.yaml \
+	charts/wxlink/templates/crds charts/wxlink/templates/_rules.tpl
 
 .PHONY: all
 all: build
@@ -50,9 +53,10 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRDs (and, from the controllers' ma
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths="./..." output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types and the Argo CD health check config.
+generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types, the Argo CD health check config, and the Helm chart's CRDs and RBAC rules (from config/).
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 	go run ./hack/argocd config/argocd/argocd-cm.yaml
+	go run ./hack/chartgen
 
 .PHONY: api-docs
 api-docs: $(CRD_REF_DOCS) ## Generate docs/api.md from the API types.
@@ -90,21 +94,21 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 ##@ Test
 
 .PHONY: test
-test: verify-generated vet test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, unit and envtest tests, the short reliability suite, e2e tests.
+test: verify-generated vet helm-lint test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the Helm chart's lint, unit and envtest tests, the short reliability suite, e2e tests.
 
 .PHONY: test-unit
-test-unit: controlplane ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).
-	go test $(UNIT_PACKAGES) -coverprofile cover.out
+test-unit: controlplane $(HELM) $(KUSTOMIZE) ## Run the unit tests and the envtest tests (real kube-apiserver and etcd); test/chart renders the chart with bin/helm.
+	HELM=$(HELM) KUSTOMIZE=$(KUSTOMIZE) go test $(UNIT_PACKAGES) -coverprofile cover.out
 	@go test ./internal/rules/ -coverprofile $(LOCALBIN)/rules.cover >/dev/null
 	@go tool cover -func $(LOCALBIN)/rules.cover | awk -v min=$(RULES_MIN_COVERAGE) '/^total:/ { sub("%", "", $$3); \
 		if ($$3 + 0 < min) { printf "internal/rules coverage %s%% is below %s%%\n", $$3, min; exit 1 } \
 		printf "internal/rules coverage %s%% (at least %s%%)\n", $$3, min }'
 
 .PHONY: test-e2e
-test-e2e: controlplane $(KUSTOMIZE) ## Run the end-to-end tests: the built manager and wechatsim against a local control plane.
+test-e2e: controlplane $(KUSTOMIZE) $(HELM) ## Run the end-to-end tests: the built manager and wechatsim against a local control plane, also installed with the Helm chart.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
-	WXLINK_LOCAL_DIR=$(CURDIR)/.local/e2e KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
+	WXLINK_LOCAL_DIR=$(CURDIR)/.local/e2e KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) \
 		go test ./test/e2e/... -count=1 -v -timeout 20m
 
 .PHONY: test-reliability-short
@@ -147,6 +151,18 @@ demo: ## Run the demo: a local control plane, wechatsim and the manager, config/
 .PHONY: demo-down
 demo-down: ## Stop everything `make demo` started.
 	hack/demo.sh down
+
+##@ Helm chart
+
+.PHONY: helm-lint
+helm-lint: $(HELM) $(KUSTOMIZE) ## Lint and render the chart (charts/wxlink) in both scopes, and test it: the schema refuses bad values, and the chart's CRDs and RBAC match config/.
+	$(HELM) lint --strict charts/wxlink
+	@for f in charts/wxlink/ci/*-values.yaml; do \
+		$(HELM) lint --strict charts/wxlink -f $$f >/dev/null || exit 1; \
+		out=$$($(HELM) template wxlink charts/wxlink -n wxlink-system -f $$f) || exit 1; \
+		printf '%s: helm template renders %s lines, %s bytes\n' $$f "$$(wc -l <<<"$$out")" "$$(wc -c <<<"$$out")"; \
+	done
+	HELM=$(HELM) KUSTOMIZE=$(KUSTOMIZE) go test ./test/chart/ -count=1
 
 ##@ Local control plane
 
@@ -212,3 +228,11 @@ $(KUSTOMIZE): hack/tools/go.mod | $(LOCALBIN)
 
 $(GOLANGCI_LINT): hack/tools/go.mod | $(LOCALBIN)
 	cd hack/tools && go build -o $(LOCALBIN)/ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+# Helm has its own module: its graph (client-go, OCI libraries) must not constrain the tools' above.
+$(HELM): hack/tools/helm/go.mod | $(LOCALBIN)
+	cd hack/tools/helm && go build -trimpath -o $(LOCALBIN)/ \
+		-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)" helm.sh/helm/v4/cmd/helm
+
+.PHONY: helm
+helm: $(HELM) ## Build Helm (hack/tools/helm/go.mod) into bin/helm.

@@ -1,0 +1,122 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+// Package chart tests the Helm chart (charts/wxlink) as its users meet it: rendered by Helm (bin/helm, built
+// from hack/tools/helm/go.mod) and compared with the kustomize base (config/default), so that the two cannot
+// drift, and with bad values refused by values.schema.json; and docs/operations.md's troubleshooting table
+// against the condition reasons. `make helm-lint` and `make test-unit` run it.
+package chart
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+)
+
+// root is the repository.
+var root = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(wd, "..", "..")
+}()
+
+// tool is the binary of a tool: $ENV, or bin/<name> of the repository. A missing tool fails the test (the
+// Makefile builds them): a skipped comparison would let the chart drift unnoticed.
+func tool(t *testing.T, env, name string) string {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		path = filepath.Join(root, "bin", name)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s: %v (run `make %s`, or set %s)", name, err, name, env)
+	}
+	return path
+}
+
+// run runs a command in the repository with a deadline; it returns stdout, and stderr in the error.
+func run(name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, errors.New(strings.TrimSpace(stderr.String()) + ": " + err.Error())
+	}
+	return stdout.Bytes(), nil
+}
+
+// helmTemplate renders the chart as release wxlink in namespace wxlink-system with the given --set values
+// (and values files, with -f); it returns the error of a refused render.
+func helmTemplate(t *testing.T, args ...string) ([]unstructured.Unstructured, error) {
+	t.Helper()
+	out, err := run(tool(t, "HELM", "helm"), append([]string{"template", "wxlink", "charts/wxlink", "-n", "wxlink-system"}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	return decode(t, out), nil
+}
+
+// mustTemplate renders the chart and fails the test if Helm refuses.
+func mustTemplate(t *testing.T, args ...string) []unstructured.Unstructured {
+	t.Helper()
+	objs, err := helmTemplate(t, args...)
+	if err != nil {
+		t.Fatalf("helm template %v: %v", args, err)
+	}
+	return objs
+}
+
+// kustomizeBuild renders a kustomize directory of config/.
+func kustomizeBuild(t *testing.T, dir string) []unstructured.Unstructured {
+	t.Helper()
+	out, err := run(tool(t, "KUSTOMIZE", "kustomize"), "build", dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	return decode(t, out)
+}
+
+// decode splits a multi-document YAML stream into objects.
+func decode(t *testing.T, stream []byte) []unstructured.Unstructured {
+	t.Helper()
+	var objs []unstructured.Unstructured
+	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(stream), 4096)
+	for {
+		var m map[string]any
+		if err := d.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return objs
+			}
+			t.Fatalf("decoding rendered YAML: %v", err)
+		}
+		if m != nil {
+			objs = append(objs, unstructured.Unstructured{Object: m})
+		}
+	}
+}
+
+// byKind returns the objects of one kind, by namespace/name.
+func byKind(objs []unstructured.Unstructured, kind string) map[string]unstructured.Unstructured {
+	out := map[string]unstructured.Unstructured{}
+	for _, o := range objs {
+		if o.GetKind() == kind {
+			out[o.GetNamespace()+"/"+o.GetName()] = o
+		}
+	}
+	return out
+}
