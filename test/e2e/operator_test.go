@@ -33,7 +33,8 @@ func freePort(t *testing.T) string {
 }
 
 // startProcess runs a built binary until the test ends; its output goes to a log file kept for failures.
-func startProcess(t *testing.T, name string, args ...string) {
+// It returns the log file's path.
+func startProcess(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	logPath := filepath.Join(os.Getenv("WXLINK_LOCAL_DIR"), name+".log")
 	logFile, err := os.Create(logPath)
@@ -59,6 +60,7 @@ func startProcess(t *testing.T, name string, args ...string) {
 			}
 		}
 	})
+	return logPath
 }
 
 // waitFor polls cond for at most timeout: a bounded wait on a condition.
@@ -89,9 +91,14 @@ func httpGet(url string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
+// samplesNS is the namespace of the samples that jsonpath, waitReason and peopleAct read: config/samples'
+// yunshan, or the namespace TestHelmInstallInNamespaceScope applies them to for its duration (the tests of
+// this package run one at a time).
+var samplesNS = "yunshan"
+
 func jsonpath(t *testing.T, kind, name, path string) string {
 	t.Helper()
-	out, _, _ := try(nil, kubectl, "get", kind, name, "-n", "yunshan", "-o", "jsonpath="+path)
+	out, _, _ := try(nil, kubectl, "get", kind, name, "-n", samplesNS, "-o", "jsonpath="+path)
 	return strings.TrimSpace(out)
 }
 

@@ -50,26 +50,26 @@ func peopleAct(t *testing.T, simURL, news string) {
 		appIDOf(t, "wechatstore", "yunshan-store"), jsonpath(t, "link", "store-news", "{.status.partnerID}")))
 	waitReason(t, "link", "store-news", "Available")
 	for _, l := range []string{"corp-mall"} {
-		sh(t, nil, kubectl, "patch", "link", l, "-n", "yunshan", "--type", "merge",
+		sh(t, nil, kubectl, "patch", "link", l, "-n", samplesNS, "--type", "merge",
 			"-p", `{"spec":{"confirmedInConsole":{"by":"李华 (IT)","on":"2026-12-01"}}}`)
 		waitReason(t, "link", l, "ConfirmedInConsole")
 	}
 	// The mall's admin adds the Youzan shop's domain to the Mini Program's web-view business domains (a console
 	// step no API shows), and records it in Git.
 	waitReason(t, "thirdpartystore", "yunshan-youzan", "WebViewDomainUnconfirmed")
-	sh(t, nil, kubectl, "patch", "thirdpartystore", "yunshan-youzan", "-n", "yunshan", "--type", "json", "-p",
+	sh(t, nil, kubectl, "patch", "thirdpartystore", "yunshan-youzan", "-n", samplesNS, "--type", "json", "-p",
 		`[{"op":"add","path":"/spec/bindings/0/confirmedInConsole","value":{"by":"李华 (IT)","on":"2026-12-01"}}]`)
 	waitReason(t, "thirdpartystore", "yunshan-youzan", "Available")
 	if tok := jsonpath(t, "secret", "yunshan-youzan-token", "{.data.accessToken}"); tok == "" {
 		t.Error("the Youzan shop's token is not published in Secret yunshan-youzan-token")
 	}
-	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "wechat", "--all", "-n", "yunshan", "--timeout=60s")
+	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "wechat", "--all", "-n", samplesNS, "--timeout=60s")
 }
 
 // kstatusOfEverySample computes kstatus over every wxlink object of the samples, as Flux does.
 func kstatusOfEverySample(t *testing.T) map[string]status.Status {
 	t.Helper()
-	out := sh(t, nil, kubectl, "get", "wechat", "-n", "yunshan", "-o", "json")
+	out := sh(t, nil, kubectl, "get", "wechat", "-n", samplesNS, "-o", "json")
 	list := &unstructured.UnstructuredList{}
 	if err := list.UnmarshalJSON([]byte(out)); err != nil {
 		t.Fatal(err)
