@@ -76,6 +76,7 @@ func TestHelmInstallInNamespaceScope(t *testing.T) {
 	t.Logf("the samples converged through a namespace-scoped Helm install in %s", time.Since(start).Round(time.Second))
 
 	uninstallKeeps(t, helm)
+	reinstallAndUpgrade(t, helm)
 }
 
 // helmEnv returns bin/helm (or $HELM) with its config, cache and data in the test's own directories.
@@ -249,6 +250,22 @@ func uninstallKeeps(t *testing.T, helm string) {
 		if _, stderr, err := try(nil, kubectl, append([]string{"get"}, gone...)...); err == nil || !strings.Contains(stderr, "NotFound") {
 			t.Errorf("%v is still there after uninstall: %v %s", gone, err, stderr)
 		}
+	}
+}
+
+// reinstallAndUpgrade installs the release again over the CRDs the first one kept (it adopts them: they carry
+// its ownership), upgrades it with a changed value and uninstalls it.
+func reinstallAndUpgrade(t *testing.T, helm string) {
+	t.Helper()
+	sh(t, nil, helm, "install", helmRelease, "charts/wxlink", "-n", helmNS,
+		"--set", "installScope=namespace", "--set", "watchNamespaces={"+helmSamplesNS+"}")
+	sh(t, nil, helm, "upgrade", helmRelease, "charts/wxlink", "-n", helmNS, "--reuse-values", "--set", "reconcile.pollInterval=30s")
+	if args := renderedArgs(t, helm); !slices.Contains(args, "--poll-interval=30s") {
+		t.Errorf("after helm upgrade --set reconcile.pollInterval=30s the manager runs with %v", args)
+	}
+	sh(t, nil, helm, "uninstall", helmRelease, "-n", helmNS, "--wait")
+	if n := len(strings.Fields(sh(t, nil, kubectl, "get", "crd", "-l", "app.kubernetes.io/part-of=wxlink", "-o", "name"))); n != len(kinds) {
+		t.Errorf("%d of the chart's CRDs are left after the second uninstall, want %d", n, len(kinds))
 	}
 }
 
