@@ -23,6 +23,24 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
+// TestMain keeps Helm away from the developer's cluster and Helm configuration: no kubeconfig, and its config,
+// cache and data in a directory of its own.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wxlink-chart-test")
+	if err != nil {
+		panic(err)
+	}
+	for k, v := range map[string]string{"KUBECONFIG": filepath.Join(dir, "none"), "HELM_CONFIG_HOME": dir,
+		"HELM_CACHE_HOME": dir, "HELM_DATA_HOME": dir} {
+		if err := os.Setenv(k, v); err != nil {
+			panic(err)
+		}
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // root is the repository.
 var root = func() string {
 	wd, err := os.Getwd()
