@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,7 +21,7 @@ var namespaceValues = []string{"--set", "installScope=namespace", "--set", "watc
 
 // TestCRDsMatchKustomize: the chart installs exactly the CRDs of config/crd, with the same spec.
 func TestCRDsMatchKustomize(t *testing.T) {
-	want := byName(kustomizeBuild(t, "config/default"), "CustomResourceDefinition")
+	want := byName(kustomizeDefault(t), "CustomResourceDefinition")
 	if len(want) == 0 {
 		t.Fatal("kustomize build config/default has no CRDs")
 	}
@@ -66,7 +67,7 @@ func TestCRDsAreKeptByDefault(t *testing.T) {
 // TestClusterScopeRBACMatchesKustomize: the cluster-scoped install grants what config/rbac grants, no more,
 // cluster-wide, to the chart's ServiceAccount.
 func TestClusterScopeRBACMatchesKustomize(t *testing.T) {
-	base := kustomizeBuild(t, "config/default")
+	base := kustomizeDefault(t)
 	objs := mustTemplate(t)
 	if n := len(byKind(objs, "Role")) - 1; n != 0 {
 		t.Errorf("cluster scope renders %d Roles besides leader election's", n)
@@ -83,7 +84,7 @@ func TestClusterScopeRBACMatchesKustomize(t *testing.T) {
 // in each watched namespace only (a Role and a RoleBinding there), and cluster-wide only what has no
 // namespace; together they are config/rbac's rules, no more.
 func TestNamespaceScopeRBACMatchesKustomize(t *testing.T) {
-	base := kustomizeBuild(t, "config/default")
+	base := kustomizeDefault(t)
 	objs := mustTemplate(t, namespaceValues...)
 	if crb := byKind(objs, "ClusterRoleBinding"); len(crb) != 1 {
 		t.Errorf("namespace scope has %d ClusterRoleBindings, want 1 (TokenReview and SubjectAccessReview)", len(crb))
@@ -178,4 +179,44 @@ func byName(objs []unstructured.Unstructured, kind string) map[string]unstructur
 		out[strings.TrimPrefix(k, "/")] = o
 	}
 	return out
+}
+
+// TestDeploymentMatchesKustomize: with the default values the chart runs the manager as config/manager does:
+// the same arguments (the chart adds only the leader election namespace and logging), security contexts,
+// probes and resources.
+func TestDeploymentMatchesKustomize(t *testing.T) {
+	want := deployment(t, kustomizeDefault(t), "wxlink-system/wxlink-controller-manager")
+	got := deployment(t, mustTemplate(t), "wxlink-system/wxlink")
+	for _, a := range want.Spec.Template.Spec.Containers[0].Args {
+		if !slices.Contains(got.Spec.Template.Spec.Containers[0].Args, a) {
+			t.Errorf("config/manager runs the manager with %s; the chart's args %v lack it", a, got.Spec.Template.Spec.Containers[0].Args)
+		}
+	}
+	w, g := want.Spec.Template.Spec, got.Spec.Template.Spec
+	for what, pair := range map[string][2]any{
+		"pod security context":       {w.SecurityContext, g.SecurityContext},
+		"container security context": {w.Containers[0].SecurityContext, g.Containers[0].SecurityContext},
+		"liveness probe":             {w.Containers[0].LivenessProbe, g.Containers[0].LivenessProbe},
+		"readiness probe":            {w.Containers[0].ReadinessProbe, g.Containers[0].ReadinessProbe},
+		"resources":                  {w.Containers[0].Resources, g.Containers[0].Resources},
+		"ports":                      {w.Containers[0].Ports, g.Containers[0].Ports},
+		"image":                      {w.Containers[0].Image, g.Containers[0].Image},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			t.Errorf("%s: config/manager has %+v, the chart %+v", what, pair[0], pair[1])
+		}
+	}
+}
+
+func deployment(t *testing.T, objs []unstructured.Unstructured, key string) *appsv1.Deployment {
+	t.Helper()
+	o, ok := byKind(objs, "Deployment")[key]
+	if !ok {
+		t.Fatalf("no Deployment %s", key)
+	}
+	d := &appsv1.Deployment{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, d); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

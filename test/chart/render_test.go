@@ -99,12 +99,12 @@ func mustTemplate(t *testing.T, args ...string) []unstructured.Unstructured {
 	return objs
 }
 
-// kustomizeBuild renders a kustomize directory of config/.
-func kustomizeBuild(t *testing.T, dir string) []unstructured.Unstructured {
+// kustomizeDefault renders the kustomize base config/default.
+func kustomizeDefault(t *testing.T) []unstructured.Unstructured {
 	t.Helper()
-	out, err := run(tool(t, "KUSTOMIZE", "kustomize"), "build", dir)
+	out, err := run(tool(t, "KUSTOMIZE", "kustomize"), "build", "config/default")
 	if err != nil {
-		t.Fatalf("kustomize build %s: %v", dir, err)
+		t.Fatalf("kustomize build config/default: %v", err)
 	}
 	return decode(t, out)
 }

@@ -9,9 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // TestSchemaRefusesBadValues: each bad values file fails `helm template` (as it fails `helm install`) with
@@ -102,15 +99,7 @@ func TestValuesBecomeFlags(t *testing.T) {
 // managerArgs renders the chart and returns the manager container's arguments.
 func managerArgs(t *testing.T, set ...string) []string {
 	t.Helper()
-	objs := mustTemplate(t, set...)
-	o, ok := byKind(objs, "Deployment")["wxlink-system/wxlink"]
-	if !ok {
-		t.Fatal("no Deployment wxlink-system/wxlink")
-	}
-	var d appsv1.Deployment
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &d); err != nil {
-		t.Fatal(err)
-	}
+	d := deployment(t, mustTemplate(t, set...), "wxlink-system/wxlink")
 	if d.Spec.Template.Spec.ServiceAccountName != "wxlink" {
 		t.Errorf("the manager runs as %q, want the chart's ServiceAccount wxlink", d.Spec.Template.Spec.ServiceAccountName)
 	}
