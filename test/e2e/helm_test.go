@@ -23,13 +23,16 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
-// The namespaces of the Helm test: the release's, the samples' (watched) and one it must not reach.
+// The namespaces of the Helm tests: the release's, the samples' (watched) and one a namespace-scoped install
+// must not reach; each test applies the samples to a namespace of its own (a kustomize overlay).
 const (
-	helmRelease   = "wxlink"
-	helmNS        = "wxlink-helm-e2e"
-	helmSamplesNS = "helm-yunshan"
-	helmOutsideNS = "helm-outside"
-	helmSamples   = "test/e2e/testdata/helm-samples"
+	helmRelease          = "wxlink"
+	helmNS               = "wxlink-helm-e2e"
+	helmSamplesNS        = "helm-yunshan"
+	helmOutsideNS        = "helm-outside"
+	helmSamples          = "test/e2e/testdata/helm-samples"
+	helmClusterSamplesNS = "helm-cluster-yunshan"
+	helmClusterSamples   = "test/e2e/testdata/helm-samples-cluster"
 )
 
 // TestHelmInstallInNamespaceScope installs the chart (bin/helm) in namespace scope and runs the samples
@@ -42,9 +45,9 @@ func TestHelmInstallInNamespaceScope(t *testing.T) {
 	helm := helmEnv(t)
 	installCRDs(t)
 	for _, ns := range []string{helmNS, helmSamplesNS, helmOutsideNS} {
-		sh(t, nil, kubectl, "create", "namespace", ns)
+		ensureNamespace(t, ns)
 	}
-	t.Cleanup(func() { removeSamples(t) }) // registered first: runs after the manager has stopped
+	t.Cleanup(func() { removeSamples(t, helmSamples, helmSamplesNS) }) // registered first: runs after the manager has stopped
 	adoptCRDs(t)
 	notes := sh(t, nil, helm, "install", helmRelease, "charts/wxlink", "-n", helmNS,
 		"--set", "installScope=namespace", "--set", "watchNamespaces={"+helmSamplesNS+"}",
@@ -75,8 +78,64 @@ func TestHelmInstallInNamespaceScope(t *testing.T) {
 	noForbidden(t, logPath)
 	t.Logf("the samples converged through a namespace-scoped Helm install in %s", time.Since(start).Round(time.Second))
 
-	uninstallKeeps(t, helm)
+	uninstallKeeps(t, helm, helmSamplesNS)
+	if _, stderr, err := try(nil, kubectl, "get", "role", helmRelease+"-manager", "-n", helmSamplesNS); err == nil || !strings.Contains(stderr, "NotFound") {
+		t.Errorf("the Role in the watched namespace is still there after uninstall: %v %s", err, stderr)
+	}
 	reinstallAndUpgrade(t, helm)
+}
+
+// TestHelmInstallInClusterScope installs the chart in cluster scope (the default) and runs the manager as its
+// ServiceAccount in the same way: the ClusterRole lets it watch every namespace, and the samples' accounts and
+// instant links become Ready with no RBAC refusal.
+func TestHelmInstallInClusterScope(t *testing.T) {
+	start := time.Now()
+	helm := helmEnv(t)
+	installCRDs(t)
+	ensureNamespace(t, helmNS)
+	t.Cleanup(func() { removeSamples(t, helmClusterSamples, helmClusterSamplesNS) })
+	adoptCRDs(t)
+	notes := sh(t, nil, helm, "install", helmRelease, "charts/wxlink", "-n", helmNS, "--set", "reconcile.pendingPollInterval=1s")
+	if !strings.Contains(notes, "Scope: cluster") {
+		t.Errorf("helm install's notes do not say the scope:\n%s", notes)
+	}
+	args := renderedArgs(t, helm)
+	for _, a := range args {
+		if strings.HasPrefix(a, "--namespaces") {
+			t.Fatalf("a cluster-scoped install limits the manager's namespaces: %v", args)
+		}
+	}
+	kubeconfig := serviceAccountKubeconfig(t, helmNS, helmRelease)
+	_, _, logPath := startAsServiceAccount(t, kubeconfig, args)
+	for _, c := range []struct{ verb, resource string }{{"watch", "officialaccounts.wechat.wxlink.dev"}, {"list", "secrets"},
+		{"update", "associationlinks.wechat.wxlink.dev/status"}, {"create", "events.events.k8s.io"}} {
+		if !canI(t, kubeconfig, c.verb, c.resource, "") {
+			t.Errorf("a cluster-scoped install may not %s %s in every namespace", c.verb, c.resource)
+		}
+	}
+	if canI(t, kubeconfig, "list", "namespaces", "") || canI(t, kubeconfig, "list", "configmaps", "") {
+		t.Error("a cluster-scoped install may read more than config/rbac grants")
+	}
+
+	samplesNS = helmClusterSamplesNS
+	t.Cleanup(func() { samplesNS = "yunshan" })
+	sh(t, nil, kubectl, "apply", "-k", helmClusterSamples)
+	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "officialaccount,miniprogram,platformconfig", "--all",
+		"-n", helmClusterSamplesNS, "--timeout=90s")
+	for _, l := range []string{"news-mall", "news-member", "shop-mall"} {
+		waitReason(t, "link", l, "Available")
+	}
+	noForbidden(t, logPath)
+	t.Logf("the samples' accounts and instant links were Ready through a cluster-scoped Helm install in %s",
+		time.Since(start).Round(time.Second))
+	uninstallKeeps(t, helm, helmClusterSamplesNS)
+}
+
+// ensureNamespace creates a namespace unless it exists.
+func ensureNamespace(t *testing.T, ns string) {
+	t.Helper()
+	manifest := sh(t, nil, kubectl, "create", "namespace", ns, "--dry-run=client", "-o", "yaml")
+	sh(t, []byte(manifest), kubectl, "apply", "-f", "-")
 }
 
 // helmEnv returns bin/helm (or $HELM) with its config, cache and data in the test's own directories.
@@ -153,9 +212,16 @@ func startAsServiceAccount(t *testing.T, kubeconfig string, args []string) (stri
 		code, _, err := httpGet("http://" + probeAddr + "/readyz")
 		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
 	})
+	// Leader election through the chart's Role in the release's namespace (a Lease left by an earlier test's
+	// manager expires first).
 	waitFor(t, "the manager to hold the leader election Lease in "+helmNS, 60*time.Second, func() (bool, string) {
-		out, _, _ := try(nil, kubectl, "get", "lease", "-n", helmNS, "-o", "jsonpath={.items[*].spec.holderIdentity}")
-		return strings.TrimSpace(out) != "", out
+		b, err := os.ReadFile(logPath)
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "Successfully acquired lease") && strings.Contains(line, helmNS+"/") {
+				return true, line
+			}
+		}
+		return false, fmt.Sprint(err)
 	})
 	return simURL, metricsAddr, logPath
 }
@@ -229,9 +295,9 @@ func noForbidden(t *testing.T, logPath string) {
 
 // uninstallKeeps uninstalls the release and checks that the CRDs (helm.sh/resource-policy: keep) and the
 // samples stay, and that the release's own objects are gone.
-func uninstallKeeps(t *testing.T, helm string) {
+func uninstallKeeps(t *testing.T, helm, samples string) {
 	t.Helper()
-	before := strings.Fields(sh(t, nil, kubectl, "get", "wechat", "-n", helmSamplesNS, "-o", "name"))
+	before := strings.Fields(sh(t, nil, kubectl, "get", "wechat", "-n", samples, "-o", "name"))
 	out := sh(t, nil, helm, "uninstall", helmRelease, "-n", helmNS, "--wait")
 	t.Logf("helm uninstall: %s", strings.TrimSpace(out))
 	for _, k := range kinds {
@@ -241,12 +307,12 @@ func uninstallKeeps(t *testing.T, helm string) {
 			t.Errorf("CRD %s after uninstall: resource-policy %q", crd, policy)
 		}
 	}
-	after := strings.Fields(sh(t, nil, kubectl, "get", "wechat", "-n", helmSamplesNS, "-o", "name"))
+	after := strings.Fields(sh(t, nil, kubectl, "get", "wechat", "-n", samples, "-o", "name"))
 	if len(before) < 15 || !slices.Equal(before, after) {
 		t.Errorf("the samples before uninstall %v, after %v", before, after)
 	}
-	for _, gone := range [][]string{{"serviceaccount", helmRelease, "-n", helmNS}, {"role", helmRelease + "-manager", "-n", helmSamplesNS},
-		{"deployment", helmRelease, "-n", helmNS}, {"clusterrole", helmRelease + "-manager-cluster"}} {
+	for _, gone := range [][]string{{"serviceaccount", helmRelease, "-n", helmNS}, {"rolebinding", helmRelease + "-leader-election", "-n", helmNS},
+		{"deployment", helmRelease, "-n", helmNS}, {"clusterrole", helmRelease + "-metrics-reader"}} {
 		if _, stderr, err := try(nil, kubectl, append([]string{"get"}, gone...)...); err == nil || !strings.Contains(stderr, "NotFound") {
 			t.Errorf("%v is still there after uninstall: %v %s", gone, err, stderr)
 		}
@@ -269,19 +335,20 @@ func reinstallAndUpgrade(t *testing.T, helm string) {
 	}
 }
 
-// removeSamples deletes the samples of this test, whose manager has stopped: their finalizers are removed by
-// hand (what an admin does for objects whose operator is gone), so that no later test meets them.
-func removeSamples(t *testing.T) {
+// removeSamples deletes the samples a Helm test applied (overlay, in ns), once its manager has stopped: their
+// finalizers are removed by hand (what an admin does for objects whose operator is gone), so that no later test
+// meets them.
+func removeSamples(t *testing.T, overlay, ns string) {
 	t.Helper()
-	_, _, _ = try(nil, kubectl, "delete", "-k", helmSamples, "--wait=false", "--ignore-not-found")
-	left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", helmSamplesNS, "-o", "name")
+	_, _, _ = try(nil, kubectl, "delete", "-k", overlay, "--wait=false", "--ignore-not-found")
+	left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", ns, "-o", "name")
 	for _, name := range strings.Fields(left) {
-		_, _, _ = try(nil, kubectl, "patch", name, "-n", helmSamplesNS, "--type", "merge", "-p", `{"metadata":{"finalizers":null}}`)
+		_, _, _ = try(nil, kubectl, "patch", name, "-n", ns, "--type", "merge", "-p", `{"metadata":{"finalizers":null}}`)
 	}
 	// What wxlink created (the published token Secrets) has no garbage collector here to follow its owner.
-	_, _, _ = try(nil, kubectl, "delete", "wechat,secrets", "--all", "-n", helmSamplesNS, "--wait=false")
-	waitFor(t, "the Helm test's samples to be gone", 60*time.Second, func() (bool, string) {
-		left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", helmSamplesNS, "-o", "name")
+	_, _, _ = try(nil, kubectl, "delete", "wechat,secrets", "--all", "-n", ns, "--wait=false")
+	waitFor(t, "the Helm test's samples in "+ns+" to be gone", 60*time.Second, func() (bool, string) {
+		left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", ns, "-o", "name")
 		return strings.TrimSpace(left) == "", left
 	})
 }
