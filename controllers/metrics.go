@@ -24,9 +24,17 @@ type Metrics struct {
 	// storeFailures and storeTokenExpiry are the ThirdPartyStore gauges an alert can use.
 	storeFailures    *prometheus.GaugeVec
 	storeTokenExpiry *prometheus.GaugeVec
+	// ownerQueued is an Official Account's queue (status.quota.queued), for the quota alert.
+	ownerQueued *prometheus.GaugeVec
+	// tokenPublications counts writes of published tokens by kind and result (metrics_health.go).
+	tokenPublications *prometheus.CounterVec
+	// objectNotReady and objectNotReadySince are the per-object health gauges (metrics_health.go).
+	objectNotReady      *prometheus.GaugeVec
+	objectNotReadySince *prometheus.GaugeVec
 
-	mu        sync.Mutex
-	linkState map[string]string // namespace/name -> state, to keep the links gauge exact
+	mu           sync.Mutex
+	linkState    map[string]string            // namespace/name -> state, to keep the links gauge exact
+	objectHealth map[string]prometheus.Labels // kind/namespace/name -> labels of its health series
 }
 
 // NewMetrics creates the metrics and registers them with reg (an already registered set is reused).
@@ -58,9 +66,21 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "wxlink_store_token_expiry_timestamp_seconds",
 			Help: "When a ThirdPartyStore's current access token expires (Unix seconds).",
 		}, []string{"namespace", "name", "provider"}),
-		linkState: map[string]string{},
+		ownerQueued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wxlink_owner_links_queued",
+			Help: "AssociationLinks of an Official Account queued for a quota slot (QuotaExceeded, MonthlyLimitReached).",
+		}, []string{"namespace", "owner"}),
+		tokenPublications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxlink_token_publications_total",
+			Help: "Token publications (each reconcile of an object with spec.tokenPublication keeps its Secret current) by kind and result: " +
+				"success, refused (a Secret wxlink may not write: TokenPublicationFailed) or error (retried).",
+		}, []string{"kind", "result"}),
+		linkState:    map[string]string{},
+		objectHealth: map[string]prometheus.Labels{},
 	}
-	for _, c := range []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady, m.storeFailures, m.storeTokenExpiry} {
+	m.objectNotReady, m.objectNotReadySince = newHealthGauges()
+	initPublications(m.tokenPublications)
+	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -69,6 +89,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// collectors are every collector of m, for registration.
+func (m *Metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady, m.storeFailures, m.storeTokenExpiry,
+		m.ownerQueued, m.tokenPublications, m.objectNotReady, m.objectNotReadySince}
 }
 
 func (m *Metrics) observeLink(link *wx.AssociationLink) {
@@ -128,6 +154,15 @@ func (m *Metrics) forgetOwner(ns, name string) {
 	owner := prometheus.Labels{"namespace": ns, "owner": name}
 	m.quotaUsed.DeletePartialMatch(owner)
 	m.quotaLimit.DeletePartialMatch(owner)
+	m.ownerQueued.DeletePartialMatch(owner)
+}
+
+// observeQueued records how many of an Official Account's links wait for a slot.
+func (m *Metrics) observeQueued(ns, owner string, queued int32) {
+	if m == nil {
+		return
+	}
+	m.ownerQueued.WithLabelValues(ns, owner).Set(float64(queued))
 }
 
 func (m *Metrics) observeStoreFailures(ns, name, provider string, n int) {

@@ -39,6 +39,8 @@ type Options struct {
 
 	// conflicts spaces the retries of objects that keep losing write races; Setup makes one for all.
 	conflicts *conflictBackoff
+	// metrics get every object's health at the end of each reconcile (nil: none); Setup sets them.
+	metrics *Metrics
 }
 
 // DefaultReconcileTimeout bounds a reconcile: a few platform calls and API writes, with their retries.
