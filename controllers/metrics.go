@@ -42,12 +42,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		quotaUsed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_owner_quota_used",
-			Help: "Use of an owner's association quota, by pool (same_subject, other_subject, this_month).",
-		}, []string{"namespace", "owner", "pool"}),
+			Help: "Use of an owner's association quota, by pool: an OfficialAccount's same_subject, other_subject and " +
+				"this_month (its monthly allowance of new links), a MiniProgram's linked_by (Official Accounts linking it).",
+		}, []string{"namespace", "kind", "owner", "pool"}),
 		quotaLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_owner_quota_limit",
 			Help: "The platform's limit of an owner's association quota, by pool.",
-		}, []string{"namespace", "owner", "pool"}),
+		}, []string{"namespace", "kind", "owner", "pool"}),
 		links: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_links",
 			Help: "AssociationLinks by the reason of their Ready condition (Available, QuotaExceeded, AwaitingMiniProgramAdmin, ...).",
@@ -69,7 +70,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		ownerQueued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_owner_links_queued",
 			Help: "AssociationLinks of an Official Account queued for a quota slot (QuotaExceeded, MonthlyLimitReached).",
-		}, []string{"namespace", "owner"}),
+		}, []string{"namespace", "kind", "owner"}),
 		tokenPublications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxlink_token_publications_total",
 			Help: "Token publications (each reconcile of an object with spec.tokenPublication keeps its Secret current) by kind and result: " +
@@ -136,22 +137,22 @@ func (m *Metrics) observeTimeToReady(link *wx.AssociationLink, now time.Time) {
 	m.timeToReady.Observe(now.Sub(link.CreationTimestamp.Time).Seconds())
 }
 
-// observeQuota records an owner's quota use and limit.
-func (m *Metrics) observeQuota(ns, owner, pool string, used, limit int) {
+// observeQuota records an owner's quota use and limit (kind: OfficialAccount or MiniProgram).
+func (m *Metrics) observeQuota(ns, kind, owner, pool string, used, limit int) {
 	if m == nil {
 		return
 	}
-	m.quotaUsed.WithLabelValues(ns, owner, pool).Set(float64(used))
-	m.quotaLimit.WithLabelValues(ns, owner, pool).Set(float64(limit))
+	m.quotaUsed.WithLabelValues(ns, kind, owner, pool).Set(float64(used))
+	m.quotaLimit.WithLabelValues(ns, kind, owner, pool).Set(float64(limit))
 }
 
 // forgetOwner deletes every quota series of an owner (all pools, used and limit), so that a deleted account
 // leaves no stale gauges behind.
-func (m *Metrics) forgetOwner(ns, name string) {
+func (m *Metrics) forgetOwner(ns, kind, name string) {
 	if m == nil {
 		return
 	}
-	owner := prometheus.Labels{"namespace": ns, "owner": name}
+	owner := prometheus.Labels{"namespace": ns, "kind": kind, "owner": name}
 	m.quotaUsed.DeletePartialMatch(owner)
 	m.quotaLimit.DeletePartialMatch(owner)
 	m.ownerQueued.DeletePartialMatch(owner)
@@ -162,7 +163,7 @@ func (m *Metrics) observeQueued(ns, owner string, queued int32) {
 	if m == nil {
 		return
 	}
-	m.ownerQueued.WithLabelValues(ns, owner).Set(float64(queued))
+	m.ownerQueued.WithLabelValues(ns, string(wx.KindOfficialAccount), owner).Set(float64(queued))
 }
 
 func (m *Metrics) observeStoreFailures(ns, name, provider string, n int) {

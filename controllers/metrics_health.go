@@ -85,6 +85,7 @@ func (m *Metrics) forgetObject(kind, namespace, name string) {
 	if m == nil {
 		return
 	}
+	m.forgetOwner(namespace, kind, name) // an account's quota series too
 	key := objectKey(kind, namespace, name)
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -80,10 +80,16 @@ func TestObjectHealthSeriesFollowTheStatus(t *testing.T) {
 	m.observeObject(link)
 	gatherHealth(t, reg, mpLine, mpSince)
 
-	// Deleted: nothing is left; forgetting an object without series is no error.
+	// Deleted: nothing is left, not even its quota; an Official Account of the same name keeps its quota.
+	// Forgetting an object without series is no error.
+	m.observeQuota("a", "MiniProgram", "news-mall", "linked_by", 3, 500)
+	m.observeQuota("a", "OfficialAccount", "news-mall", "same_subject", 3, 50)
 	m.forgetObject("MiniProgram", "a", "news-mall")
 	m.forgetObject("MiniProgram", "a", "news-mall")
 	gatherHealth(t, reg, "", "")
+	if n := testutil.CollectAndCount(m.quotaUsed); n != 1 {
+		t.Errorf("%d quota series after the Mini Program's deletion, want 1 (the Official Account's)", n)
+	}
 	var none *Metrics
 	none.observeObject(link) // metrics are optional in reconcilers
 	none.forgetObject("AssociationLink", "a", "news-mall")

@@ -39,7 +39,8 @@ type Options struct {
 
 	// conflicts spaces the retries of objects that keep losing write races; Setup makes one for all.
 	conflicts *conflictBackoff
-	// metrics get every object's health at the end of each reconcile (nil: none); Setup sets them.
+	// metrics are wxlink's metrics (nil: none); Setup sets them. Every object's health is recorded at the end of
+	// each reconcile, and its series deleted with it (lifecycle).
 	metrics *Metrics
 }
 

@@ -253,7 +253,7 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	var body []byte
 	waitFor(t, "the metrics to show the news account's 2 other-subject links", 30*time.Second, func() (bool, string) {
 		body = scrapeMetrics(t, metricsAddr)
-		return strings.Contains(string(body), `wxlink_owner_quota_used{namespace="yunshan",owner="yunshan-news",pool="other_subject"} 2`), ""
+		return strings.Contains(string(body), `wxlink_owner_quota_used{kind="OfficialAccount",namespace="yunshan",owner="yunshan-news",pool="other_subject"} 2`), ""
 	})
 	for _, want := range []string{`wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="0"}`, "wxlink_links{"} {
 		if !strings.Contains(string(body), want) {
