@@ -31,7 +31,13 @@ UNIT_PACKAGES = $(shell go list ./... | grep -v -e /test/e2e -e /test/reliabilit
 # The pure rules package stays fully covered by its table tests.
 RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
-GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md config/argocd/argocd-cm.yaml
+GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md config/argocd/argocd-cm.yaml \
+	config/monitoring/prometheusrule/prometheusrule.yaml config/monitoring/dashboards/wxlink.json
+# The monitoring bundle's alerts and dashboard, as the kustomize components ship them, and the list of metrics
+# they select (hack/promcheck writes it; test/monitoring and test/e2e check it against the manager).
+MONITORING_RULES := config/monitoring/prometheusrule/prometheusrule.yaml
+MONITORING_DASHBOARD := config/monitoring/dashboards/wxlink.json
+MONITORING_METRICS := test/monitoring/metrics-used.txt
 
 .PHONY: all
 all: build
@@ -50,9 +56,15 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRDs (and, from the controllers' ma
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths="./..." output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types and the Argo CD health check config.
+generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types, the Argo CD health check config, and config/monitoring's copies of the chart's alerts and dashboard.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 	go run ./hack/argocd config/argocd/argocd-cm.yaml
+	go run ./hack/monitoring charts/wxlink config/monitoring
+
+.PHONY: monitoring
+monitoring: generate ## Parse the alerts and the dashboard with Prometheus's parser (hack/promcheck) and rewrite the list of metrics they select.
+	cd hack/promcheck && go run . -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
+		-names ../../$(MONITORING_METRICS) -write
 
 .PHONY: api-docs
 api-docs: $(CRD_REF_DOCS) ## Generate docs/api.md from the API types.
@@ -90,10 +102,15 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 ##@ Test
 
 .PHONY: test
-test: verify-generated vet test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, unit and envtest tests, the short reliability suite, e2e tests.
+test: verify-generated vet test-monitoring test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the alerts' and dashboard's queries, unit and envtest tests, the short reliability suite, e2e tests.
+
+.PHONY: test-monitoring
+test-monitoring: ## Load the alerts as Prometheus does and parse every dashboard query (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
+	cd hack/promcheck && go run . -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
+		-names ../../$(MONITORING_METRICS)
 
 .PHONY: test-unit
-test-unit: controlplane ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).
+test-unit: controlplane $(KUSTOMIZE) ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).
 	go test $(UNIT_PACKAGES) -coverprofile cover.out
 	@go test ./internal/rules/ -coverprofile $(LOCALBIN)/rules.cover >/dev/null
 	@go tool cover -func $(LOCALBIN)/rules.cover | awk -v min=$(RULES_MIN_COVERAGE) '/^total:/ { sub("%", "", $$3); \
