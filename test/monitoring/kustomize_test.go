@@ -66,7 +66,7 @@ func buildWithComponents(t *testing.T) map[string][]*unstructured.Unstructured {
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(kustomizeBinary(t), "build", dir) //nolint:gosec // the repository's kustomize
+	cmd := exec.CommandContext(t.Context(), kustomizeBinary(t), "build", dir)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
