@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
@@ -60,7 +61,9 @@ func ofKind(objs []*unstructured.Unstructured, kind string) []*unstructured.Unst
 }
 
 var allMonitoring = []string{"--set", "monitoring.enabled=true", "--set", "monitoring.serviceMonitor.enabled=true",
-	"--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.dashboards.enabled=true"}
+	"--set", "monitoring.prometheusRule.enabled=true", "--set", "monitoring.dashboards.enabled=true",
+	"--set", "monitoring.serviceMonitor.prometheusServiceAccount.name=prometheus",
+	"--set", "monitoring.serviceMonitor.prometheusServiceAccount.namespace=monitoring"}
 
 // Off by default: the chart renders no monitoring object unless asked.
 func TestChartMonitoringIsOffByDefault(t *testing.T) {
@@ -79,6 +82,7 @@ func TestChartRendersTheComponentsRuleAndDashboard(t *testing.T) {
 	if len(rules) != 1 || len(ofKind(objs, "ServiceMonitor")) != 1 {
 		t.Fatalf("%d PrometheusRules and %d ServiceMonitors, want 1 each", len(rules), len(ofKind(objs, "ServiceMonitor")))
 	}
+	checkScrapeWiring(t, objs)
 	raw, err := os.ReadFile("../../config/monitoring/prometheusrule/prometheusrule.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -108,5 +112,39 @@ func TestChartRendersTheComponentsRuleAndDashboard(t *testing.T) {
 	first, _ := groups[0].(map[string]any)["rules"].([]any)[0].(map[string]any)
 	if expr, _ := first["expr"].(string); !strings.HasSuffix(expr, "> 7200") {
 		t.Errorf("stalledSeconds=7200 renders %q", expr)
+	}
+}
+
+// checkScrapeWiring: the ServiceMonitor selects the chart's metrics Service by its labels and port, and
+// Prometheus's ServiceAccount is bound to the ClusterRole the chart renders.
+func checkScrapeWiring(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	sm, svcs := ofKind(objs, "ServiceMonitor")[0], ofKind(objs, "Service")
+	sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
+	matched := 0
+	for _, svc := range svcs {
+		if labels.SelectorFromSet(sel).Matches(labels.Set(svc.GetLabels())) {
+			matched++
+		}
+	}
+	if matched != 1 {
+		t.Errorf("the ServiceMonitor's selector %v matches %d of the chart's Services, want 1", sel, matched)
+	}
+	roles, bindings := ofKind(objs, "ClusterRole"), ofKind(objs, "ClusterRoleBinding")
+	names := map[string]bool{}
+	for _, r := range roles {
+		names[r.GetName()] = true
+	}
+	bound := false
+	for _, b := range bindings {
+		ref, _, _ := unstructured.NestedString(b.Object, "roleRef", "name")
+		subjects, _, _ := unstructured.NestedSlice(b.Object, "subjects")
+		for _, s := range subjects {
+			m, _ := s.(map[string]any)
+			bound = bound || m["name"] == "prometheus" && m["namespace"] == "monitoring" && names[ref]
+		}
+	}
+	if !bound {
+		t.Errorf("no binding of a rendered ClusterRole to monitoring/prometheus")
 	}
 }
