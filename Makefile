@@ -38,6 +38,7 @@ GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md 
 MONITORING_RULES := config/monitoring/prometheusrule/prometheusrule.yaml
 MONITORING_DASHBOARD := config/monitoring/dashboards/wxlink.json
 MONITORING_METRICS := test/monitoring/metrics-used.txt
+MONITORING_OBJECTS := ../../config/monitoring/servicemonitor/monitor.yaml,../../$(MONITORING_RULES)
 
 .PHONY: all
 all: build
@@ -63,7 +64,7 @@ generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types, t
 
 .PHONY: monitoring
 monitoring: generate ## Parse the alerts and the dashboard with Prometheus's parser (hack/promcheck) and rewrite the list of metrics they select.
-	cd hack/promcheck && go run . -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
+	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
 		-names ../../$(MONITORING_METRICS) -write
 
 .PHONY: api-docs
@@ -105,8 +106,8 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 test: verify-generated vet test-monitoring test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the alerts' and dashboard's queries, unit and envtest tests, the short reliability suite, e2e tests.
 
 .PHONY: test-monitoring
-test-monitoring: ## Load the alerts as Prometheus does and parse every dashboard query (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
-	cd hack/promcheck && go run . -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
+test-monitoring: ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does and parse every dashboard query (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
+	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
 		-names ../../$(MONITORING_METRICS)
 
 .PHONY: test-unit

@@ -1,7 +1,8 @@
 // Copyright 2026 The wxlink Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-// Command promcheck checks wxlink's alerts and dashboard with Prometheus's own code: the PrometheusRule's
+// Command promcheck checks wxlink's alerts and dashboard with Prometheus's own code: the ServiceMonitor and
+// PrometheusRule decode strictly into the Prometheus Operator's API types, the PrometheusRule's
 // groups are loaded with rulefmt (as Prometheus loads a rule file: every expression parsed, every `for`,
 // label and annotation template validated), and every dashboard query is parsed with the PromQL parser. It
 // prints each metric name the queries select, and compares them with the list the operator's tests check
@@ -23,15 +24,24 @@ func main() {
 	rules := flag.String("rules", "", "a PrometheusRule (YAML)")
 	dashboard := flag.String("dashboard", "", "a Grafana dashboard (JSON)")
 	names := flag.String("names", "", "the list of metric names used, one a line")
+	objects := flag.String("objects", "", "comma-separated YAML files whose ServiceMonitors and PrometheusRules are checked against their API types")
 	write := flag.Bool("write", false, "rewrite -names instead of comparing")
 	flag.Parse()
-	if err := run(*rules, *dashboard, *names, *write); err != nil {
+	if err := run(strings.Split(*objects, ","), *rules, *dashboard, *names, *write); err != nil {
 		fmt.Fprintln(os.Stderr, "promcheck:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rulesPath, dashboardPath, namesPath string, write bool) error {
+func run(objects []string, rulesPath, dashboardPath, namesPath string, write bool) error {
+	n, err := checkObjects(objects)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("no ServiceMonitor or PrometheusRule in %v", objects)
+	}
+	fmt.Printf("promcheck: %d Prometheus Operator objects decode strictly into their API types\n", n)
 	used := map[string]bool{}
 	alerts, err := checkRules(rulesPath, used)
 	if err != nil {
