@@ -106,9 +106,10 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 test: verify-generated vet test-monitoring test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the alerts' and dashboard's queries, unit and envtest tests, the short reliability suite, e2e tests.
 
 .PHONY: test-monitoring
-test-monitoring: ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does and parse every dashboard query (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
+test-monitoring: ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does, parse every dashboard query, evaluate each alert over series it must and must not fire on (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
 	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
 		-names ../../$(MONITORING_METRICS)
+	cd hack/promcheck && go test ./ -count=1
 
 .PHONY: test-unit
 test-unit: controlplane $(KUSTOMIZE) ## Run the unit tests and the envtest tests (real kube-apiserver and etcd).

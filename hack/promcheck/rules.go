@@ -15,33 +15,42 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// promql is the parser, with Prometheus's default options (no experimental functions).
-var promql = parser.NewParser(parser.Options{})
+// promqlParser is the parser, with Prometheus's default options (no experimental functions).
+var promqlParser = parser.NewParser(parser.Options{})
 
-// checkRules loads the groups of a PrometheusRule as Prometheus loads a rule file, and adds the metrics each
-// alert selects to used. It returns the number of alerts.
-func checkRules(path string, used map[string]bool) (int, error) {
+// loadRules loads the groups of a PrometheusRule as Prometheus loads a rule file.
+func loadRules(path string) (*rulefmt.RuleGroups, error) {
 	raw, err := os.ReadFile(path) //nolint:gosec // a file of the repository
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	var pr struct {
 		Kind string         `yaml:"kind"`
 		Spec map[string]any `yaml:"spec"`
 	}
 	if err := yaml.Unmarshal(raw, &pr); err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if pr.Kind != "PrometheusRule" || pr.Spec["groups"] == nil {
-		return 0, fmt.Errorf("%s: not a PrometheusRule with groups", path)
+		return nil, fmt.Errorf("%s: not a PrometheusRule with groups", path)
 	}
 	groups, err := yaml.Marshal(pr.Spec)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	rgs, errs := rulefmt.Parse(groups, false, model.UTF8Validation, promql, slog.Default())
+	rgs, errs := rulefmt.Parse(groups, false, model.UTF8Validation, promqlParser, slog.Default())
 	if len(errs) > 0 {
-		return 0, fmt.Errorf("%s: %w", path, errors.Join(errs...))
+		return nil, fmt.Errorf("%s: %w", path, errors.Join(errs...))
+	}
+	return rgs, nil
+}
+
+// checkRules loads the groups of a PrometheusRule, and adds the metrics each alert selects to used. It
+// returns the number of alerts.
+func checkRules(path string, used map[string]bool) (int, error) {
+	rgs, err := loadRules(path)
+	if err != nil {
+		return 0, err
 	}
 	n := 0
 	for _, g := range rgs.Groups {
@@ -66,7 +75,7 @@ func checkRules(path string, used map[string]bool) (int, error) {
 // addNames parses expr and adds the name of every metric it selects to used. A selector without a metric
 // name would match whatever any exporter serves: it is refused.
 func addNames(expr string, used map[string]bool) error {
-	e, err := promql.ParseExpr(expr)
+	e, err := promqlParser.ParseExpr(expr)
 	if err != nil {
 		return fmt.Errorf("%q: %w", expr, err)
 	}
