@@ -34,7 +34,14 @@ UNIT_PACKAGES = $(shell go list ./... | grep -v -e /test/e2e -e /test/reliabilit
 RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
 GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md config/argocd/argocd-cm.yaml \
-	charts/wxlink/templates/crds charts/wxlink/templates/_rules.tpl
+	charts/wxlink/templates/crds charts/wxlink/templates/_rules.tpl \
+	config/monitoring/prometheusrule/prometheusrule.yaml config/monitoring/dashboards/wxlink.json
+# The monitoring bundle's alerts and dashboard, as the kustomize components ship them, and the list of metrics
+# they select (hack/promcheck writes it; test/monitoring and test/e2e check it against the manager).
+MONITORING_RULES := config/monitoring/prometheusrule/prometheusrule.yaml
+MONITORING_DASHBOARD := config/monitoring/dashboards/wxlink.json
+MONITORING_METRICS := test/monitoring/metrics-used.txt
+MONITORING_OBJECTS := ../../config/monitoring/servicemonitor/monitor.yaml,../../$(MONITORING_RULES)
 
 .PHONY: all
 all: build
@@ -53,10 +60,16 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRDs (and, from the controllers' ma
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths="./..." output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types, the Argo CD health check config, and the Helm chart's CRDs and RBAC rules (from config/).
+generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types, the Argo CD health check config, the Helm chart's CRDs and RBAC rules (from config/), and config/monitoring's copies of the chart's alerts and dashboard.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 	go run ./hack/argocd config/argocd/argocd-cm.yaml
 	go run ./hack/chartgen
+	go run ./hack/monitoring charts/wxlink config/monitoring
+
+.PHONY: monitoring
+monitoring: generate ## Parse the alerts and the dashboard with Prometheus's parser (hack/promcheck) and rewrite the list of metrics they select.
+	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
+		-names ../../$(MONITORING_METRICS) -write
 
 .PHONY: api-docs
 api-docs: $(CRD_REF_DOCS) ## Generate docs/api.md from the API types.
@@ -94,7 +107,13 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 ##@ Test
 
 .PHONY: test
-test: verify-generated vet helm-lint test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the Helm chart's lint, unit and envtest tests, the short reliability suite, e2e tests.
+test: verify-generated vet helm-lint test-monitoring test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the Helm chart's lint, the alerts' and dashboard's queries, unit and envtest tests, the short reliability suite, e2e tests.
+
+.PHONY: test-monitoring
+test-monitoring: ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does, parse every dashboard query, evaluate each alert over series it must and must not fire on (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
+	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
+		-names ../../$(MONITORING_METRICS)
+	cd hack/promcheck && go test ./ -count=1
 
 .PHONY: test-unit
 test-unit: controlplane $(HELM) $(KUSTOMIZE) ## Run the unit tests and the envtest tests (real kube-apiserver and etcd); test/chart renders the chart with bin/helm.

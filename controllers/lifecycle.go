@@ -54,6 +54,10 @@ func isPaused(obj client.Object) bool {
 func (l lifecycle[T]) run(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := l.newObj()
 	if err := l.reader.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			// The object's health series go with it.
+			l.opts.metrics.forgetObject(kindOf(obj), req.Namespace, req.Name)
+		}
 		if apierrors.IsNotFound(err) && l.gone != nil {
 			return l.gone(ctx, req)
 		}
@@ -90,7 +94,12 @@ func (l lifecycle[T]) delete(ctx context.Context, obj, orig T) (ctrl.Result, err
 			return l.finish(ctx, obj, orig, res, err)
 		}
 	}
-	return l.opts.requeueOnConflict(obj, removeFinalizer(ctx, l.client, obj))
+	err := removeFinalizer(ctx, l.client, obj)
+	if err == nil {
+		// The object is gone, or goes when its other finalizers do: its health series go now.
+		l.opts.metrics.forgetObject(kindOf(obj), obj.GetNamespace(), obj.GetName())
+	}
+	return l.opts.requeueOnConflict(obj, err)
 }
 
 func (l lifecycle[T]) finish(ctx context.Context, obj, orig T, res ctrl.Result, err error) (ctrl.Result, error) {

@@ -24,9 +24,17 @@ type Metrics struct {
 	// storeFailures and storeTokenExpiry are the ThirdPartyStore gauges an alert can use.
 	storeFailures    *prometheus.GaugeVec
 	storeTokenExpiry *prometheus.GaugeVec
+	// ownerQueued is an Official Account's queue (status.quota.queued), for the quota alert.
+	ownerQueued *prometheus.GaugeVec
+	// tokenPublications counts writes of published tokens by kind and result (metrics_health.go).
+	tokenPublications *prometheus.CounterVec
+	// objectNotReady and objectNotReadySince are the per-object health gauges (metrics_health.go).
+	objectNotReady      *prometheus.GaugeVec
+	objectNotReadySince *prometheus.GaugeVec
 
-	mu        sync.Mutex
-	linkState map[string]string // namespace/name -> state, to keep the links gauge exact
+	mu           sync.Mutex
+	linkState    map[string]string            // namespace/name -> state, to keep the links gauge exact
+	objectHealth map[string]prometheus.Labels // kind/namespace/name -> labels of its health series
 }
 
 // NewMetrics creates the metrics and registers them with reg (an already registered set is reused).
@@ -34,12 +42,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		quotaUsed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_owner_quota_used",
-			Help: "Use of an owner's association quota, by pool (same_subject, other_subject, this_month).",
-		}, []string{"namespace", "owner", "pool"}),
+			Help: "Use of an owner's association quota, by pool: an OfficialAccount's same_subject, other_subject and " +
+				"this_month (its monthly allowance of new links), a MiniProgram's linked_by (Official Accounts linking it).",
+		}, []string{"namespace", "kind", "owner", "pool"}),
 		quotaLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_owner_quota_limit",
 			Help: "The platform's limit of an owner's association quota, by pool.",
-		}, []string{"namespace", "owner", "pool"}),
+		}, []string{"namespace", "kind", "owner", "pool"}),
 		links: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_links",
 			Help: "AssociationLinks by the reason of their Ready condition (Available, QuotaExceeded, AwaitingMiniProgramAdmin, ...).",
@@ -58,9 +67,21 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "wxlink_store_token_expiry_timestamp_seconds",
 			Help: "When a ThirdPartyStore's current access token expires (Unix seconds).",
 		}, []string{"namespace", "name", "provider"}),
-		linkState: map[string]string{},
+		ownerQueued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wxlink_owner_links_queued",
+			Help: "AssociationLinks of an Official Account queued for a quota slot (QuotaExceeded, MonthlyLimitReached).",
+		}, []string{"namespace", "kind", "owner"}),
+		tokenPublications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxlink_token_publications_total",
+			Help: "Token publications (each reconcile of an object with spec.tokenPublication keeps its Secret current) by kind and result: " +
+				"success, refused (a Secret wxlink may not write: TokenPublicationFailed) or error (retried).",
+		}, []string{"kind", "result"}),
+		linkState:    map[string]string{},
+		objectHealth: map[string]prometheus.Labels{},
 	}
-	for _, c := range []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady, m.storeFailures, m.storeTokenExpiry} {
+	m.objectNotReady, m.objectNotReadySince = newHealthGauges()
+	initPublications(m.tokenPublications)
+	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -69,6 +90,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// collectors are every collector of m, for registration.
+func (m *Metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady, m.storeFailures, m.storeTokenExpiry,
+		m.ownerQueued, m.tokenPublications, m.objectNotReady, m.objectNotReadySince}
 }
 
 func (m *Metrics) observeLink(link *wx.AssociationLink) {
@@ -110,24 +137,33 @@ func (m *Metrics) observeTimeToReady(link *wx.AssociationLink, now time.Time) {
 	m.timeToReady.Observe(now.Sub(link.CreationTimestamp.Time).Seconds())
 }
 
-// observeQuota records an owner's quota use and limit.
-func (m *Metrics) observeQuota(ns, owner, pool string, used, limit int) {
+// observeQuota records an owner's quota use and limit (kind: OfficialAccount or MiniProgram).
+func (m *Metrics) observeQuota(ns, kind, owner, pool string, used, limit int) {
 	if m == nil {
 		return
 	}
-	m.quotaUsed.WithLabelValues(ns, owner, pool).Set(float64(used))
-	m.quotaLimit.WithLabelValues(ns, owner, pool).Set(float64(limit))
+	m.quotaUsed.WithLabelValues(ns, kind, owner, pool).Set(float64(used))
+	m.quotaLimit.WithLabelValues(ns, kind, owner, pool).Set(float64(limit))
 }
 
 // forgetOwner deletes every quota series of an owner (all pools, used and limit), so that a deleted account
 // leaves no stale gauges behind.
-func (m *Metrics) forgetOwner(ns, name string) {
+func (m *Metrics) forgetOwner(ns, kind, name string) {
 	if m == nil {
 		return
 	}
-	owner := prometheus.Labels{"namespace": ns, "owner": name}
+	owner := prometheus.Labels{"namespace": ns, "kind": kind, "owner": name}
 	m.quotaUsed.DeletePartialMatch(owner)
 	m.quotaLimit.DeletePartialMatch(owner)
+	m.ownerQueued.DeletePartialMatch(owner)
+}
+
+// observeQueued records how many of an Official Account's links wait for a slot.
+func (m *Metrics) observeQueued(ns, owner string, queued int32) {
+	if m == nil {
+		return
+	}
+	m.ownerQueued.WithLabelValues(ns, string(wx.KindOfficialAccount), owner).Set(float64(queued))
 }
 
 func (m *Metrics) observeStoreFailures(ns, name, provider string, n int) {

@@ -24,7 +24,7 @@ func newTestMetrics(t *testing.T) *Metrics {
 // observeOwner records all three pools of an owner, as the OfficialAccount reconciler does.
 func observeOwner(m *Metrics, ns, name string) {
 	for _, pool := range []string{"same_subject", "other_subject", "this_month"} {
-		m.observeQuota(ns, name, pool, 1, 10)
+		m.observeQuota(ns, "OfficialAccount", name, pool, 1, 10)
 	}
 }
 
@@ -39,19 +39,19 @@ func TestForgetOwnerDeletesEverySeriesOfTheOwner(t *testing.T) {
 		t.Fatalf("before: %d quota_used series, want 9", n)
 	}
 
-	m.forgetOwner("a", "news")
+	m.forgetOwner("a", "OfficialAccount", "news")
 
 	for name, c := range map[string]prometheus.Collector{"used": m.quotaUsed, "limit": m.quotaLimit} {
 		if n := testutil.CollectAndCount(c, "wxlink_owner_quota_"+name); n != 6 {
 			t.Errorf("after: %d wxlink_owner_quota_%s series, want 6 (a/shop and b/news)", n, name)
 		}
 	}
-	if v := testutil.ToFloat64(m.quotaUsed.WithLabelValues("b", "news", "same_subject")); v != 1 {
+	if v := testutil.ToFloat64(m.quotaUsed.WithLabelValues("b", "OfficialAccount", "news", "same_subject")); v != 1 {
 		t.Errorf("b/news same_subject = %v, want 1 (untouched)", v)
 	}
-	m.forgetOwner("a", "absent") // an owner with no series is no error
+	m.forgetOwner("a", "OfficialAccount", "absent") // an owner with no series is no error
 	var none *Metrics
-	none.forgetOwner("a", "news") // metrics are optional in reconcilers
+	none.forgetOwner("a", "OfficialAccount", "news") // metrics are optional in reconcilers
 }
 
 // The OfficialAccount's gone hook drops its quota series: a deleted account leaves no stale gauge.

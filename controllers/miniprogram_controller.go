@@ -114,6 +114,7 @@ func (r *MiniProgramReconciler) linkedBy(ctx context.Context, mp *wx.MiniProgram
 		}
 	}
 	mp.Status.LinkedBy = rules.Ratio(len(oas), rules.MiniProgramLinkedByLimit)
+	r.metrics.observeQuota(mp.Namespace, string(wx.KindMiniProgram), mp.Name, "linked_by", len(oas), rules.MiniProgramLinkedByLimit)
 	return nil
 }
 

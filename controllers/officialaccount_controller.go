@@ -60,7 +60,7 @@ func (r *OfficialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		// The finalizer keeps the account (and so its credentials) until its links have unlinked.
 		finalizer: true, opts: r.Options,
 		gone: func(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-			r.Metrics.forgetOwner(req.Namespace, req.Name)
+			r.Metrics.forgetOwner(req.Namespace, string(wx.KindOfficialAccount), req.Name)
 			sweep := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: req.Namespace, Name: sweepName}}
 			return r.requeueOnConflict(sweep, r.sweepInUse(ctx, req.Namespace))
 		},
@@ -169,9 +169,10 @@ func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAc
 		ThisMonth:    rules.Ratio(month, rules.OfficialAccountMonthlyNewLinkLimit),
 		Queued:       queued,
 	}
-	r.Metrics.observeQuota(oa.Namespace, oa.Name, "same_subject", pools.same, rules.OfficialAccountSameSubjectLinkLimit)
-	r.Metrics.observeQuota(oa.Namespace, oa.Name, "other_subject", pools.other, rules.OfficialAccountOtherSubjectLinkLimit)
-	r.Metrics.observeQuota(oa.Namespace, oa.Name, "this_month", month, rules.OfficialAccountMonthlyNewLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, string(wx.KindOfficialAccount), oa.Name, "same_subject", pools.same, rules.OfficialAccountSameSubjectLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, string(wx.KindOfficialAccount), oa.Name, "other_subject", pools.other, rules.OfficialAccountOtherSubjectLinkLimit)
+	r.Metrics.observeQuota(oa.Namespace, string(wx.KindOfficialAccount), oa.Name, "this_month", month, rules.OfficialAccountMonthlyNewLinkLimit)
+	r.Metrics.observeQueued(oa.Namespace, oa.Name, queued)
 	r.quotaRespected(oa, pools)
 	return nil
 }

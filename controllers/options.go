@@ -39,6 +39,9 @@ type Options struct {
 
 	// conflicts spaces the retries of objects that keep losing write races; Setup makes one for all.
 	conflicts *conflictBackoff
+	// metrics are wxlink's metrics (nil: none); Setup sets them. Every object's health is recorded at the end of
+	// each reconcile, and its series deleted with it (lifecycle).
+	metrics *Metrics
 }
 
 // DefaultReconcileTimeout bounds a reconcile: a few platform calls and API writes, with their retries.

@@ -20,6 +20,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, platforms PlatformProvider, me
 	}
 	c, api := mgr.GetClient(), mgr.GetAPIReader()
 	opts.conflicts = newConflictBackoff()
+	opts.metrics = metrics
 	observer := NewObserver(opts.Now)
 	rec := func(name string) events.EventRecorder { return mgr.GetEventRecorder("wxlink-" + name) }
 	for name, r := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{

@@ -224,6 +224,8 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 			err = perr
 		}
 	}
+	// The health gauges follow the status as this reconcile leaves it, whatever its outcome.
+	opts.metrics.observeObject(obj)
 	if err != nil {
 		return ctrl.Result{}, err
 	}

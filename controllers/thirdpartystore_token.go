@@ -100,6 +100,7 @@ func (r *ThirdPartyStoreReconciler) publishShopToken(ctx context.Context, s *sho
 		return false, nil
 	}
 	err := publishTokenSecret(ctx, r.Client, s.tps, tp.SecretName, s.token.Value, s.token.ExpiresAt, s.token.RefreshAt(), nil)
+	r.Metrics.observePublication("ThirdPartyStore", err)
 	if publicationRefused(err) {
 		s.publishRefused = err
 		return false, nil

@@ -4,13 +4,22 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/wxlink/wxlink-operator/test/monitoring"
 )
 
 // metricsReader is the ServiceAccount the tests scrape metrics as, bound to config/rbac's metrics-reader.
@@ -73,4 +82,103 @@ func metricsGet(t *testing.T, url, token string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// scrapedFamilies parses a scrape (Prometheus's text format, with Prometheus's own parser) into its metric
+// families by name.
+func scrapedFamilies(t *testing.T, body []byte) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("parsing the scraped metrics: %v", err)
+	}
+	return fams
+}
+
+// checkMetricsUsed fails for every metric the alerts and the dashboard select (test/monitoring/
+// metrics-used.txt, from hack/promcheck) that the scrapes lack: a name must be a family the manager served,
+// and a _bucket, _sum or _count name a histogram's.
+func checkMetricsUsed(t *testing.T, scrapes ...map[string]*dto.MetricFamily) {
+	t.Helper()
+	used, err := monitoring.UsedMetrics(filepath.Join(root, "test", "monitoring", "metrics-used.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]dto.MetricType{}
+	for _, fams := range scrapes {
+		for name, f := range fams {
+			served[name] = f.GetType()
+		}
+	}
+	for _, name := range used {
+		fam, ok := monitoring.FamilyOf(name, func(n string) bool { _, ok := served[n]; return ok })
+		switch {
+		case !ok:
+			t.Errorf("the alerts or the dashboard select %s; the manager served no such metric", name)
+		case fam != name && served[fam] != dto.MetricType_HISTOGRAM:
+			t.Errorf("the alerts or the dashboard select %s; %s is a %s, not a histogram", name, fam, served[fam])
+		}
+	}
+	t.Logf("%d metric names of the alerts and the dashboard found among the %d families the manager served", len(used), len(served))
+}
+
+// seriesOf is the series of a family whose labels include want, with their values.
+func seriesOf(fams map[string]*dto.MetricFamily, family string, want map[string]string) []float64 {
+	var out []float64
+	for _, m := range fams[family].GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for k, v := range want {
+			match = match && have[k] == v
+		}
+		if match {
+			out = append(out, m.GetGauge().GetValue()+m.GetCounter().GetValue())
+		}
+	}
+	return out
+}
+
+// queuedLinkMetrics scrapes while news-podcast waits behind yunshan-news's full other-subject quota: the
+// condition of the WxlinkQuotaFullWithLinksQueued alert, and a not-Ready link named with its reason and the
+// time it started waiting.
+func queuedLinkMetrics(t *testing.T, addr string) map[string]*dto.MetricFamily {
+	t.Helper()
+	owner := map[string]string{"namespace": "yunshan", "kind": "OfficialAccount", "owner": "yunshan-news"}
+	pool := map[string]string{"namespace": "yunshan", "kind": "OfficialAccount", "owner": "yunshan-news", "pool": "other_subject"}
+	podcast := map[string]string{"namespace": "yunshan", "kind": "AssociationLink", "name": "news-podcast",
+		"reason": "QuotaExceeded", "health": "Suspended"}
+	var fams map[string]*dto.MetricFamily
+	waitFor(t, "the metrics to show news-podcast queued behind a full quota", 30*time.Second, func() (bool, string) {
+		fams = scrapedFamilies(t, scrapeMetrics(t, addr))
+		notReady := seriesOf(fams, "wxlink_object_not_ready", podcast)
+		since := seriesOf(fams, "wxlink_object_not_ready_since_timestamp_seconds", podcast)
+		queued := seriesOf(fams, "wxlink_owner_links_queued", owner)
+		used, limit := seriesOf(fams, "wxlink_owner_quota_used", pool), seriesOf(fams, "wxlink_owner_quota_limit", pool)
+		now := float64(time.Now().Unix())
+		ok := len(notReady) == 1 && notReady[0] == 1 && len(since) == 1 && since[0] <= now && since[0] > now-600 &&
+			len(queued) == 1 && queued[0] >= 1 && len(used) == 1 && len(limit) == 1 && used[0] >= limit[0]
+		return ok, fmt.Sprintf("not ready %v since %v, queued %v, other_subject %v of %v", notReady, since, queued, used, limit)
+	})
+	return fams
+}
+
+// healthSeriesOfNamespaceGone waits until the manager serves no health or quota series of the namespace,
+// once its objects are deleted.
+func healthSeriesOfNamespaceGone(t *testing.T, addr, ns string) {
+	t.Helper()
+	waitFor(t, "the deleted objects' series to be gone", 60*time.Second, func() (bool, string) {
+		fams := scrapedFamilies(t, scrapeMetrics(t, addr))
+		left := map[string]int{}
+		for _, f := range []string{"wxlink_object_not_ready", "wxlink_object_not_ready_since_timestamp_seconds",
+			"wxlink_owner_quota_used", "wxlink_owner_quota_limit", "wxlink_owner_links_queued"} {
+			if n := len(seriesOf(fams, f, map[string]string{"namespace": ns})); n > 0 {
+				left[f] = n
+			}
+		}
+		return len(left) == 0, fmt.Sprint(left)
+	})
 }

@@ -221,6 +221,8 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 		t.Errorf("the queued link reached the platform (status %d)", s)
 	}
 
+	queued := queuedLinkMetrics(t, metricsAddr)
+
 	// People act, as the demo plays them: an admin confirms, another unlinks the old console link (the queued
 	// link takes the slot by itself), and the console-only links are recorded in Git.
 	peopleAct(t, simURL, news)
@@ -260,7 +262,7 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	var body []byte
 	waitFor(t, "the metrics to show the news account's 2 other-subject links", 30*time.Second, func() (bool, string) {
 		body = scrapeMetrics(t, metricsAddr)
-		return strings.Contains(string(body), `wxlink_owner_quota_used{namespace="yunshan",owner="yunshan-news",pool="other_subject"} 2`), ""
+		return strings.Contains(string(body), `wxlink_owner_quota_used{kind="OfficialAccount",namespace="yunshan",owner="yunshan-news",pool="other_subject"} 2`), ""
 	})
 	for _, want := range []string{`wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="0"}`, "wxlink_links{"} {
 		if !strings.Contains(string(body), want) {
@@ -270,6 +272,11 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 	if strings.Contains(string(body), appIDOf(t, "oa", "yunshan-news")) {
 		t.Errorf("an AppID appears in a metric label")
 	}
+	later := scrapedFamilies(t, body)
+	if s := seriesOf(later, "wxlink_object_not_ready", map[string]string{"name": "news-podcast"}); len(s) != 0 {
+		t.Errorf("news-podcast is Ready, and still has a health series: %v", s)
+	}
+	checkMetricsUsed(t, queued, later)
 
 	// Deleting everything at once (as a GitOps prune does) still unlinks every Delete-policy link first: the
 	// Secrets and the PlatformConfig are held (in-use finalizer) until the accounts' links are gone.
@@ -279,6 +286,7 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 		left, _, _ := try(nil, kubectl, "get", "wechat,secrets", "-n", "yunshan", "-o", "name")
 		return strings.TrimSpace(left) == "", left
 	})
+	healthSeriesOfNamespaceGone(t, metricsAddr, "yunshan")
 	links = simLinks(t, simURL)[news]
 	for name, id := range map[string]string{"news-mall": mall, "news-member": member, "news-events": events} {
 		if s, ok := links[id]; ok {

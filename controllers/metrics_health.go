@@ -1,0 +1,159 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"maps"
+	"reflect"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// Health metric names: the alerts and the dashboard (charts/wxlink/files) name them.
+const (
+	MetricObjectNotReady      = "wxlink_object_not_ready"
+	MetricObjectNotReadySince = "wxlink_object_not_ready_since_timestamp_seconds"
+)
+
+// healthLabels are the labels of both health gauges. reason is Ready's reason, health its class
+// (wx.HealthOf: Progressing, Degraded, Suspended, Paused): a function of reason, so it adds no series.
+var healthLabels = []string{"namespace", "kind", "name", "reason", "health"}
+
+// reasonOther stands for a Ready reason wxlink does not know (wx.ReasonHealth): the reason label takes
+// values from that closed set only, so a reason the platform invents cannot grow the series.
+const reasonOther = "Other"
+
+// reasonNoReady is the reason of an object that has no Ready condition yet.
+const reasonNoReady = "Unknown"
+
+func newHealthGauges() (notReady, since *prometheus.GaugeVec) {
+	notReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: MetricObjectNotReady,
+		Help: "1 for every wxlink object that is not Ready, with Ready's reason and its health class (Progressing, " +
+			"Degraded, Suspended, Paused); no series while Ready, and none once the object is deleted.",
+	}, healthLabels)
+	since = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: MetricObjectNotReadySince,
+		Help: "When a not-Ready object entered its current health (Unix seconds): the transition time of Stalled " +
+			"(Degraded, Suspended) or Reconciling (Progressing), else of Ready. time() - this is how long it has waited.",
+	}, healthLabels)
+	return notReady, since
+}
+
+// kindOf is the API kind of a wxlink object: its Go type's name (the API types are named for their kinds).
+// The typed objects a client returns carry no TypeMeta, so it is not read from there.
+func kindOf(obj conditioned) string {
+	return reflect.TypeOf(obj).Elem().Name()
+}
+
+// objectKey identifies an object's health series.
+func objectKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
+
+// observeObject sets the health gauges of an object from its status as this reconcile leaves it: no series
+// when Ready, one series (with its reason) otherwise. The series of the previous reason goes.
+func (m *Metrics) observeObject(obj conditioned) {
+	if m == nil {
+		return
+	}
+	kind := kindOf(obj)
+	key := objectKey(kind, obj.GetNamespace(), obj.GetName())
+	labels, since := healthOf(kind, obj)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, had := m.objectHealth[key]
+	if had && (labels == nil || !maps.Equal(old, labels)) {
+		m.objectNotReady.Delete(old)
+		m.objectNotReadySince.Delete(old)
+		delete(m.objectHealth, key)
+	}
+	if labels == nil {
+		return
+	}
+	m.objectHealth[key] = labels
+	m.objectNotReady.With(labels).Set(1)
+	m.objectNotReadySince.With(labels).Set(float64(since.Unix()))
+}
+
+// forgetObject deletes the health series of an object that no longer exists.
+func (m *Metrics) forgetObject(kind, namespace, name string) {
+	if m == nil {
+		return
+	}
+	m.forgetOwner(namespace, kind, name) // an account's quota series too
+	key := objectKey(kind, namespace, name)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.objectHealth[key]; ok {
+		m.objectNotReady.Delete(old)
+		m.objectNotReadySince.Delete(old)
+		delete(m.objectHealth, key)
+	}
+}
+
+// healthOf is the labels and start time of an object's health series, or nil when it is Ready.
+func healthOf(kind string, obj conditioned) (prometheus.Labels, time.Time) {
+	conds := obj.GetStatusBase().Conditions
+	r := meta.FindStatusCondition(conds, wx.ConditionReady)
+	if r != nil && r.Status == metav1.ConditionTrue {
+		return nil, time.Time{}
+	}
+	reason, since := reasonNoReady, obj.GetCreationTimestamp().Time
+	health := wx.HealthProgressing
+	if r != nil {
+		reason, health, since = r.Reason, wx.HealthOf(r.Reason), r.LastTransitionTime.Time
+		if _, known := wx.ReasonHealth[reason]; !known {
+			reason = reasonOther
+		}
+	}
+	// Stalled and Reconciling begin when the object entered its present health, which may be later than
+	// Ready's transition (a link Progressing for an hour, then waiting for an admin).
+	for _, t := range []string{wx.ConditionStalled, wx.ConditionReconciling} {
+		if c := meta.FindStatusCondition(conds, t); c != nil && c.Status == metav1.ConditionTrue && !c.LastTransitionTime.IsZero() {
+			since = c.LastTransitionTime.Time
+			break
+		}
+	}
+	return prometheus.Labels{"namespace": obj.GetNamespace(), "kind": kind, "name": obj.GetName(),
+		"reason": reason, "health": string(health)}, since
+}
+
+// Results of a token publication (wxlink_token_publications_total).
+const (
+	pubSuccess = "success"
+	pubRefused = "refused"
+	pubError   = "error"
+)
+
+// publishingKinds are the kinds that publish tokens: their series exist from the start, at 0, so that
+// increase() sees a first failure.
+var publishingKinds = []string{"OfficialAccount", "ThirdPartyStore"}
+
+func initPublications(c *prometheus.CounterVec) {
+	for _, k := range publishingKinds {
+		for _, r := range []string{pubSuccess, pubRefused, pubError} {
+			c.WithLabelValues(k, r)
+		}
+	}
+}
+
+// observePublication counts one write of a published token by kind (OfficialAccount, ThirdPartyStore):
+// refused when publicationRefused(err), error for any other failure.
+func (m *Metrics) observePublication(kind string, err error) {
+	if m == nil {
+		return
+	}
+	result := pubSuccess
+	switch {
+	case publicationRefused(err):
+		result = pubRefused
+	case err != nil:
+		result = pubError
+	}
+	m.tokenPublications.WithLabelValues(kind, result).Inc()
+}

@@ -1,0 +1,143 @@
+// Copyright 2026 The wxlink Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+)
+
+// healthExposition is the text format of both health gauges for the given series lines.
+func healthExposition(notReady, since string) string {
+	return `# HELP wxlink_object_not_ready 1 for every wxlink object that is not Ready, with Ready's reason and its health class (Progressing, Degraded, Suspended, Paused); no series while Ready, and none once the object is deleted.
+# TYPE wxlink_object_not_ready gauge
+` + notReady + `# HELP wxlink_object_not_ready_since_timestamp_seconds When a not-Ready object entered its current health (Unix seconds): the transition time of Stalled (Degraded, Suspended) or Reconciling (Progressing), else of Ready. time() - this is how long it has waited.
+# TYPE wxlink_object_not_ready_since_timestamp_seconds gauge
+` + since
+}
+
+// gatherHealth compares what a real registry serves of the two health gauges with want ("" for none).
+func gatherHealth(t *testing.T, reg *prometheus.Registry, notReady, since string) {
+	t.Helper()
+	want := ""
+	if notReady != "" {
+		want = healthExposition(notReady, since)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), MetricObjectNotReady, MetricObjectNotReadySince); err != nil {
+		t.Error(err)
+	}
+}
+
+// setReady gives obj a Ready condition (and the kstatus ones its reason calls for) that last moved at at.
+func setReady(obj conditioned, status metav1.ConditionStatus, reason string, at time.Time) {
+	ready(obj, status, reason, "test")
+	for i := range obj.GetStatusBase().Conditions {
+		obj.GetStatusBase().Conditions[i].LastTransitionTime = metav1.NewTime(at)
+	}
+}
+
+// An object's health series follows its status: one series while not Ready, with the reason and health of
+// the moment and the time it entered that health; the old reason's series goes when the reason changes, and
+// every series goes when it is Ready again or deleted. Objects of other kinds and namespaces keep theirs.
+func TestObjectHealthSeriesFollowTheStatus(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	link := &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "news-mall", Generation: 1}}
+	mp := &wx.MiniProgram{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "news-mall"}}
+	setReady(mp, metav1.ConditionFalse, wx.ReasonVerificationRequired, t0)
+	m.observeObject(mp)
+
+	setReady(link, metav1.ConditionFalse, wx.ReasonAwaitingMiniProgramAdmin, t0)
+	m.observeObject(link)
+	mpLine := `wxlink_object_not_ready{health="Suspended",kind="MiniProgram",name="news-mall",namespace="a",reason="VerificationRequired"} 1` + "\n"
+	mpSince := `wxlink_object_not_ready_since_timestamp_seconds{health="Suspended",kind="MiniProgram",name="news-mall",namespace="a",reason="VerificationRequired"} 1.7934912e+09` + "\n"
+	gatherHealth(t, reg,
+		`wxlink_object_not_ready{health="Suspended",kind="AssociationLink",name="news-mall",namespace="a",reason="AwaitingMiniProgramAdmin"} 1`+"\n"+mpLine,
+		`wxlink_object_not_ready_since_timestamp_seconds{health="Suspended",kind="AssociationLink",name="news-mall",namespace="a",reason="AwaitingMiniProgramAdmin"} 1.7934912e+09`+"\n"+mpSince)
+
+	// The reason changes (a rule violation a day later): one series, the new reason's, since its transition.
+	setReady(link, metav1.ConditionFalse, wx.ReasonRuleViolation, t0.Add(24*time.Hour))
+	m.observeObject(link)
+	gatherHealth(t, reg,
+		`wxlink_object_not_ready{health="Degraded",kind="AssociationLink",name="news-mall",namespace="a",reason="RuleViolation"} 1`+"\n"+mpLine,
+		`wxlink_object_not_ready_since_timestamp_seconds{health="Degraded",kind="AssociationLink",name="news-mall",namespace="a",reason="RuleViolation"} 1.7935776e+09`+"\n"+mpSince)
+
+	// Ready: the link's series goes; the Mini Program's stays.
+	setReady(link, metav1.ConditionTrue, wx.ReasonAvailable, t0.Add(48*time.Hour))
+	m.observeObject(link)
+	gatherHealth(t, reg, mpLine, mpSince)
+
+	// Deleted: nothing is left, not even its quota; an Official Account of the same name keeps its quota.
+	// Forgetting an object without series is no error.
+	m.observeQuota("a", "MiniProgram", "news-mall", "linked_by", 3, 500)
+	m.observeQuota("a", "OfficialAccount", "news-mall", "same_subject", 3, 50)
+	m.forgetObject("MiniProgram", "a", "news-mall")
+	m.forgetObject("MiniProgram", "a", "news-mall")
+	gatherHealth(t, reg, "", "")
+	if n := testutil.CollectAndCount(m.quotaUsed); n != 1 {
+		t.Errorf("%d quota series after the Mini Program's deletion, want 1 (the Official Account's)", n)
+	}
+	var none *Metrics
+	none.observeObject(link) // metrics are optional in reconcilers
+	none.forgetObject("AssociationLink", "a", "news-mall")
+}
+
+// A reason wxlink does not know is reported as "Other" (the label's values stay a closed set), and an object
+// without a Ready condition yet as Unknown since its creation.
+func TestObjectHealthLabelsAreBounded(t *testing.T) {
+	created := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	obj := &wx.WeComCorp{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "corp", CreationTimestamp: metav1.NewTime(created)}}
+	labels, since := healthOf(kindOf(obj), obj)
+	if labels["reason"] != reasonNoReady || labels["health"] != string(wx.HealthProgressing) || !since.Equal(created) {
+		t.Errorf("no Ready: %v since %v, want reason Unknown, Progressing, since creation", labels, since)
+	}
+	setReady(obj, metav1.ConditionFalse, "SomethingTheMonthInvented", created)
+	if labels, _ := healthOf(kindOf(obj), obj); labels["reason"] != reasonOther || labels["kind"] != "WeComCorp" {
+		t.Errorf("unknown reason: %v, want reason Other, kind WeComCorp", labels)
+	}
+}
+
+// Through the shared lifecycle: a reconcile that leaves a link not Ready makes its series, and the reconcile
+// after its deletion deletes it.
+func TestReconcilesKeepTheHealthSeries(t *testing.T) {
+	w := newPhaseWorld(t)
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.r.metrics = m
+	w.officialAccount("oa", "wx00000000000000a1")
+	link := w.link("news-mall", "absent") // its Mini Program does not exist
+	if _, err := w.r.Reconcile(context.Background(), request("news-mall")); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(m.objectNotReady); n != 1 {
+		t.Fatalf("%d health series after the reconcile, want 1", n)
+	}
+	if v := testutil.ToFloat64(m.objectNotReady.WithLabelValues(phaseNS, "AssociationLink", "news-mall", "DependencyNotFound", "Progressing")); v != 1 {
+		t.Errorf("the link's series is %v, want 1", v)
+	}
+	if err := w.c.Delete(context.Background(), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.r.Reconcile(context.Background(), request("news-mall")); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(m.objectNotReady, MetricObjectNotReady); n != 0 {
+		t.Errorf("%d health series after the deletion, want 0", n)
+	}
+}
