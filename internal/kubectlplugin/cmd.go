@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
@@ -77,6 +79,7 @@ func (o *options) client() (client.Reader, string, error) {
 			return nil, "", err
 		}
 	}
+	log.SetLogger(logr.Discard()) // the client logs nothing a user of the plugin needs
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, "", err

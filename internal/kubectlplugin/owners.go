@@ -43,6 +43,9 @@ func (s *Snapshot) officialAccountAdmission(oa *wx.OfficialAccount, d *wx.Associ
 		if found {
 			claimed[string(mp.Spec.AppID)], claimed[mp.Spec.OriginalID], claimed[mp.Status.Username] = true, true, true
 		}
+		// The operator reads the platform's list afresh; the cluster's records are the Official Account's last
+		// read and the link's own last report, whichever saw the link made (the account polls less often).
+		found = found || (exists && controllers.HoldsSlot(l))
 		// The platform's rejection is known from the link's own report (the cluster keeps no list of it).
 		rejected := !found && l.Status.Platform != nil && l.Status.Platform.State == wx.LinkStateRejected
 		facts := controllers.SlotFacts(l, deciding, siblings, found, rejected, wx.KindOfficialAccount)

@@ -68,8 +68,8 @@ func mp(name, appID string, subj wx.Subject) *wx.MiniProgram {
 func link(name, from, to string) *wx.AssociationLink {
 	return &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1},
 		Spec: wx.AssociationLinkSpec{Type: wx.OfficialAccountToMiniProgram,
-			From: wx.AccountReference{Kind: wx.KindOfficialAccount, Name: from},
-			To:   wx.AccountReference{Kind: wx.KindMiniProgram, Name: to},
+			From:           wx.AccountReference{Kind: wx.KindOfficialAccount, Name: from},
+			To:             wx.AccountReference{Kind: wx.KindMiniProgram, Name: to},
 			DeletionPolicy: wx.DeletionPolicyDelete, ManagementPolicy: wx.ManagementPolicyFull}}
 }
 
@@ -157,9 +157,14 @@ func TestPlanTable(t *testing.T) {
 		return []client.Object{oa("news", news, parent, listed...), mp("mall", mall, parent), mp("member", member, parent),
 			mp("video", video, subsidia), mp("live", live, subsidia), mp("events", evt, subsidia), mp("podcast", podcast, subsidia)}
 	}
-	full := func(l *wx.AssociationLink) *wx.AssociationLink { l.Spec.ManagementPolicy = wx.ManagementPolicyObserveOnly; return l }
+	full := func(l *wx.AssociationLink) *wx.AssociationLink {
+		l.Spec.ManagementPolicy = wx.ManagementPolicyObserveOnly
+		return l
+	}
 	monthFull := oa("news", news, parent)
 	monthFull.Status.MonthlyLedger = []wx.LedgerEntry{{UID: "gone", Month: "2026-12", Count: 13}}
+	stale := oa("news", news, parent) // read before news-mall was made; 12 links made this month, deleted since
+	stale.Status.MonthlyLedger = []wx.LedgerEntry{{UID: "gone", Month: "2026-12", Count: 12}}
 	cases := []struct {
 		name    string
 		cluster []client.Object
@@ -198,6 +203,13 @@ func TestPlanTable(t *testing.T) {
 			linked(link("a-live", "news", "live"), 3*time.Hour), linked(link("b-events", "news", "events"), 2*time.Hour),
 			queuedLink(link("c-podcast", "news", "podcast"), time.Hour)),
 			nil, map[string]want{"c-podcast": {ActionNone, OutcomeQueued, wx.ReasonQuotaExceeded, wx.KindOfficialAccount, 1}}},
+		{"a link made since the Official Account's last read holds its slot by its own report", append([]client.Object{stale},
+			mp("mall", mall, parent), mp("member", member, parent), thisMonth(linked(link("news-mall", "news", "mall"), time.Hour))),
+			[]client.Object{link("news-member", "news", "member")},
+			map[string]want{
+				"news-mall":   {ActionNone, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0},
+				"news-member": {ActionCreate, OutcomeQueued, wx.ReasonMonthlyLimitReached, wx.KindOfficialAccount, 1},
+			}},
 		{"a spec change to an admitted link", append(accounts(mall), linked(link("news-mall", "news", "mall"), time.Hour)),
 			[]client.Object{withProfile(link("news-mall", "news", "mall"))},
 			map[string]want{"news-mall": {ActionChange, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0}}},
@@ -208,6 +220,12 @@ func TestPlanTable(t *testing.T) {
 			checkLinks(t, p, tc.want)
 		})
 	}
+}
+
+// thisMonth records that the link was made this month.
+func thisMonth(l *wx.AssociationLink) *wx.AssociationLink {
+	l.Status.MonthlyRequests = &wx.MonthlyCount{Month: "2026-12", Count: 1}
+	return l
 }
 
 func queuedLink(l *wx.AssociationLink, age time.Duration) *wx.AssociationLink {

@@ -15,13 +15,18 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
-// Printer renders trace, quota and plan output. Age renders an object's age (tests make it fixed).
+// Printer renders trace, quota and plan output.
 type Printer struct {
 	Wide bool
 	Now  func() time.Time
+	// Age, when set, renders an object's age instead of its time since creation (golden tests fix it).
+	Age func(*metav1.Time) string
 }
 
 func (p Printer) age(t *metav1.Time) string {
+	if p.Age != nil {
+		return p.Age(t)
+	}
 	if t == nil || t.IsZero() {
 		return "-"
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -137,7 +138,10 @@ func (t *tracer) route(ctx context.Context, name string) wx.CredentialsRoute {
 // describe fills a node's columns from the object's conditions (a Secret: whether it holds the keys).
 func describe(n *Node, obj client.Object, keys []string) {
 	if s, ok := obj.(*corev1.Secret); ok {
-		n.Ready, n.Reason, n.Message = "True", "Found", fmt.Sprintf("%d keys", len(s.Data))
+		n.Ready, n.Reason, n.Message = "True", "Found", "holds "+strings.Join(keys, ", ")
+		if len(keys) == 0 || keys[0] == "" {
+			n.Message = fmt.Sprintf("holds %d keys", len(s.Data))
+		}
 		for _, k := range keys {
 			if _, ok := s.Data[k]; !ok && k != "" {
 				n.Ready, n.Reason, n.Message = "False", "KeyMissing", fmt.Sprintf("has no key %q", k)
