@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/yaml"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/kubectlplugin"
@@ -172,6 +173,42 @@ func TestPluginPlanAgreesWithTheOperator(t *testing.T) {
 			q.SameSubject + " " + q.OtherSubject + " " + q.ThisMonth + " " + mp.Status.LinkedBy
 	})
 	goldenOutputs(t, c)
+	k9sPauseToggles(t, c)
+}
+
+// k9sPauseToggles runs the k9s pause plugin's command (config/k9s/plugins.yaml) as k9s does, with its
+// environment, twice on a link: it pauses the link, then resumes it.
+func k9sPauseToggles(t *testing.T, c client.Client) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "config", "k9s", "plugins.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Plugins map[string]struct {
+			Command string   `json:"command"`
+			Args    []string `json:"args"`
+		} `json:"plugins"`
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	p := f.Plugins["wxlink-pause"]
+	kctx := strings.TrimSpace(sh(t, nil, kubectl, "config", "current-context"))
+	for _, want := range []string{"true", ""} {
+		cmd := exec.CommandContext(t.Context(), p.Command, p.Args...)
+		cmd.Env = append(os.Environ(), "RESOURCE_NAME=associationlinks", "NAME=news-podcast", "NAMESPACE="+pluginNS, "CONTEXT="+kctx)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("the k9s pause plugin: %v\n%s", err, out)
+		}
+		l := &wx.AssociationLink{}
+		if err := c.Get(t.Context(), client.ObjectKey{Namespace: pluginNS, Name: "news-podcast"}, l); err != nil {
+			t.Fatal(err)
+		}
+		if got := l.Annotations[wx.PauseAnnotation]; got != want {
+			t.Errorf("after the k9s pause plugin, %s = %q, want %q", wx.PauseAnnotation, got, want)
+		}
+	}
 }
 
 // checkDemoPlan checks the plan against the demo's story (config/samples/associationlinks.yaml).
@@ -237,6 +274,12 @@ func goldenOutputs(t *testing.T, c client.Client) {
 	now := time.Now()
 	pr := kubectlplugin.Printer{Now: time.Now, Age: func(*metav1.Time) string { return "5m" }}
 	ctx := context.Background()
+	// The simulator makes the Open Platform account with a new AppID every run.
+	opa := &wx.OpenPlatformAccount{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: pluginNS, Name: "yunshan-unionid"}, opa); err != nil || opa.Status.OpenAppID == "" {
+		t.Fatalf("the Open Platform account has no AppID yet: %v", err)
+	}
+	openAppID := opa.Status.OpenAppID
 	for _, tc := range []struct{ file, kind, name string }{
 		{"trace-link-news-podcast", "AssociationLink", "news-podcast"},
 		{"trace-oa-yunshan-news", "OfficialAccount", "yunshan-news"},
@@ -258,7 +301,7 @@ func goldenOutputs(t *testing.T, c client.Client) {
 			_ = pr.Quota(&buf, r)
 		}
 		got := strings.NewReplacer(rules.FormatBeijing(rules.NextMonthStart(now)), "<next month, Beijing time>",
-			rules.MonthOf(now), "<this month>").Replace(buf.String())
+			rules.MonthOf(now), "<this month>", openAppID, "<open appID>").Replace(buf.String())
 		golden(t, filepath.Join("testdata", "plugin", tc.file+".golden"), got)
 	}
 	// The binary: kubectl's flags, and the exit status of trace (0 only when the whole tree is Ready).
