@@ -113,9 +113,12 @@ func (o *options) manifests(ns string, files *resource.FilenameOptions) ([]*unst
 // pruned are the wxlink objects of the manifests' namespaces that match the selector and that the manifests
 // leave out: what kubectl apply --prune -l would delete.
 func pruned(ctx context.Context, c client.Reader, desired []*unstructured.Unstructured, selector string) ([]*unstructured.Unstructured, error) {
+	if selector == "" {
+		return nil, errors.New("--prune needs a label selector (-l), as kubectl apply --prune does")
+	}
 	sel, err := labels.Parse(selector)
-	if err != nil || selector == "" {
-		return nil, fmt.Errorf("--prune needs a label selector (-l): %v", err)
+	if err != nil {
+		return nil, fmt.Errorf("--selector: %w", err)
 	}
 	keep, namespaces := map[string]bool{}, map[string]bool{}
 	for _, d := range desired {

@@ -24,7 +24,10 @@ import (
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
-const ns = "plan"
+const (
+	ns        = "plan"
+	newsAppID = "wxf6b41c32c96530b2"
+)
 
 var (
 	now      = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -48,11 +51,11 @@ func readyCond(gen int64) []metav1.Condition {
 		ObservedGeneration: gen, LastTransitionTime: metav1.NewTime(now)}}
 }
 
-// oa is a Ready Official Account; listed are the Mini Programs its last read of the platform listed.
-func oa(name, appID string, subj wx.Subject, listed ...string) *wx.OfficialAccount {
-	o := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1},
-		Spec: wx.OfficialAccountSpec{AppID: wx.AppID(appID), AccountSpec: wx.AccountSpec{
-			PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: subj}}}
+// oa is the Ready Official Account "news"; listed are the Mini Programs its last read of the platform listed.
+func oa(listed ...string) *wx.OfficialAccount {
+	o := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "news", Namespace: ns, Generation: 1},
+		Spec: wx.OfficialAccountSpec{AppID: newsAppID, AccountSpec: wx.AccountSpec{
+			PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: parent}}}
 	o.Status.Conditions, o.Status.LinkedMiniPrograms = readyCond(1), listed
 	return o
 }
@@ -65,10 +68,11 @@ func mp(name, appID string, subj wx.Subject) *wx.MiniProgram {
 	return m
 }
 
-func link(name, from, to string) *wx.AssociationLink {
+// link is a link from the Official Account "news".
+func link(name, to string) *wx.AssociationLink {
 	return &wx.AssociationLink{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1},
 		Spec: wx.AssociationLinkSpec{Type: wx.OfficialAccountToMiniProgram,
-			From:           wx.AccountReference{Kind: wx.KindOfficialAccount, Name: from},
+			From:           wx.AccountReference{Kind: wx.KindOfficialAccount, Name: "news"},
 			To:             wx.AccountReference{Kind: wx.KindMiniProgram, Name: to},
 			DeletionPolicy: wx.DeletionPolicyDelete, ManagementPolicy: wx.ManagementPolicyFull}}
 }
@@ -149,21 +153,20 @@ type want struct {
 
 func TestPlanTable(t *testing.T) {
 	const (
-		news, shop                     = "wxf6b41c32c96530b2", "wx96bae1e8a3fc7a42"
 		mall, member, video, live, evt = "wxf58added5f834230", "wx6225b134fc2f4365", "wx9fbcbaefb7f4ae2b", "wx048cfe3adb3634c6", "wx0a4ae2bfb6680270"
 		podcast                        = "wx66a092b114e32036"
 	)
 	accounts := func(listed ...string) []client.Object {
-		return []client.Object{oa("news", news, parent, listed...), mp("mall", mall, parent), mp("member", member, parent),
+		return []client.Object{oa(listed...), mp("mall", mall, parent), mp("member", member, parent),
 			mp("video", video, subsidia), mp("live", live, subsidia), mp("events", evt, subsidia), mp("podcast", podcast, subsidia)}
 	}
 	full := func(l *wx.AssociationLink) *wx.AssociationLink {
 		l.Spec.ManagementPolicy = wx.ManagementPolicyObserveOnly
 		return l
 	}
-	monthFull := oa("news", news, parent)
+	monthFull := oa()
 	monthFull.Status.MonthlyLedger = []wx.LedgerEntry{{UID: "gone", Month: "2026-12", Count: 13}}
-	stale := oa("news", news, parent) // read before news-mall was made; 12 links made this month, deleted since
+	stale := oa() // read before news-mall was made; 12 links made this month, deleted since
 	stale.Status.MonthlyLedger = []wx.LedgerEntry{{UID: "gone", Month: "2026-12", Count: 12}}
 	cases := []struct {
 		name    string
@@ -171,47 +174,47 @@ func TestPlanTable(t *testing.T) {
 		apply   []client.Object
 		want    map[string]want
 	}{
-		{"a new same-subject link is admitted", accounts(), []client.Object{link("news-mall", "news", "mall")},
+		{"a new same-subject link is admitted", accounts(), []client.Object{link("news-mall", "mall")},
 			map[string]want{"news-mall": {ActionCreate, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0}}},
 		{"a console link holds a slot: the third new other-subject link queues", accounts(video),
-			[]client.Object{link("a-live", "news", "live"), link("b-events", "news", "events"), link("c-podcast", "news", "podcast")},
+			[]client.Object{link("a-live", "live"), link("b-events", "events"), link("c-podcast", "podcast")},
 			map[string]want{
 				"a-live":    {ActionCreate, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0},
 				"b-events":  {ActionCreate, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0},
 				"c-podcast": {ActionCreate, OutcomeQueued, wx.ReasonQuotaExceeded, wx.KindOfficialAccount, 1},
 			}},
-		{"a younger duplicate is refused", append(accounts(mall), linked(link("news-mall", "news", "mall"), time.Hour)),
-			[]client.Object{link("news-mall", "news", "mall"), link("news-mall-again", "news", "mall")},
+		{"a younger duplicate is refused", append(accounts(mall), linked(link("news-mall", "mall"), time.Hour)),
+			[]client.Object{link("news-mall", "mall"), link("news-mall-again", "mall")},
 			map[string]want{
 				"news-mall":       {ActionUnchanged, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0},
 				"news-mall-again": {ActionCreate, OutcomeRefused, wx.ReasonDuplicateLink, "", 0},
 			}},
-		{"a self-link is refused", append(accounts(), mp("itself", news, parent)), []client.Object{link("self", "news", "itself")},
+		{"a self-link is refused", append(accounts(), mp("itself", newsAppID, parent)), []client.Object{link("self", "itself")},
 			map[string]want{"self": {ActionCreate, OutcomeRefused, wx.ReasonRuleViolation, "", 0}}},
-		{"a link to a missing Mini Program waits", accounts(), []client.Object{link("nowhere", "news", "missing")},
+		{"a link to a missing Mini Program waits", accounts(), []client.Object{link("nowhere", "missing")},
 			map[string]want{"nowhere": {ActionCreate, OutcomeWaiting, wx.ReasonDependencyNotFound, "", 0}}},
 		{"a link to a new Mini Program is admitted once it is Ready",
-			[]client.Object{oa("news", news, parent)}, []client.Object{mp("mall", mall, parent), link("news-mall", "news", "mall")},
+			[]client.Object{oa()}, []client.Object{mp("mall", mall, parent), link("news-mall", "mall")},
 			map[string]want{"news-mall": {ActionCreate, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0}}},
 		{"the month's allowance is used up", []client.Object{monthFull, mp("mall", mall, parent)},
-			[]client.Object{link("news-mall", "news", "mall")},
+			[]client.Object{link("news-mall", "mall")},
 			map[string]want{"news-mall": {ActionCreate, OutcomeQueued, wx.ReasonMonthlyLimitReached, wx.KindOfficialAccount, 1}}},
 		{"an ObserveOnly link the platform does not list takes no slot", accounts(),
-			[]client.Object{full(link("watch", "news", "mall"))},
+			[]client.Object{full(link("watch", "mall"))},
 			map[string]want{"watch": {ActionCreate, OutcomeObserveOnly, wx.ReasonObserveOnly, "", 0}}},
 		{"a queued link the manifests do not mention keeps its place", append(accounts(video, live, evt),
-			linked(link("a-live", "news", "live"), 3*time.Hour), linked(link("b-events", "news", "events"), 2*time.Hour),
-			queuedLink(link("c-podcast", "news", "podcast"), time.Hour)),
+			linked(link("a-live", "live"), 3*time.Hour), linked(link("b-events", "events"), 2*time.Hour),
+			queuedLink(link("c-podcast", "podcast"), time.Hour)),
 			nil, map[string]want{"c-podcast": {ActionNone, OutcomeQueued, wx.ReasonQuotaExceeded, wx.KindOfficialAccount, 1}}},
 		{"a link made since the Official Account's last read holds its slot by its own report", append([]client.Object{stale},
-			mp("mall", mall, parent), mp("member", member, parent), thisMonth(linked(link("news-mall", "news", "mall"), time.Hour))),
-			[]client.Object{link("news-member", "news", "member")},
+			mp("mall", mall, parent), mp("member", member, parent), thisMonth(linked(link("news-mall", "mall"), time.Hour))),
+			[]client.Object{link("news-member", "member")},
 			map[string]want{
 				"news-mall":   {ActionNone, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0},
 				"news-member": {ActionCreate, OutcomeQueued, wx.ReasonMonthlyLimitReached, wx.KindOfficialAccount, 1},
 			}},
-		{"a spec change to an admitted link", append(accounts(mall), linked(link("news-mall", "news", "mall"), time.Hour)),
-			[]client.Object{withProfile(link("news-mall", "news", "mall"))},
+		{"a spec change to an admitted link", append(accounts(mall), linked(link("news-mall", "mall"), time.Hour)),
+			[]client.Object{withProfile(link("news-mall", "mall"))},
 			map[string]want{"news-mall": {ActionChange, OutcomeAdmitted, wx.ReasonWithinQuota, "", 0}}},
 	}
 	for _, tc := range cases {
@@ -280,15 +283,15 @@ func checkLinks(t *testing.T, p *Plan, wants map[string]want) {
 
 func TestPlanValidatesWithTheCRDs(t *testing.T) {
 	v := testValidator(t)
-	news := oa("news", "wxf6b41c32c96530b2", parent)
+	news := oa()
 	mall := mp("mall", "wxf58added5f834230", parent)
-	cur := linked(link("news-mall", "news", "mall"), time.Hour)
-	bare := link("news-mall", "news", "mall")
+	cur := linked(link("news-mall", "mall"), time.Hour)
+	bare := link("news-mall", "mall")
 	bare.Spec.DeletionPolicy, bare.Spec.ManagementPolicy = "", "" // the CRD's defaults fill them
-	mismatched := link("bad-type", "news", "mall")
+	mismatched := link("bad-type", "mall")
 	mismatched.Spec.From.Kind = wx.KindChannelsAccount
 	badID := mp("bad-id", "wx12345", parent)
-	moved := link("news-mall", "news", "member") // spec.to is immutable
+	moved := link("news-mall", "member") // spec.to is immutable
 
 	p := planOf(t, []client.Object{news, mall, cur}, []client.Object{bare, mismatched, badID}, v)
 	byName := map[string]ObjectChange{}

@@ -59,7 +59,7 @@ func (n *Node) AllReady() bool {
 // depends on it (one level: each of them is traced on its own).
 func Trace(ctx context.Context, c client.Reader, ns, kind, name string) (*Node, error) {
 	t := &tracer{c: c, ns: ns, routes: map[string]wx.CredentialsRoute{}}
-	root, obj, err := t.node(ctx, ref{kind: kind, name: name}, RelationRoot, nil)
+	root, err := t.node(ctx, ref{kind: kind, name: name}, RelationRoot, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +71,12 @@ func Trace(ctx context.Context, c client.Reader, ns, kind, name string) (*Node, 
 		return nil, err
 	}
 	for _, u := range users {
-		n, _, err := t.node(ctx, u, RelationUsedBy, nil)
+		n, err := t.node(ctx, u, RelationUsedBy, nil)
 		if err != nil {
 			return nil, err
 		}
 		root.Children = append(root.Children, n)
 	}
-	_ = obj
 	return root, nil
 }
 
@@ -88,39 +87,39 @@ type tracer struct {
 }
 
 // node reads one object and, for a dependency, what it depends on in turn (path guards against cycles).
-func (t *tracer) node(ctx context.Context, r ref, relation string, path []string) (*Node, client.Object, error) {
+func (t *tracer) node(ctx context.Context, r ref, relation string, path []string) (*Node, error) {
 	n := &Node{Kind: r.kind, Name: r.name, Namespace: t.ns, Relation: relation, Ready: "False", Synced: "-"}
 	obj := newObject(r.kind)
 	if err := t.c.Get(ctx, client.ObjectKey{Namespace: t.ns, Name: r.name}, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			n.Reason, n.Message = "NotFound", fmt.Sprintf("%s %s does not exist", r.kind, r.name)
-			return n, nil, nil
+			return n, nil
 		}
 		if apierrors.IsForbidden(err) {
 			n.Ready, n.Reason, n.Message = "Unknown", "Forbidden", "you may not read it"
-			return n, nil, nil
+			return n, nil
 		}
-		return nil, nil, err
+		return nil, err
 	}
 	n.Found = true
 	ts := obj.GetCreationTimestamp()
 	n.Created = &ts
 	describe(n, obj, r.keys)
 	if relation == RelationUsedBy {
-		return n, obj, nil
+		return n, nil
 	}
 	here := r.kind + "/" + r.name
 	if slices.Contains(path, here) {
-		return n, obj, nil
+		return n, nil
 	}
 	for _, d := range dependencies(obj, func(pc string) wx.CredentialsRoute { return t.route(ctx, pc) }) {
-		child, _, err := t.node(ctx, d, RelationUses, append(path, here))
+		child, err := t.node(ctx, d, RelationUses, append(path, here))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		n.Children = append(n.Children, child)
 	}
-	return n, obj, nil
+	return n, nil
 }
 
 // route is a PlatformConfig's credentials route (which key of an account's Secret is read).
