@@ -19,7 +19,11 @@ func (p Printer) Plan(w io.Writer, plan *Plan) error {
 		if o.Action == ActionUnchanged && !p.Wide {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s %s/%s\t%s\t%s\n", actionSigns[o.Action], o.Kind, o.Name, o.Action, strings.Join(o.Errors, "; "))
+		fmt.Fprintf(tw, "  %s %s/%s\t%s", actionSigns[o.Action], o.Kind, o.Name, o.Action)
+		if len(o.Errors) > 0 {
+			fmt.Fprintf(tw, "\t%s", strings.Join(o.Errors, "; "))
+		}
+		fmt.Fprintln(tw)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\nLinks:")

@@ -147,6 +147,7 @@ func TestPluginPlanAgreesWithTheOperator(t *testing.T) {
 	text, _ := wxlinkPlugin(t, "plan", "-f", dir, "-n", pluginNS)
 	t.Logf("kubectl wxlink plan -f %s:\n%s", dir, text)
 	checkDemoPlan(t, &plan)
+	checkKustomizePlan(t, accounts, links, text)
 
 	sh(t, nil, kubectl, "apply", "-f", links)
 	for _, lp := range plan.Links {
@@ -209,6 +210,36 @@ func k9sPauseToggles(t *testing.T, c client.Client) {
 			t.Errorf("after the k9s pause plugin, %s = %q, want %q", wx.PauseAnnotation, got, want)
 		}
 	}
+}
+
+// checkKustomizePlan plans the same files through a kustomization (-k, built in-process by krusty) and
+// expects the same plan as -f.
+func checkKustomizePlan(t *testing.T, accounts, links, want string) {
+	t.Helper()
+	k := t.TempDir()
+	for _, f := range []string{accounts, links} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(k, filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kustomization := "resources:\n- accounts.yaml\n- links.yaml\n"
+	if err := os.WriteFile(filepath.Join(k, "kustomization.yaml"), []byte(kustomization), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, code := wxlinkPlugin(t, "plan", "-k", k, "-n", pluginNS, "--exit-code")
+	// kustomize orders resources by kind, -f by file: compare the link verdicts and the summary.
+	if code != 2 || linksPart(got) != linksPart(want) {
+		t.Errorf("plan -k exited %d (want 2) and differs from plan -f:\n%s\nwant:\n%s", code, got, want)
+	}
+}
+
+func linksPart(plan string) string {
+	_, after, _ := strings.Cut(plan, "Links:")
+	return after
 }
 
 // checkDemoPlan checks the plan against the demo's story (config/samples/associationlinks.yaml).
