@@ -96,6 +96,18 @@ func pluginClient(t *testing.T) client.Client {
 	return c
 }
 
+// buildPlugin builds bin/kubectl-wxlink from this tree, with a deadline that allows a cold build cache.
+func buildPlugin(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(root, "bin", "kubectl-wxlink"), "./cmd/kubectl-wxlink")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building kubectl-wxlink: %v\n%s", err, out)
+	}
+}
+
 // wxlinkPlugin runs the built plugin and returns its stdout and exit status.
 func wxlinkPlugin(t *testing.T, args ...string) (string, int) {
 	t.Helper()
@@ -116,7 +128,7 @@ func wxlinkPlugin(t *testing.T, args ...string) (string, int) {
 // trace and quota on the result.
 func TestPluginPlanAgreesWithTheOperator(t *testing.T) {
 	installCRDs(t)
-	sh(t, nil, "go", "build", "-o", filepath.Join(root, "bin", "kubectl-wxlink"), "./cmd/kubectl-wxlink")
+	buildPlugin(t)
 	startOperator(t)
 	sh(t, nil, kubectl, "create", "namespace", pluginNS)
 	t.Cleanup(func() { _, _, _ = try(nil, kubectl, "delete", "namespace", pluginNS, "--wait=false") })
