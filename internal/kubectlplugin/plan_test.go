@@ -46,9 +46,9 @@ func testScheme(t *testing.T) *runtime.Scheme {
 	return s
 }
 
-func readyCond(gen int64) []metav1.Condition {
+func readyCond() []metav1.Condition {
 	return []metav1.Condition{{Type: wx.ConditionReady, Status: metav1.ConditionTrue, Reason: wx.ReasonAvailable,
-		ObservedGeneration: gen, LastTransitionTime: metav1.NewTime(now)}}
+		ObservedGeneration: 1, LastTransitionTime: metav1.NewTime(now)}}
 }
 
 // oa is the Ready Official Account "news"; listed are the Mini Programs its last read of the platform listed.
@@ -56,7 +56,7 @@ func oa(listed ...string) *wx.OfficialAccount {
 	o := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Name: "news", Namespace: ns, Generation: 1},
 		Spec: wx.OfficialAccountSpec{AppID: newsAppID, AccountSpec: wx.AccountSpec{
 			PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: parent}}}
-	o.Status.Conditions, o.Status.LinkedMiniPrograms = readyCond(1), listed
+	o.Status.Conditions, o.Status.LinkedMiniPrograms = readyCond(), listed
 	return o
 }
 
@@ -64,7 +64,7 @@ func mp(name, appID string, subj wx.Subject) *wx.MiniProgram {
 	m := &wx.MiniProgram{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1},
 		Spec: wx.MiniProgramSpec{AppID: wx.AppID(appID), AccountSpec: wx.AccountSpec{
 			PlatformConfigRef: wx.LocalObjectReference{Name: "wechat"}, Subject: subj}}}
-	m.Status.Conditions = readyCond(1)
+	m.Status.Conditions = readyCond()
 	return m
 }
 
