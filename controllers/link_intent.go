@@ -201,10 +201,17 @@ func (f *requestsInFlight) cacheBehind(l *wx.AssociationLink) bool {
 // whose platform entry cannot be matched is left as it is: its entry, if the request landed, counts as a
 // console link already.
 func (r *AssociationLinkReconciler) holdInFlight(l *wx.AssociationLink, facts *rules.SlotFacts) {
+	HoldInFlight(l, facts, r.inFlight.cacheBehind)
+}
+
+// HoldInFlight marks a link whose request may have reached the platform (recorded as pending and not yet
+// answered, or made by this manager where its cache is behind: cacheBehind, nil for a reader without one) as
+// holding its slot. kubectl-wxlink's plan calls it with no cache, to judge links as the operator does.
+func HoldInFlight(l *wx.AssociationLink, facts *rules.SlotFacts, cacheBehind func(*wx.AssociationLink) bool) {
 	if facts.Deciding || facts.Deleting || facts.EndMissing || facts.Unmatched {
 		return
 	}
-	if unsettledIntent(l) == nil && !r.inFlight.cacheBehind(l) {
+	if unsettledIntent(l) == nil && (cacheBehind == nil || !cacheBehind(l)) {
 		return
 	}
 	facts.OnPlatform = true

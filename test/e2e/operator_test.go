@@ -150,10 +150,10 @@ func appIDOf(t *testing.T, kind, name string) string {
 	return jsonpath(t, kind, name, "{.spec.appID}")
 }
 
-// TestOperatorReconcilesTheSamples runs the built manager against the local control plane and wechatsim
-// seeded with the samples' accounts, and drives it as a user would: kubectl apply, get and delete.
-func TestOperatorReconcilesTheSamples(t *testing.T) {
-	installCRDs(t)
+// startOperator starts wechatsim seeded with the samples' accounts and the built manager against it, both
+// until the test ends, and returns the simulator's URL and the manager's metrics address.
+func startOperator(t *testing.T) (string, string) {
+	t.Helper()
 	simAddr, metricsAddr, probeAddr := freePort(t), freePort(t), freePort(t)
 	simURL := "http://" + simAddr
 	startProcess(t, "wechatsim", "--listen", simAddr, "--seed", filepath.Join(root, "hack", "demo", "wechatsim-seed.yaml"),
@@ -169,6 +169,14 @@ func TestOperatorReconcilesTheSamples(t *testing.T) {
 		code, _, err := httpGet("http://" + probeAddr + "/readyz")
 		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
 	})
+	return simURL, metricsAddr
+}
+
+// TestOperatorReconcilesTheSamples runs the built manager against the local control plane and wechatsim
+// seeded with the samples' accounts, and drives it as a user would: kubectl apply, get and delete.
+func TestOperatorReconcilesTheSamples(t *testing.T) {
+	installCRDs(t)
+	simURL, metricsAddr := startOperator(t)
 
 	sh(t, nil, kubectl, "apply", "-k", "config/samples")
 	sh(t, nil, kubectl, "wait", "--for=condition=Ready", "officialaccount", "--all", "-n", "yunshan", "--timeout=90s")
