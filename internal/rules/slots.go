@@ -43,6 +43,10 @@ type SlotFacts struct {
 // the Mini Program's total both count every association the platform lists, and nothing else).
 func TakesSlot(f SlotFacts) bool {
 	switch {
+	case f.YoungerDuplicate:
+		// The older link declares the same pair and holds its slot; the platform counts a pair once, so a
+		// younger duplicate never holds a second one, even when the platform lists the pair for both.
+		return false
 	case f.OnPlatform:
 		return true
 	case f.SelfLink, f.EndMissing, f.ObserveOnly, f.Unmatched:
@@ -50,5 +54,5 @@ func TakesSlot(f SlotFacts) bool {
 	case f.Deciding:
 		return true
 	}
-	return !f.Deleting && !f.Refused && !f.Rejected && !f.YoungerDuplicate && !f.QueuedElsewhere
+	return !f.Deleting && !f.Refused && !f.Rejected && !f.QueuedElsewhere
 }

@@ -17,7 +17,8 @@ func TestTakesSlot(t *testing.T) {
 		{"linked or pending on the platform", SlotFacts{OnPlatform: true}, true},
 		{"on the platform while being deleted: the platform still counts it", SlotFacts{OnPlatform: true, Deleting: true}, true},
 		{"on the platform and only observed", SlotFacts{OnPlatform: true, ObserveOnly: true}, true},
-		{"on the platform and a younger duplicate", SlotFacts{OnPlatform: true, YoungerDuplicate: true}, true},
+		{"on the platform and a younger duplicate: the older link holds the pair's one slot", SlotFacts{OnPlatform: true, YoungerDuplicate: true}, false},
+		{"a younger duplicate, deciding", SlotFacts{YoungerDuplicate: true, Deciding: true}, false},
 		{"on the platform while queued elsewhere", SlotFacts{OnPlatform: true, QueuedElsewhere: true}, true},
 		{"being deleted", SlotFacts{Deleting: true}, false},
 		{"only observed", SlotFacts{ObserveOnly: true}, false},
@@ -44,7 +45,8 @@ func TestTakesSlot(t *testing.T) {
 }
 
 // TestTakesSlotEveryCombination checks all 2,048 combinations of facts against the rule stated in words:
-// a platform entry always holds its slot; a link wxlink will never make never does; the deciding link does;
+// a younger duplicate never holds one (its older link holds the pair's); a platform entry always holds its
+// slot; a link wxlink will never make never does; the deciding link does;
 // any other link does unless something keeps it from being made now.
 func TestTakesSlotEveryCombination(t *testing.T) {
 	for bits := range 1 << 11 {
@@ -53,8 +55,8 @@ func TestTakesSlotEveryCombination(t *testing.T) {
 			ObserveOnly: b(5), Refused: b(6), Rejected: b(7), YoungerDuplicate: b(8), QueuedElsewhere: b(9),
 			Unmatched: b(10)}
 		cannotBeMade := f.SelfLink || f.EndMissing || f.ObserveOnly || f.Unmatched
-		heldBack := f.Deleting || f.Refused || f.Rejected || f.YoungerDuplicate || f.QueuedElsewhere
-		want := f.OnPlatform || (!cannotBeMade && (f.Deciding || !heldBack))
+		heldBack := f.Deleting || f.Refused || f.Rejected || f.QueuedElsewhere
+		want := !f.YoungerDuplicate && (f.OnPlatform || (!cannotBeMade && (f.Deciding || !heldBack)))
 		if got := TakesSlot(f); got != want {
 			t.Fatalf("TakesSlot(%+v) = %v, want %v", f, got, want)
 		}
