@@ -4,7 +4,7 @@
 // Package chart tests the Helm chart (charts/wxlink) as its users meet it: rendered by Helm (bin/helm, built
 // from hack/tools/helm/go.mod) and compared with the kustomize base (config/default), so that the two cannot
 // drift, and with bad values refused by values.schema.json; and docs/operations.md's troubleshooting table
-// against the condition reasons. `make helm-lint` and `make test-unit` run it.
+// against the condition reasons. `make helm-lint` (part of `make test`) runs it.
 package chart
 
 import (
