@@ -140,7 +140,8 @@ func TestPortsAndNames(t *testing.T) {
 		{"--set", "callback.enabled=true", "--set", "callback.port=8081"},
 		{"--set", "callback.enabled=true", "--set", "callback.port=8443"},
 	} {
-		if _, err := helmTemplate(t, set...); err == nil || !strings.Contains(err.Error(), set[len(set)-1][:strings.Index(set[len(set)-1], "=")]) ||
+		key, _, _ := strings.Cut(set[len(set)-1], "=")
+		if _, err := helmTemplate(t, set...); err == nil || !strings.Contains(err.Error(), key) ||
 			!strings.Contains(err.Error(), "port each") && !strings.Contains(err.Error(), "port of its own") {
 			t.Errorf("%v: %v, want a refusal that names the ports", set, err)
 		}
