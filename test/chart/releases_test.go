@@ -4,6 +4,8 @@
 package chart
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -170,5 +172,29 @@ func TestPodLabelsSurviveAChartBump(t *testing.T) {
 		if d.Spec.Template.Labels[k] != v {
 			t.Errorf("the pod template lacks the selector's %s=%s", k, v)
 		}
+	}
+}
+
+// TestPodDisruptionBudget: off by default; with several replicas it selects the manager's pods and lets one
+// go at a time; with one replica it is refused (it would block every node drain).
+func TestPodDisruptionBudget(t *testing.T) {
+	if pdbs := byKind(mustTemplate(t), "PodDisruptionBudget"); len(pdbs) != 0 {
+		t.Errorf("the default install renders %d PodDisruptionBudgets", len(pdbs))
+	}
+	objs := mustTemplate(t, "--set", "replicaCount=2", "--set", "podDisruptionBudget.enabled=true")
+	pdb, ok := byKind(objs, "PodDisruptionBudget")["wxlink-system/wxlink"]
+	if !ok {
+		t.Fatal("no PodDisruptionBudget with podDisruptionBudget.enabled")
+	}
+	d := deployment(t, objs, "wxlink-system/wxlink")
+	sel, _, _ := unstructured.NestedStringMap(pdb.Object, "spec", "selector", "matchLabels")
+	if len(sel) == 0 || !maps.Equal(sel, d.Spec.Selector.MatchLabels) {
+		t.Errorf("the PodDisruptionBudget selects %v, the Deployment %v", sel, d.Spec.Selector.MatchLabels)
+	}
+	if v, _, _ := unstructured.NestedFieldNoCopy(pdb.Object, "spec", "maxUnavailable"); fmt.Sprint(v) != "1" {
+		t.Errorf("maxUnavailable %v, want 1", v)
+	}
+	if _, err := helmTemplate(t, "--set", "podDisruptionBudget.enabled=true"); err == nil || !strings.Contains(err.Error(), "replicaCount") {
+		t.Errorf("a PodDisruptionBudget with one replica: %v, want a refusal naming replicaCount", err)
 	}
 }
