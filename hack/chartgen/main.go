@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -103,14 +104,21 @@ func crdTemplate(source string, crd []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// clusterScoped are the resources of the manager's role that are not in a namespace: a namespace-scoped
-// install grants them with a ClusterRole, the rest with a Role per watched namespace. A resource the manager
-// gains that is missing here is taken as namespaced, and the e2e test of a namespace-scoped install
-// (test/e2e/helm_test.go) fails on the manager's "forbidden" errors.
-var clusterScoped = map[string]bool{
-	"authentication.k8s.io/tokenreviews":        true,
-	"authorization.k8s.io/subjectaccessreviews": true,
-}
+// The manager's resources that are not wxlink's CRDs, by scope. chartgen refuses any other resource (see
+// classify): a namespace-scoped install grants cluster-scoped ones with a ClusterRole and namespaced ones with a
+// Role per watched namespace, and a resource taken for the wrong scope would either be granted too widely or
+// not at all. Add a new one here, on the side the Kubernetes API puts it (`kubectl api-resources`).
+var (
+	clusterScoped = map[string]bool{
+		"authentication.k8s.io/tokenreviews":        true,
+		"authorization.k8s.io/subjectaccessreviews": true,
+	}
+	namespacedCore = map[string]bool{
+		"/secrets":             true,
+		"/events":              true,
+		"events.k8s.io/events": true,
+	}
+)
 
 // writeRules writes templates/_rules.tpl: the rules of config/rbac's roles as named templates.
 func writeRules(root string) error {
@@ -118,16 +126,13 @@ func writeRules(root string) error {
 	if err != nil {
 		return err
 	}
-	var namespaced, cluster []rbacv1.PolicyRule
-	for _, r := range manager {
-		switch n := countClusterScoped(r); n {
-		case 0:
-			namespaced = append(namespaced, r)
-		case len(r.APIGroups) * len(r.Resources):
-			cluster = append(cluster, r)
-		default:
-			return fmt.Errorf("config/rbac/role.yaml: a rule mixes namespaced and cluster-scoped resources: %v", r)
-		}
+	crds, err := crdResources(root)
+	if err != nil {
+		return err
+	}
+	namespaced, cluster, err := splitRules(manager, crds)
+	if err != nil {
+		return fmt.Errorf("config/rbac/role.yaml: %w", err)
 	}
 	leader, err := readRules(root, "config/rbac/leader_election_role.yaml")
 	if err != nil {
@@ -157,16 +162,75 @@ func writeRules(root string) error {
 	return os.WriteFile(filepath.Join(root, chart, "templates/_rules.tpl"), b.Bytes(), 0o644) //nolint:gosec // a file of the repository
 }
 
-func countClusterScoped(r rbacv1.PolicyRule) int {
-	n := 0
-	for _, g := range r.APIGroups {
-		for _, res := range r.Resources {
-			if clusterScoped[g+"/"+res] {
-				n++
+// splitRules sorts the manager's rules into namespaced and cluster-scoped ones. crds holds the
+// "group/plural" of each namespaced CRD of wxlink. A resource that is neither one of them nor in
+// namespacedCore or clusterScoped, a rule without resources, and a rule that mixes the two scopes are errors.
+func splitRules(rules []rbacv1.PolicyRule, crds map[string]bool) (namespaced, cluster []rbacv1.PolicyRule, err error) {
+	for _, r := range rules {
+		if len(r.NonResourceURLs) > 0 || len(r.APIGroups) == 0 || len(r.Resources) == 0 {
+			return nil, nil, fmt.Errorf("a rule that names no resource: %v", r)
+		}
+		nCluster := 0
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				switch isCluster, err := classify(g, res, crds); {
+				case err != nil:
+					return nil, nil, err
+				case isCluster:
+					nCluster++
+				}
 			}
 		}
+		switch nCluster {
+		case 0:
+			namespaced = append(namespaced, r)
+		case len(r.APIGroups) * len(r.Resources):
+			cluster = append(cluster, r)
+		default:
+			return nil, nil, fmt.Errorf("a rule mixes namespaced and cluster-scoped resources: %v", r)
+		}
 	}
-	return n
+	return namespaced, cluster, nil
+}
+
+// classify tells whether a resource (or a subresource, plural/status) of the manager's role is cluster-scoped,
+// or fails naming it when chartgen does not know its scope.
+func classify(group, resource string, crds map[string]bool) (bool, error) {
+	key := group + "/" + strings.SplitN(resource, "/", 2)[0]
+	switch {
+	case clusterScoped[key]:
+		return true, nil
+	case crds[key], namespacedCore[key]:
+		return false, nil
+	}
+	return false, fmt.Errorf("resource %q of group %q: neither a namespaced CRD of wxlink nor a resource whose "+
+		"scope hack/chartgen knows (add it to clusterScoped or namespacedCore)", resource, group)
+}
+
+// crdResources reads the "group/plural" of every namespaced CRD of config/crd/bases.
+func crdResources(root string) (map[string]bool, error) {
+	bases, err := filepath.Glob(filepath.Join(root, "config/crd/bases/*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, base := range bases {
+		in, err := os.ReadFile(base) //nolint:gosec // a file of the repository
+		if err != nil {
+			return nil, err
+		}
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := yaml.Unmarshal(in, &crd); err != nil {
+			return nil, fmt.Errorf("%s: %w", base, err)
+		}
+		if crd.Spec.Scope == apiextensionsv1.NamespaceScoped {
+			out[crd.Spec.Group+"/"+crd.Spec.Names.Plural] = true
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no namespaced CRDs in config/crd/bases: run `make manifests`")
+	}
+	return out, nil
 }
 
 // readRules reads the rules of the (Cluster)Role in a file of config/rbac.

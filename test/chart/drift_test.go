@@ -72,11 +72,11 @@ func TestClusterScopeRBACMatchesKustomize(t *testing.T) {
 	if n := len(byKind(objs, "Role")) - 1; n != 0 {
 		t.Errorf("cluster scope renders %d Roles besides leader election's", n)
 	}
-	got := grants(t, objs, "ClusterRole", "wxlink-manager")
+	got := grants(t, objs, "ClusterRole", "wxlink-wxlink-system-manager")
 	if want := grants(t, base, "ClusterRole", "wxlink-manager-role"); !reflect.DeepEqual(got, want) {
 		t.Errorf("the chart's manager ClusterRole grants\n%v\nconfig/rbac/role.yaml grants\n%v", got, want)
 	}
-	checkBinding(t, objs, "ClusterRoleBinding", "/wxlink-manager", "ClusterRole", "wxlink-manager")
+	checkBinding(t, objs, "ClusterRoleBinding", "/wxlink-wxlink-system-manager", "ClusterRole", "wxlink-wxlink-system-manager")
 	checkCommonRBAC(t, base, objs)
 }
 
@@ -89,13 +89,13 @@ func TestNamespaceScopeRBACMatchesKustomize(t *testing.T) {
 	if crb := byKind(objs, "ClusterRoleBinding"); len(crb) != 1 {
 		t.Errorf("namespace scope has %d ClusterRoleBindings, want 1 (TokenReview and SubjectAccessReview)", len(crb))
 	}
-	cluster := grants(t, objs, "ClusterRole", "wxlink-manager-cluster")
+	cluster := grants(t, objs, "ClusterRole", "wxlink-wxlink-system-manager-cluster")
 	for _, g := range cluster {
 		if !strings.HasPrefix(g, "authentication.k8s.io/tokenreviews ") && !strings.HasPrefix(g, "authorization.k8s.io/subjectaccessreviews ") {
 			t.Errorf("the cluster-wide ClusterRole of a namespace-scoped install grants %s", g)
 		}
 	}
-	checkBinding(t, objs, "ClusterRoleBinding", "/wxlink-manager-cluster", "ClusterRole", "wxlink-manager-cluster")
+	checkBinding(t, objs, "ClusterRoleBinding", "/wxlink-wxlink-system-manager-cluster", "ClusterRole", "wxlink-wxlink-system-manager-cluster")
 	want := grants(t, base, "ClusterRole", "wxlink-manager-role")
 	for _, ns := range []string{"team-a", "team-b"} {
 		inNS := grants(t, objs, "Role", ns+"/wxlink-manager")
@@ -115,7 +115,7 @@ func checkCommonRBAC(t *testing.T, base, objs []unstructured.Unstructured) {
 		t.Errorf("leader election: the chart grants %v, config/rbac %v", got, want)
 	}
 	checkBinding(t, objs, "RoleBinding", "wxlink-system/wxlink-leader-election", "Role", "wxlink-leader-election")
-	if got, want := grants(t, objs, "ClusterRole", "wxlink-metrics-reader"),
+	if got, want := grants(t, objs, "ClusterRole", "wxlink-wxlink-system-metrics-reader"),
 		grants(t, base, "ClusterRole", "wxlink-metrics-reader"); !reflect.DeepEqual(got, want) {
 		t.Errorf("metrics-reader: the chart grants %v, config/rbac %v", got, want)
 	}

@@ -16,11 +16,16 @@ func TestNotesFollowTheScope(t *testing.T) {
 		set       []string
 		want, not []string
 	}{
-		{nil, []string{"Scope: cluster", "kubectl wait -n <your-namespace> --for=condition=Ready platformconfig", "are kept"},
-			[]string{"watches only"}},
+		{nil, []string{"Scope: cluster", "kubectl wait -n <your-namespace> --for=condition=Ready platformconfig", "are kept",
+			"kubectl apply -k config/samples"},
+			[]string{"watches only", "does not watch"}},
+		// config/samples pins namespace yunshan: a namespace-scoped release that does not watch it gets an overlay.
 		{append(namespaceValues, "--set", "crds.keep=false"),
-			[]string{"Scope: namespace", "watches only: team-a, team-b", "kubectl apply -n team-a -f platformconfig.yaml"},
-			[]string{"<your-namespace>", "are kept"}},
+			[]string{"Scope: namespace", "watches only: team-a, team-b", "kubectl apply -n team-a -f platformconfig.yaml",
+				"which this release does not watch", `printf 'namespace: team-a\nresources:`, "kubectl apply -k ."},
+			[]string{"<your-namespace>", "are kept", "kubectl apply -k config/samples"}},
+		{[]string{"--set", "installScope=namespace", "--set", "watchNamespaces={yunshan}"},
+			[]string{"kubectl apply -k config/samples"}, []string{"does not watch"}},
 	} {
 		out, err := run(tool(t, "HELM", "helm"), append([]string{"install", "wxlink", "charts/wxlink", "-n", "wxlink-system",
 			"--dry-run=client"}, tc.set...)...)

@@ -4,7 +4,7 @@
 // Package chart tests the Helm chart (charts/wxlink) as its users meet it: rendered by Helm (bin/helm, built
 // from hack/tools/helm/go.mod) and compared with the kustomize base (config/default), so that the two cannot
 // drift, and with bad values refused by values.schema.json; and docs/operations.md's troubleshooting table
-// against the condition reasons. `make helm-lint` and `make test-unit` run it.
+// against the condition reasons. `make helm-lint` (part of `make test`) runs it.
 package chart
 
 import (
@@ -82,7 +82,13 @@ func run(name string, args ...string) ([]byte, error) {
 // (and values files, with -f); it returns the error of a refused render.
 func helmTemplate(t *testing.T, args ...string) ([]unstructured.Unstructured, error) {
 	t.Helper()
-	out, err := run(tool(t, "HELM", "helm"), append([]string{"template", "wxlink", "charts/wxlink", "-n", "wxlink-system"}, args...)...)
+	return helmTemplateAs(t, "wxlink", "wxlink-system", args...)
+}
+
+// helmTemplateAs renders the chart as a release of the given name in the given namespace.
+func helmTemplateAs(t *testing.T, release, namespace string, args ...string) ([]unstructured.Unstructured, error) {
+	t.Helper()
+	out, err := run(tool(t, "HELM", "helm"), append([]string{"template", release, "charts/wxlink", "-n", namespace}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -105,3 +105,43 @@ func managerArgs(t *testing.T, set ...string) []string {
 	}
 	return d.Spec.Template.Spec.Containers[0].Args
 }
+
+// TestNumbersRenderAsTheManagerParsesThem: a values file gives Helm every number as a float: whole ones must
+// still reach the integer flags as integers (1000000, not 1e+06, which the manager refuses) and fractions in
+// plain decimal; `--set platform.qps=0.5` (a string to Helm) is accepted too.
+func TestNumbersRenderAsTheManagerParsesThem(t *testing.T) {
+	args := managerArgs(t, "-f", valuesFile(t, "platform: {qps: 1000000, burst: 1000000, accountQPS: 0.25, accountBurst: 3000000}\n"+
+		"reconcile: {maxConcurrentReconciles: 16}\nlogging: {level: 10}"))
+	for _, want := range []string{"--qps=1000000", "--burst=1000000", "--account-qps=0.25", "--account-burst=3000000",
+		"--max-concurrent-reconciles=16", "--zap-log-level=10"} {
+		if !slices.Contains(args, want) {
+			t.Errorf("args %v lack %s", args, want)
+		}
+	}
+	args = managerArgs(t, "--set", "platform.qps=0.5", "--set", "platform.accountQPS=2", "--set", "logging.level=3")
+	for _, want := range []string{"--qps=0.5", "--account-qps=2", "--zap-log-level=3"} {
+		if !slices.Contains(args, want) {
+			t.Errorf("--set: args %v lack %s", args, want)
+		}
+	}
+}
+
+// TestLogLevelIsWhatTheManagerAccepts: logging.level takes exactly what --zap-log-level (controller-runtime's
+// zap options) accepts: debug, info, error, panic in any case, or an integer above 0, as a number or a string.
+func TestLogLevelIsWhatTheManagerAccepts(t *testing.T) {
+	for _, good := range []string{"debug", "INFO", "error", "panic", "1", "12"} {
+		if _, err := helmTemplate(t, "--set-string", "logging.level="+good); err != nil {
+			t.Errorf("logging.level %q refused: %v", good, err)
+		}
+	}
+	if _, err := helmTemplate(t, "--set", "logging.level=2"); err != nil {
+		t.Errorf("--set logging.level=2 (a number) refused: %v", err)
+	}
+	for _, bad := range []string{"0", "-1", "warn", "dpanic", "1.5", "verbose"} {
+		for _, flag := range []string{"--set", "--set-string"} {
+			if _, err := helmTemplate(t, flag, "logging.level="+bad); err == nil || !strings.Contains(err.Error(), "level") {
+				t.Errorf("%s logging.level=%s: %v, want the schema to refuse it", flag, bad, err)
+			}
+		}
+	}
+}

@@ -27,7 +27,7 @@ import (
 // must not reach; each test applies the samples to a namespace of its own (a kustomize overlay).
 const (
 	helmRelease          = "wxlink"
-	helmNS               = "wxlink-helm-e2e"
+	helmNS               = "wxlink-system" // config/default's, where docs/operations.md moves from kustomize to Helm
 	helmSamplesNS        = "helm-yunshan"
 	helmOutsideNS        = "helm-outside"
 	helmSamples          = "test/e2e/testdata/helm-samples"
@@ -48,9 +48,7 @@ func TestHelmInstallInNamespaceScope(t *testing.T) {
 		ensureNamespace(t, ns)
 	}
 	t.Cleanup(func() { removeSamples(t, helmSamples, helmSamplesNS) }) // registered first: runs after the manager has stopped
-	adoptCRDs(t)
-	notes := sh(t, nil, helm, "install", helmRelease, "charts/wxlink", "-n", helmNS,
-		"--set", "installScope=namespace", "--set", "watchNamespaces={"+helmSamplesNS+"}",
+	notes := moveFromKustomize(t, helm, "--set", "installScope=namespace", "--set", "watchNamespaces={"+helmSamplesNS+"}",
 		"--set", "reconcile.pollInterval=20s", "--set", "reconcile.pendingPollInterval=1s")
 	for _, want := range []string{"Scope: namespace", "watches only: " + helmSamplesNS, "docs/operations.md"} {
 		if !strings.Contains(notes, want) {
@@ -71,10 +69,12 @@ func TestHelmInstallInNamespaceScope(t *testing.T) {
 	t.Cleanup(func() { samplesNS = "yunshan" })
 	runSamples(t, simURL)
 	// The metrics' authentication and authorisation (TokenReview, SubjectAccessReview) are cluster-scoped:
-	// the chart's ClusterRole grants them in namespace scope too.
-	if body := scrapeMetrics(t, metricsAddr); !bytes.Contains(body, []byte(`wxlink_links{`)) {
+	// the chart's ClusterRole grants them in namespace scope too; the scraper is bound to the chart's reader.
+	if body := scrapeMetricsAs(t, metricsAddr, chartMetricsReader(t)); !bytes.Contains(body, []byte(`wxlink_links{`)) {
 		t.Errorf("the metrics lack wxlink_links")
 	}
+	noForbidden(t, logPath)
+	deleteAsServiceAccount(t, simURL)
 	noForbidden(t, logPath)
 	t.Logf("the samples converged through a namespace-scoped Helm install in %s", time.Since(start).Round(time.Second))
 
@@ -152,8 +152,9 @@ func helmEnv(t *testing.T) string {
 }
 
 // adoptCRDs lets the release take over the CRDs that kustomize installed (TestInstallAndDiscover and the
-// others apply them with kubectl), as docs/operations.md tells a user moving from the kustomize base to the
-// chart: Helm adopts an object that carries the release's ownership label and annotations.
+// others apply them with kubectl), as docs/operations.md tells a user of a Helm 3 older than 3.17: Helm adopts
+// an object that carries the release's ownership label and annotations. (The CRDs are the chart's here, so
+// Helm 4's server-side apply meets no conflict; TestHelmInstallInNamespaceScope moves as Helm 4 users do.)
 func adoptCRDs(t *testing.T) {
 	t.Helper()
 	crds := make([]string, 0, len(kinds))
@@ -217,7 +218,8 @@ func startAsServiceAccount(t *testing.T, kubeconfig string, args []string) (stri
 	waitFor(t, "the manager to hold the leader election Lease in "+helmNS, 60*time.Second, func() (bool, string) {
 		b, err := os.ReadFile(logPath)
 		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, "Successfully acquired lease") && strings.Contains(line, helmNS+"/") {
+			// The release's own Lease (named after it), not the manager's default.
+			if strings.Contains(line, "Successfully acquired lease") && leaseNamed(line, helmNS+"/"+helmRelease) {
 				return true, line
 			}
 		}
@@ -312,7 +314,7 @@ func uninstallKeeps(t *testing.T, helm, samples string) {
 		t.Errorf("the samples before uninstall %v, after %v", before, after)
 	}
 	for _, gone := range [][]string{{"serviceaccount", helmRelease, "-n", helmNS}, {"rolebinding", helmRelease + "-leader-election", "-n", helmNS},
-		{"deployment", helmRelease, "-n", helmNS}, {"clusterrole", helmRelease + "-metrics-reader"}} {
+		{"deployment", helmRelease, "-n", helmNS}, {"clusterrole", helmRelease + "-" + helmNS + "-metrics-reader"}} {
 		if _, stderr, err := try(nil, kubectl, append([]string{"get"}, gone...)...); err == nil || !strings.Contains(stderr, "NotFound") {
 			t.Errorf("%v is still there after uninstall: %v %s", gone, err, stderr)
 		}

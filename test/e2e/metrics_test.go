@@ -43,12 +43,19 @@ func scrapeMetrics(t *testing.T, addr string) []byte {
 	t.Helper()
 	sh(t, nil, kubectl, "apply", "-f", "config/rbac/metrics_reader_role.yaml")
 	sh(t, []byte(metricsReader), kubectl, "apply", "-f", "-")
+	return scrapeMetricsAs(t, addr, "e2e-prometheus")
+}
+
+// scrapeMetricsAs scrapes as a ServiceAccount of namespace default that the caller has bound to a
+// metrics-reader ClusterRole.
+func scrapeMetricsAs(t *testing.T, addr, serviceAccount string) []byte {
+	t.Helper()
 	// The manager caches a denial for 30 s: ask only once the API server's RBAC has seen the binding.
 	waitFor(t, "the metrics reader to be allowed /metrics", 30*time.Second, func() (bool, string) {
-		out, _, _ := try(nil, kubectl, "auth", "can-i", "get", "/metrics", "--as=system:serviceaccount:default:e2e-prometheus")
+		out, _, _ := try(nil, kubectl, "auth", "can-i", "get", "/metrics", "--as=system:serviceaccount:default:"+serviceAccount)
 		return strings.TrimSpace(out) == "yes", out
 	})
-	token := strings.TrimSpace(sh(t, nil, kubectl, "create", "token", "e2e-prometheus", "-n", "default"))
+	token := strings.TrimSpace(sh(t, nil, kubectl, "create", "token", serviceAccount, "-n", "default"))
 	url := "https://" + addr + "/metrics"
 	if code, _ := metricsGet(t, url, ""); code != http.StatusUnauthorized {
 		t.Errorf("metrics without a token answered %d, want 401", code)
