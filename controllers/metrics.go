@@ -33,8 +33,8 @@ type Metrics struct {
 	objectNotReadySince *prometheus.GaugeVec
 
 	mu           sync.Mutex
-	linkState    map[string]string            // namespace/name -> state, to keep the links gauge exact
-	objectHealth map[string]prometheus.Labels // kind/namespace/name -> labels of its health series
+	linkState    map[string]string       // namespace/name -> state, to keep the links gauge exact
+	objectHealth map[string]healthSeries // kind/namespace/name -> its health series
 }
 
 // NewMetrics creates the metrics and registers them with reg (an already registered set is reused).
@@ -77,7 +77,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 				"success, refused (a Secret wxlink may not write: TokenPublicationFailed) or error (retried).",
 		}, []string{"kind", "result"}),
 		linkState:    map[string]string{},
-		objectHealth: map[string]prometheus.Labels{},
+		objectHealth: map[string]healthSeries{},
 	}
 	m.objectNotReady, m.objectNotReadySince = newHealthGauges()
 	initPublications(m.tokenPublications)

@@ -40,8 +40,8 @@ func newHealthGauges() (notReady, since *prometheus.GaugeVec) {
 	}, healthLabels)
 	since = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: MetricObjectNotReadySince,
-		Help: "When a not-Ready object entered its current health (Unix seconds): the transition time of Stalled " +
-			"(Degraded, Suspended) or Reconciling (Progressing), else of Ready. time() - this is how long it has waited.",
+		Help: "When a not-Ready object entered its current reason (Unix seconds): when wxlink saw the reason change, " +
+			"or the transition time of Stalled, Reconciling or Ready for an object first seen not Ready. time() - this is how long it has waited.",
 	}, healthLabels)
 	return notReady, since
 }
@@ -55,9 +55,21 @@ func kindOf(obj conditioned) string {
 // objectKey identifies an object's health series.
 func objectKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
 
-// observeObject sets the health gauges of an object from its status as this reconcile leaves it: no series
-// when Ready, one series (with its reason) otherwise. The series of the previous reason goes.
-func (m *Metrics) observeObject(obj conditioned) {
+// healthSeries is an object's present health series: its labels and when it entered them.
+type healthSeries struct {
+	labels prometheus.Labels
+	since  time.Time
+}
+
+// observeObject sets the health gauges of an object from its status as this reconcile (at now) leaves it: no
+// series when Ready, one series (with its reason) otherwise. The series of the previous reason goes.
+//
+// The since of a series is when the object entered its present reason, which the conditions do not always
+// say: Stalled stays True, and keeps its lastTransitionTime (kstatus: a transition is a change of status),
+// when a link waiting two days for an admin is then Rejected. So the since is remembered per object: kept
+// while the labels stay, now when they change, and taken from the conditions (healthOf) only for an object
+// this process has not seen not-Ready yet (it just left Ready, or the manager just started).
+func (m *Metrics) observeObject(obj conditioned, now time.Time) {
 	if m == nil {
 		return
 	}
@@ -67,15 +79,19 @@ func (m *Metrics) observeObject(obj conditioned) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, had := m.objectHealth[key]
-	if had && (labels == nil || !maps.Equal(old, labels)) {
-		m.objectNotReady.Delete(old)
-		m.objectNotReadySince.Delete(old)
+	switch {
+	case had && labels != nil && maps.Equal(old.labels, labels):
+		since = old.since
+	case had:
+		m.objectNotReady.Delete(old.labels)
+		m.objectNotReadySince.Delete(old.labels)
 		delete(m.objectHealth, key)
+		since = now
 	}
 	if labels == nil {
 		return
 	}
-	m.objectHealth[key] = labels
+	m.objectHealth[key] = healthSeries{labels: labels, since: since}
 	m.objectNotReady.With(labels).Set(1)
 	m.objectNotReadySince.With(labels).Set(float64(since.Unix()))
 }
@@ -90,8 +106,8 @@ func (m *Metrics) forgetObject(kind, namespace, name string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old, ok := m.objectHealth[key]; ok {
-		m.objectNotReady.Delete(old)
-		m.objectNotReadySince.Delete(old)
+		m.objectNotReady.Delete(old.labels)
+		m.objectNotReadySince.Delete(old.labels)
 		delete(m.objectHealth, key)
 	}
 }
