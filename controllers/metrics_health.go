@@ -105,6 +105,7 @@ func (m *Metrics) forgetObject(kind, namespace, name string) {
 	key := objectKey(kind, namespace, name)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.forgetPublication(kind, namespace, name)
 	if old, ok := m.objectHealth[key]; ok {
 		m.objectNotReady.Delete(old.labels)
 		m.objectNotReadySince.Delete(old.labels)
@@ -158,12 +159,28 @@ func initPublications(c *prometheus.CounterVec) {
 	}
 }
 
-// observePublication counts one write of a published token by kind (OfficialAccount, ThirdPartyStore):
-// refused when publicationRefused(err), error for any other failure.
-func (m *Metrics) observePublication(kind string, err error) {
+// MetricTokenPublicationFailingSince names the per-object gauge of failed token publications.
+const MetricTokenPublicationFailingSince = "wxlink_token_publication_failing_since_timestamp_seconds"
+
+func newPublicationFailingGauge() *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: MetricTokenPublicationFailingSince,
+		Help: "When the token publications of an object (spec.tokenPublication) began to fail with an error that is " +
+			"retried (Unix seconds), or 0 while its last write did not fail so: a series per publishing object.",
+	}, []string{"namespace", "kind", "name"})
+}
+
+// observePublication counts one write of a published token of obj (an OfficialAccount or a ThirdPartyStore)
+// at now: refused when publicationRefused(err), error for any other failure. An error starts (or keeps) the
+// object's failing series at its first failure in a row, and keeps it there: the retries come at
+// controller-runtime's backoff (up to 1000 s apart), so a per-kind rate over a window flaps, and one failing
+// object among many that succeed is not seen at all. Any other outcome sets it to 0 (a refusal has its own
+// alert, on Ready's reason).
+func (m *Metrics) observePublication(obj conditioned, err error, now time.Time) {
 	if m == nil {
 		return
 	}
+	kind := kindOf(obj)
 	result := pubSuccess
 	switch {
 	case publicationRefused(err):
@@ -172,4 +189,23 @@ func (m *Metrics) observePublication(kind string, err error) {
 		result = pubError
 	}
 	m.tokenPublications.WithLabelValues(kind, result).Inc()
+	labels := prometheus.Labels{"namespace": obj.GetNamespace(), "kind": kind, "name": obj.GetName()}
+	key := objectKey(kind, obj.GetNamespace(), obj.GetName())
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if result != pubError {
+		delete(m.publicationFailing, key)
+		m.publicationFailingSince.With(labels).Set(0)
+		return
+	}
+	if _, failing := m.publicationFailing[key]; !failing {
+		m.publicationFailing[key] = now
+		m.publicationFailingSince.With(labels).Set(float64(now.Unix()))
+	}
+}
+
+// forgetPublication deletes the failing series of an object that no longer exists (m.mu held).
+func (m *Metrics) forgetPublication(kind, namespace, name string) {
+	delete(m.publicationFailing, objectKey(kind, namespace, name))
+	m.publicationFailingSince.Delete(prometheus.Labels{"namespace": namespace, "kind": kind, "name": name})
 }

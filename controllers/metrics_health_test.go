@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -195,5 +196,46 @@ func TestAReasonChangeWhileStalledRestartsTheSince(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(m.objectNotReadySince); n != 1 {
 		t.Errorf("%d since series, want 1", n)
+	}
+}
+
+// A failing token publication is one series per object, at its first failure in a row: the retries come
+// minutes apart (controller-runtime's backoff) and the value stays between them; an object whose writes
+// succeed beside it is at 0; a success sets it to 0, and the object's deletion deletes it.
+func TestTokenPublicationFailingIsPerObject(t *testing.T) {
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	bad := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "bad"}}
+	good := &wx.OfficialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "good"}}
+	store := &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "bad"}}
+	writeFailed := errors.New("the API server refused the write")
+	for i := range 5 {
+		at := t0.Add(time.Duration(i) * 1000 * time.Second)
+		m.observePublication(bad, writeFailed, at)
+		m.observePublication(good, nil, at)
+	}
+	m.observePublication(store, writeFailed, t0.Add(time.Hour))
+	since := func(kind, name string) float64 {
+		return testutil.ToFloat64(m.publicationFailingSince.WithLabelValues("a", kind, name))
+	}
+	if got := since("OfficialAccount", "bad"); got != float64(t0.Unix()) {
+		t.Errorf("failing since %v, want the first failure %v", got, t0.Unix())
+	}
+	if got := since("OfficialAccount", "good"); got != 0 {
+		t.Errorf("the succeeding account's series is %v, want 0", got)
+	}
+	m.observePublication(bad, nil, t0.Add(2*time.Hour))
+	if got := since("OfficialAccount", "bad"); got != 0 {
+		t.Errorf("failing since %v after a success, want 0", got)
+	}
+	m.forgetObject("ThirdPartyStore", "a", "bad")
+	if n := testutil.CollectAndCount(m.publicationFailingSince); n != 2 {
+		t.Errorf("%d series after the store's deletion, want 2 (the accounts')", n)
+	}
+	if got := testutil.ToFloat64(m.tokenPublications.WithLabelValues("OfficialAccount", pubError)); got != 5 {
+		t.Errorf("%v OfficialAccount errors counted, want 5", got)
 	}
 }
