@@ -48,9 +48,10 @@ func loadRules(path string) (*rulefmt.RuleGroups, error) {
 	return rgs, nil
 }
 
-// checkRules loads the groups of a PrometheusRule, and adds the metrics each alert selects to used. It
-// returns the number of alerts.
-func checkRules(path string, used map[string]bool) (int, error) {
+// checkRules loads the groups of a PrometheusRule, checks the labels of each alert (its expression's, and
+// those its annotations name) against fs, and adds the metrics each alert selects to used. It returns the
+// number of alerts.
+func checkRules(path string, fs families, used map[string]bool) (int, error) {
 	rgs, err := loadRules(path)
 	if err != nil {
 		return 0, err
@@ -64,9 +65,16 @@ func checkRules(path string, used map[string]bool) (int, error) {
 			if err := addNames(r.Expr, used); err != nil {
 				return 0, fmt.Errorf("%s: %s: %w", path, r.Alert, err)
 			}
+			result, err := fs.checkLabels(r.Expr)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %s: %w", path, r.Alert, err)
+			}
 			for _, a := range []string{"summary", "description", "runbook_url"} {
 				if r.Annotations[a] == "" {
 					return 0, fmt.Errorf("%s: %s has no %s annotation", path, r.Alert, a)
+				}
+				if err := checkTemplateLabels(r.Annotations[a], result); err != nil {
+					return 0, fmt.Errorf("%s: %s: %s: %w", path, r.Alert, a, err)
 				}
 			}
 			n++
