@@ -113,3 +113,15 @@ func endpointOf(t *testing.T, objs []*unstructured.Unstructured) map[string]any 
 	ep, _ := eps[0].(map[string]any)
 	return ep
 }
+
+// decodeAll returns a malformed document's error instead of ending there with the objects before it.
+func TestDecodeAllReportsAMalformedDocument(t *testing.T) {
+	objs, err := decodeAll([]byte("kind: A\n---\nkind: [B\n---\nkind: C\n"))
+	if err == nil {
+		t.Errorf("a malformed second document decoded into %d objects without an error", len(objs))
+	}
+	objs, err = decodeAll([]byte("---\nkind: A\n---\n# only a comment\n---\nkind: C\n"))
+	if err != nil || len(objs) != 2 {
+		t.Errorf("%d objects, %v; want A and C", len(objs), err)
+	}
+}
