@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
@@ -139,7 +139,7 @@ func (fs families) selectorLabels(vs *parser.VectorSelector) (labelSet, error) {
 		maps.Copy(s, ls)
 	}
 	for _, m := range vs.LabelMatchers {
-		if m.Name != labels.MetricName && !s[m.Name] {
+		if m.Name != model.MetricNameLabel && !s[m.Name] {
 			return nil, fmt.Errorf("%s matches on %s, which its series %s do not have", vs, m.Name, s)
 		}
 	}

@@ -25,8 +25,10 @@ func (r *recorder) Register(c prometheus.Collector) error {
 	return nil
 }
 
-func (r *recorder) MustRegister(cs ...prometheus.Collector) { r.collectors = append(r.collectors, cs...) }
-func (r *recorder) Unregister(prometheus.Collector) bool    { return false }
+func (r *recorder) MustRegister(cs ...prometheus.Collector) {
+	r.collectors = append(r.collectors, cs...)
+}
+func (r *recorder) Unregister(prometheus.Collector) bool { return false }
 
 // descFields reads a Desc's name and variable labels from its String(), the only place client_golang shows
 // them: Desc{fqName: "x", help: "...", constLabels: {}, variableLabels: {a,b}}.
@@ -70,10 +72,10 @@ func registeredFamilies(t *testing.T) map[string]monitoring.Family {
 // typeOf is a collector's metric type, or "" for a hand-written collector (the e2e scrape checks those).
 func typeOf(c prometheus.Collector) string {
 	switch c.(type) {
+	case *prometheus.GaugeVec, prometheus.Gauge: // a Gauge is a Counter too: first
+		return "gauge"
 	case *prometheus.CounterVec, prometheus.Counter:
 		return "counter"
-	case *prometheus.GaugeVec, prometheus.Gauge:
-		return "gauge"
 	case *prometheus.HistogramVec, prometheus.Histogram:
 		return "histogram"
 	}

@@ -4,6 +4,7 @@
 package monitoring_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func TestMonitoringValuesSchema(t *testing.T) {
 			}
 		})
 	}
-	good := append(allMonitoring, "--set", "monitoring.prometheusRule.thresholds.quotaFullFor=1h30m",
+	good := append(slices.Clone(allMonitoring), "--set", "monitoring.prometheusRule.thresholds.quotaFullFor=1h30m",
 		"--set-json", "monitoring.prometheusRule.thresholds.quotaFullRatio=0.9", "--set", "monitoring.serviceMonitor.interval=1m",
 		"--set-string", "monitoring.labels.release=kube-prometheus-stack", "--set", "monitoring.dashboards.namespace=grafana",
 		"--set", "monitoring.serviceMonitor.tlsConfig.serverName=wxlink-metrics.wxlink-system.svc")
