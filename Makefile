@@ -41,6 +41,8 @@ GENERATED := config/crd/bases api/v1alpha1/zz_generated.deepcopy.go docs/api.md 
 MONITORING_RULES := config/monitoring/prometheusrule/prometheusrule.yaml
 MONITORING_DASHBOARD := config/monitoring/dashboards/wxlink.json
 MONITORING_METRICS := test/monitoring/metrics-used.txt
+# The type and label names of every metric family they use, which promcheck checks their labels against.
+MONITORING_LABELS := test/monitoring/metric-labels.txt
 MONITORING_OBJECTS := ../../config/monitoring/servicemonitor/monitor.yaml,../../$(MONITORING_RULES)
 
 .PHONY: all
@@ -69,7 +71,7 @@ generate: $(CONTROLLER_GEN) ## Generate the DeepCopy methods of the API types, t
 .PHONY: monitoring
 monitoring: generate ## Parse the alerts and the dashboard with Prometheus's parser (hack/promcheck) and rewrite the list of metrics they select.
 	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
-		-names ../../$(MONITORING_METRICS) -write
+		-names ../../$(MONITORING_METRICS) -labels ../../$(MONITORING_LABELS) -write
 
 .PHONY: api-docs
 api-docs: $(CRD_REF_DOCS) ## Generate docs/api.md from the API types.
@@ -112,7 +114,7 @@ test: verify-generated vet helm-lint test-monitoring test-unit test-reliability-
 .PHONY: test-monitoring
 test-monitoring: ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does, parse every dashboard query, evaluate each alert over series it must and must not fire on (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
 	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
-		-names ../../$(MONITORING_METRICS)
+		-names ../../$(MONITORING_METRICS) -labels ../../$(MONITORING_LABELS)
 	cd hack/promcheck && go test ./ -count=1
 
 .PHONY: test-unit

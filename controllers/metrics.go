@@ -24,17 +24,22 @@ type Metrics struct {
 	// storeFailures and storeTokenExpiry are the ThirdPartyStore gauges an alert can use.
 	storeFailures    *prometheus.GaugeVec
 	storeTokenExpiry *prometheus.GaugeVec
-	// ownerQueued is an Official Account's queue (status.quota.queued), for the quota alert.
+	// ownerQueued is an owner's queue (an Official Account's status.quota.queued, the links a Mini Program's
+	// linked_by limit queues), for the quota alert.
 	ownerQueued *prometheus.GaugeVec
 	// tokenPublications counts writes of published tokens by kind and result (metrics_health.go).
 	tokenPublications *prometheus.CounterVec
 	// objectNotReady and objectNotReadySince are the per-object health gauges (metrics_health.go).
 	objectNotReady      *prometheus.GaugeVec
 	objectNotReadySince *prometheus.GaugeVec
+	// publicationFailingSince is the per-object gauge of failing token publications (metrics_health.go).
+	publicationFailingSince *prometheus.GaugeVec
 
 	mu           sync.Mutex
-	linkState    map[string]string            // namespace/name -> state, to keep the links gauge exact
-	objectHealth map[string]prometheus.Labels // kind/namespace/name -> labels of its health series
+	linkState    map[string]string       // namespace/name -> state, to keep the links gauge exact
+	objectHealth map[string]healthSeries // kind/namespace/name -> its health series
+	// publicationFailing: kind/namespace/name -> the first of the object's failed publications in a row.
+	publicationFailing map[string]time.Time
 }
 
 // NewMetrics creates the metrics and registers them with reg (an already registered set is reused).
@@ -69,16 +74,19 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"namespace", "name", "provider"}),
 		ownerQueued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wxlink_owner_links_queued",
-			Help: "AssociationLinks of an Official Account queued for a quota slot (QuotaExceeded, MonthlyLimitReached).",
+			Help: "AssociationLinks queued for a quota slot of their owner: an OfficialAccount's (QuotaExceeded, " +
+				"MonthlyLimitReached: its status.quota.queued), a MiniProgram's (its linked_by limit).",
 		}, []string{"namespace", "kind", "owner"}),
 		tokenPublications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxlink_token_publications_total",
 			Help: "Token publications (each reconcile of an object with spec.tokenPublication keeps its Secret current) by kind and result: " +
 				"success, refused (a Secret wxlink may not write: TokenPublicationFailed) or error (retried).",
 		}, []string{"kind", "result"}),
-		linkState:    map[string]string{},
-		objectHealth: map[string]prometheus.Labels{},
+		linkState:          map[string]string{},
+		objectHealth:       map[string]healthSeries{},
+		publicationFailing: map[string]time.Time{},
 	}
+	m.publicationFailingSince = newPublicationFailingGauge()
 	m.objectNotReady, m.objectNotReadySince = newHealthGauges()
 	initPublications(m.tokenPublications)
 	for _, c := range m.collectors() {
@@ -95,7 +103,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 // collectors are every collector of m, for registration.
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.quotaUsed, m.quotaLimit, m.links, m.timeToReady, m.storeFailures, m.storeTokenExpiry,
-		m.ownerQueued, m.tokenPublications, m.objectNotReady, m.objectNotReadySince}
+		m.ownerQueued, m.tokenPublications, m.objectNotReady, m.objectNotReadySince, m.publicationFailingSince}
 }
 
 func (m *Metrics) observeLink(link *wx.AssociationLink) {
@@ -158,12 +166,13 @@ func (m *Metrics) forgetOwner(ns, kind, name string) {
 	m.ownerQueued.DeletePartialMatch(owner)
 }
 
-// observeQueued records how many of an Official Account's links wait for a slot.
-func (m *Metrics) observeQueued(ns, owner string, queued int32) {
+// observeQueued records how many of an owner's links wait for a slot (kind: OfficialAccount, whose
+// status.quota.queued it is, or MiniProgram, whose linked_by limit queues links too).
+func (m *Metrics) observeQueued(ns string, kind wx.AccountKind, owner string, queued int32) {
 	if m == nil {
 		return
 	}
-	m.ownerQueued.WithLabelValues(ns, string(wx.KindOfficialAccount), owner).Set(float64(queued))
+	m.ownerQueued.WithLabelValues(ns, string(kind), owner).Set(float64(queued))
 }
 
 func (m *Metrics) observeStoreFailures(ns, name, provider string, n int) {

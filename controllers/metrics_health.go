@@ -40,8 +40,8 @@ func newHealthGauges() (notReady, since *prometheus.GaugeVec) {
 	}, healthLabels)
 	since = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: MetricObjectNotReadySince,
-		Help: "When a not-Ready object entered its current health (Unix seconds): the transition time of Stalled " +
-			"(Degraded, Suspended) or Reconciling (Progressing), else of Ready. time() - this is how long it has waited.",
+		Help: "When a not-Ready object entered its current reason (Unix seconds): when wxlink saw the reason change, " +
+			"or the transition time of Stalled, Reconciling or Ready for an object first seen not Ready. time() - this is how long it has waited.",
 	}, healthLabels)
 	return notReady, since
 }
@@ -55,9 +55,21 @@ func kindOf(obj conditioned) string {
 // objectKey identifies an object's health series.
 func objectKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
 
-// observeObject sets the health gauges of an object from its status as this reconcile leaves it: no series
-// when Ready, one series (with its reason) otherwise. The series of the previous reason goes.
-func (m *Metrics) observeObject(obj conditioned) {
+// healthSeries is an object's present health series: its labels and when it entered them.
+type healthSeries struct {
+	labels prometheus.Labels
+	since  time.Time
+}
+
+// observeObject sets the health gauges of an object from its status as this reconcile (at now) leaves it: no
+// series when Ready, one series (with its reason) otherwise. The series of the previous reason goes.
+//
+// The since of a series is when the object entered its present reason, which the conditions do not always
+// say: Stalled stays True, and keeps its lastTransitionTime (kstatus: a transition is a change of status),
+// when a link waiting two days for an admin is then Rejected. So the since is remembered per object: kept
+// while the labels stay, now when they change, and taken from the conditions (healthOf) only for an object
+// this process has not seen not-Ready yet (it just left Ready, or the manager just started).
+func (m *Metrics) observeObject(obj conditioned, now time.Time) {
 	if m == nil {
 		return
 	}
@@ -67,15 +79,19 @@ func (m *Metrics) observeObject(obj conditioned) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, had := m.objectHealth[key]
-	if had && (labels == nil || !maps.Equal(old, labels)) {
-		m.objectNotReady.Delete(old)
-		m.objectNotReadySince.Delete(old)
+	switch {
+	case had && labels != nil && maps.Equal(old.labels, labels):
+		since = old.since
+	case had:
+		m.objectNotReady.Delete(old.labels)
+		m.objectNotReadySince.Delete(old.labels)
 		delete(m.objectHealth, key)
+		since = now
 	}
 	if labels == nil {
 		return
 	}
-	m.objectHealth[key] = labels
+	m.objectHealth[key] = healthSeries{labels: labels, since: since}
 	m.objectNotReady.With(labels).Set(1)
 	m.objectNotReadySince.With(labels).Set(float64(since.Unix()))
 }
@@ -89,9 +105,10 @@ func (m *Metrics) forgetObject(kind, namespace, name string) {
 	key := objectKey(kind, namespace, name)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.forgetPublication(kind, namespace, name)
 	if old, ok := m.objectHealth[key]; ok {
-		m.objectNotReady.Delete(old)
-		m.objectNotReadySince.Delete(old)
+		m.objectNotReady.Delete(old.labels)
+		m.objectNotReadySince.Delete(old.labels)
 		delete(m.objectHealth, key)
 	}
 }
@@ -142,12 +159,28 @@ func initPublications(c *prometheus.CounterVec) {
 	}
 }
 
-// observePublication counts one write of a published token by kind (OfficialAccount, ThirdPartyStore):
-// refused when publicationRefused(err), error for any other failure.
-func (m *Metrics) observePublication(kind string, err error) {
+// MetricTokenPublicationFailingSince names the per-object gauge of failed token publications.
+const MetricTokenPublicationFailingSince = "wxlink_token_publication_failing_since_timestamp_seconds"
+
+func newPublicationFailingGauge() *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: MetricTokenPublicationFailingSince,
+		Help: "When the token publications of an object (spec.tokenPublication) began to fail with an error that is " +
+			"retried (Unix seconds), or 0 while its last write did not fail so: a series per publishing object.",
+	}, []string{"namespace", "kind", "name"})
+}
+
+// observePublication counts one write of a published token of obj (an OfficialAccount or a ThirdPartyStore)
+// at now: refused when publicationRefused(err), error for any other failure. An error starts (or keeps) the
+// object's failing series at its first failure in a row, and keeps it there: the retries come at
+// controller-runtime's backoff (up to 1000 s apart), so a per-kind rate over a window flaps, and one failing
+// object among many that succeed is not seen at all. Any other outcome sets it to 0 (a refusal has its own
+// alert, on Ready's reason).
+func (m *Metrics) observePublication(obj conditioned, err error, now time.Time) {
 	if m == nil {
 		return
 	}
+	kind := kindOf(obj)
 	result := pubSuccess
 	switch {
 	case publicationRefused(err):
@@ -156,4 +189,23 @@ func (m *Metrics) observePublication(kind string, err error) {
 		result = pubError
 	}
 	m.tokenPublications.WithLabelValues(kind, result).Inc()
+	labels := prometheus.Labels{"namespace": obj.GetNamespace(), "kind": kind, "name": obj.GetName()}
+	key := objectKey(kind, obj.GetNamespace(), obj.GetName())
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if result != pubError {
+		delete(m.publicationFailing, key)
+		m.publicationFailingSince.With(labels).Set(0)
+		return
+	}
+	if _, failing := m.publicationFailing[key]; !failing {
+		m.publicationFailing[key] = now
+		m.publicationFailingSince.With(labels).Set(float64(now.Unix()))
+	}
+}
+
+// forgetPublication deletes the failing series of an object that no longer exists (m.mu held).
+func (m *Metrics) forgetPublication(kind, namespace, name string) {
+	delete(m.publicationFailing, objectKey(kind, namespace, name))
+	m.publicationFailingSince.Delete(prometheus.Labels{"namespace": namespace, "kind": kind, "name": name})
 }

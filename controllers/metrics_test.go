@@ -9,6 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
 // newTestMetrics registers wxlink's metrics with a registry of their own.
@@ -69,5 +72,31 @@ func TestOfficialAccountGoneForgetsItsQuotaSeries(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(m.quotaLimit); n != 3 {
 		t.Errorf("%d quota_limit series left, want the 3 of the remaining account", n)
+	}
+}
+
+// A Mini Program's linked_by limit queues links too (admission's QueuedBy MiniProgram): its queue is
+// exported with kind MiniProgram, so that the quota alert can fire for it; links an Official Account queues
+// are not the Mini Program's.
+func TestAMiniProgramsQueueIsExported(t *testing.T) {
+	w := world(t)
+	m := newTestMetrics(t)
+	for name, by := range map[string]wx.AccountKind{"l1": wx.KindMiniProgram, "l2": wx.KindMiniProgram, "l3": wx.KindOfficialAccount} {
+		l := w.link(name, "mp1")
+		l.Status.Admission = &wx.AdmissionStatus{State: wx.AdmissionQueued, QueuedBy: by}
+		w.save(l)
+	}
+	opts := w.r.Options
+	opts.metrics = m
+	r := &MiniProgramReconciler{Client: w.c, Options: opts}
+	mp := &wx.MiniProgram{}
+	if err := w.c.Get(context.Background(), client.ObjectKey{Namespace: phaseNS, Name: "mp1"}, mp); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.linkedBy(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(m.ownerQueued.WithLabelValues(phaseNS, "MiniProgram", "mp1")); got != 2 {
+		t.Errorf("wxlink_owner_links_queued of the Mini Program = %v, want 2", got)
 	}
 }

@@ -108,13 +108,18 @@ func (r *MiniProgramReconciler) linkedBy(ctx context.Context, mp *wx.MiniProgram
 	if err != nil {
 		return err
 	}
+	queued := int32(0)
 	for _, l := range links {
 		if l.Spec.Type == wx.OfficialAccountToMiniProgram && holdsSlot(platformState(&l)) {
 			oas[l.Spec.From.Name] = true
 		}
+		if queuedBy(&l) == wx.KindMiniProgram {
+			queued++
+		}
 	}
 	mp.Status.LinkedBy = rules.Ratio(len(oas), rules.MiniProgramLinkedByLimit)
 	r.metrics.observeQuota(mp.Namespace, string(wx.KindMiniProgram), mp.Name, "linked_by", len(oas), rules.MiniProgramLinkedByLimit)
+	r.metrics.observeQueued(mp.Namespace, wx.KindMiniProgram, mp.Name, queued)
 	return nil
 }
 

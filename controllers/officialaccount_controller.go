@@ -172,7 +172,7 @@ func (r *OfficialAccountReconciler) quota(ctx context.Context, oa *wx.OfficialAc
 	r.Metrics.observeQuota(oa.Namespace, string(wx.KindOfficialAccount), oa.Name, "same_subject", pools.same, rules.OfficialAccountSameSubjectLinkLimit)
 	r.Metrics.observeQuota(oa.Namespace, string(wx.KindOfficialAccount), oa.Name, "other_subject", pools.other, rules.OfficialAccountOtherSubjectLinkLimit)
 	r.Metrics.observeQuota(oa.Namespace, string(wx.KindOfficialAccount), oa.Name, "this_month", month, rules.OfficialAccountMonthlyNewLinkLimit)
-	r.Metrics.observeQueued(oa.Namespace, oa.Name, queued)
+	r.Metrics.observeQueued(oa.Namespace, wx.KindOfficialAccount, oa.Name, queued)
 	r.quotaRespected(oa, pools)
 	return nil
 }

@@ -225,7 +225,7 @@ func finishReconcile(ctx context.Context, c client.Client, obj, orig conditioned
 		}
 	}
 	// The health gauges follow the status as this reconcile leaves it, whatever its outcome.
-	opts.metrics.observeObject(obj)
+	opts.metrics.observeObject(obj, opts.now())
 	if err != nil {
 		return ctrl.Result{}, err
 	}

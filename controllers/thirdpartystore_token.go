@@ -100,7 +100,7 @@ func (r *ThirdPartyStoreReconciler) publishShopToken(ctx context.Context, s *sho
 		return false, nil
 	}
 	err := publishTokenSecret(ctx, r.Client, s.tps, tp.SecretName, s.token.Value, s.token.ExpiresAt, s.token.RefreshAt(), nil)
-	r.Metrics.observePublication("ThirdPartyStore", err)
+	r.Metrics.observePublication(s.tps, err, r.now())
 	if publicationRefused(err) {
 		s.publishRefused = err
 		return false, nil

@@ -50,7 +50,7 @@ func (r *OfficialAccountReconciler) publishToken(ctx context.Context, oa *wx.Off
 	}
 	err = publishTokenSecret(ctx, r.Client, oa, tp.SecretName, tok.Value, tok.ExpiresAt, tok.RefreshAt,
 		func(ctx context.Context) error { return r.firstPublisher(ctx, oa) })
-	r.Metrics.observePublication("OfficialAccount", err)
+	r.Metrics.observePublication(oa, err, r.now())
 	if publicationRefused(err) {
 		ready(oa, metav1.ConditionFalse, wx.ReasonTokenPublicationFailed, err.Error())
 		return ctrl.Result{RequeueAfter: r.poll()}, nil

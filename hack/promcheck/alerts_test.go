@@ -51,15 +51,18 @@ var alertCases = []alertCase{
   wxlink_object_not_ready{namespace="a",kind="OfficialAccount",name="news",reason="TokenPublicationFailed",health="Degraded"} 1x10
   wxlink_object_not_ready{namespace="a",kind="OfficialAccount",name="shop",reason="RuleViolation",health="Degraded"} 1x10`,
 		fires: []map[string]string{{"name": "news", "kind": "OfficialAccount"}}},
-	{name: "only failed writes of a kind, not failures among successes", alert: "WxlinkTokenPublicationFailing", at: 100 * time.Minute, load: `load 1m
+	{name: "one object failing past the threshold among objects that succeed, at the controller's backoff", alert: "WxlinkTokenPublicationFailing", at: 100 * time.Minute, load: `load 1m
+  wxlink_token_publication_failing_since_timestamp_seconds{namespace="a",kind="OfficialAccount",name="news"} 60x100
+  wxlink_token_publication_failing_since_timestamp_seconds{namespace="a",kind="OfficialAccount",name="recent"} 5700x100
+  wxlink_token_publication_failing_since_timestamp_seconds{namespace="a",kind="OfficialAccount",name="fine"} 0x100
   wxlink_token_publications_total{kind="OfficialAccount",result="error"} 0+1x100
-  wxlink_token_publications_total{kind="OfficialAccount",result="success"} 5x100
-  wxlink_token_publications_total{kind="ThirdPartyStore",result="error"} 0+1x100
-  wxlink_token_publications_total{kind="ThirdPartyStore",result="success"} 0+1x100`,
-		fires: []map[string]string{{"kind": "OfficialAccount"}}},
-	{name: "45009 answered in the window, not an old one", alert: "WxlinkWeChatDailyQuotaReached", at: 100 * time.Minute, load: `load 1m
-  wechat_api_requests_total{api="cgi-bin/wxopen/wxamplink",errcode="45009"} 0+1x100
-  wechat_api_requests_total{api="cgi-bin/wxopen/wxamplinkget",errcode="45009"} 5x100`,
+  wxlink_token_publications_total{kind="OfficialAccount",result="success"} 0+50x100`,
+		fires: []map[string]string{{"name": "news", "kind": "OfficialAccount", "namespace": "a"}}},
+	{name: "the first 45009 fires at once and holds until the quota comes back, an expired block does not", alert: "WxlinkWeChatDailyQuotaReached", at: 100 * time.Minute, load: `load 1m
+  wechat_api_daily_quota_blocked_until_timestamp_seconds{api="cgi-bin/wxopen/wxamplink",pod="a"} 0x98 36000 36000
+  wechat_api_daily_quota_blocked_until_timestamp_seconds{api="cgi-bin/wxopen/wxamplink",pod="b"} 0x100
+  wechat_api_daily_quota_blocked_until_timestamp_seconds{api="cgi-bin/wxopen/wxamplinkget",pod="a"} 3600x100
+  wechat_api_daily_quota_blocked_until_timestamp_seconds{api="cgi-bin/component/api_component_token",pod="a"} 0x100`,
 		fires: []map[string]string{{"api": "cgi-bin/wxopen/wxamplink"}}},
 	{name: "an errcode's share of an API's calls", alert: "WxlinkWeChatAPIErrorRate", at: 100 * time.Minute, load: `load 1m
   wechat_api_requests_total{api="a",errcode="0"} 0+60x100

@@ -17,7 +17,7 @@ import (
 var grafanaVariables = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1d")
 
 // labelValues is a query variable's label_values(<selector>, <label>): Grafana's, not PromQL; its selector is.
-var labelValues = regexp.MustCompile(`^label_values\((.+),\s*[a-zA-Z_][a-zA-Z0-9_]*\)$`)
+var labelValues = regexp.MustCompile(`^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\)$`)
 
 type panel struct {
 	Title   string `json:"title"`
@@ -38,9 +38,9 @@ type dashboard struct {
 	} `json:"templating"`
 }
 
-// checkDashboard parses every query of a Grafana dashboard (panels' targets and query variables) and adds
-// the metrics they select to used. It returns the number of queries.
-func checkDashboard(path string, used map[string]bool) (int, error) {
+// checkDashboard parses every query of a Grafana dashboard (panels' targets and query variables), checks
+// their labels against fs, and adds the metrics they select to used. It returns the number of queries.
+func checkDashboard(path string, fs families, used map[string]bool) (int, error) {
 	raw, err := os.ReadFile(path) //nolint:gosec // a file of the repository
 	if err != nil {
 		return 0, err
@@ -49,7 +49,7 @@ func checkDashboard(path string, used map[string]bool) (int, error) {
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	n, err := checkPanels(d.Panels, used)
+	n, err := checkPanels(d.Panels, fs, used)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
@@ -70,21 +70,32 @@ func checkDashboard(path string, used map[string]bool) (int, error) {
 		if err := addNames(m[1], used); err != nil {
 			return 0, fmt.Errorf("%s: variable %s: %w", path, v.Name, err)
 		}
+		have, err := fs.checkLabels(m[1])
+		if err != nil {
+			return 0, fmt.Errorf("%s: variable %s: %w", path, v.Name, err)
+		}
+		if !have[m[2]] {
+			return 0, fmt.Errorf("%s: variable %s: the values of %s, which %s do not have", path, v.Name, m[2], have)
+		}
 		n++
 	}
 	return n, nil
 }
 
-func checkPanels(panels []panel, used map[string]bool) (int, error) {
+func checkPanels(panels []panel, fs families, used map[string]bool) (int, error) {
 	n := 0
 	for _, p := range panels {
 		for _, t := range p.Targets {
-			if err := addNames(grafanaVariables.Replace(t.Expr), used); err != nil {
+			expr := grafanaVariables.Replace(t.Expr)
+			if err := addNames(expr, used); err != nil {
+				return 0, fmt.Errorf("panel %q: %w", p.Title, err)
+			}
+			if _, err := fs.checkLabels(expr); err != nil {
 				return 0, fmt.Errorf("panel %q: %w", p.Title, err)
 			}
 			n++
 		}
-		m, err := checkPanels(p.Panels, used)
+		m, err := checkPanels(p.Panels, fs, used)
 		if err != nil {
 			return 0, err
 		}

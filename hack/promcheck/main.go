@@ -24,16 +24,21 @@ func main() {
 	rules := flag.String("rules", "", "a PrometheusRule (YAML)")
 	dashboard := flag.String("dashboard", "", "a Grafana dashboard (JSON)")
 	names := flag.String("names", "", "the list of metric names used, one a line")
+	labelsPath := flag.String("labels", "", "the manager's metric families with their types and label names (test/monitoring/metric-labels.txt)")
 	objects := flag.String("objects", "", "comma-separated YAML files whose ServiceMonitors and PrometheusRules are checked against their API types")
 	write := flag.Bool("write", false, "rewrite -names instead of comparing")
 	flag.Parse()
-	if err := run(strings.Split(*objects, ","), *rules, *dashboard, *names, *write); err != nil {
+	if err := run(strings.Split(*objects, ","), *rules, *dashboard, *names, *labelsPath, *write); err != nil {
 		fmt.Fprintln(os.Stderr, "promcheck:", err)
 		os.Exit(1)
 	}
 }
 
-func run(objects []string, rulesPath, dashboardPath, namesPath string, write bool) error {
+func run(objects []string, rulesPath, dashboardPath, namesPath, labelsPath string, write bool) error {
+	fs, err := loadFamilies(labelsPath)
+	if err != nil {
+		return err
+	}
 	n, err := checkObjects(objects)
 	if err != nil {
 		return err
@@ -43,11 +48,11 @@ func run(objects []string, rulesPath, dashboardPath, namesPath string, write boo
 	}
 	fmt.Printf("promcheck: %d Prometheus Operator objects decode strictly into their API types\n", n)
 	used := map[string]bool{}
-	alerts, err := checkRules(rulesPath, used)
+	alerts, err := checkRules(rulesPath, fs, used)
 	if err != nil {
 		return err
 	}
-	queries, err := checkDashboard(dashboardPath, used)
+	queries, err := checkDashboard(dashboardPath, fs, used)
 	if err != nil {
 		return err
 	}
@@ -58,7 +63,7 @@ func run(objects []string, rulesPath, dashboardPath, namesPath string, write boo
 			}
 		}
 	})
-	fmt.Printf("promcheck: %d alert expressions and %d dashboard queries parse; they name %d metrics:\n  %s\n",
+	fmt.Printf("promcheck: %d alert expressions and %d dashboard queries parse, and every label they use is one their series have; they name %d metrics:\n  %s\n",
 		alerts, queries, len(list), strings.Join(list, "\n  "))
 	want := namesHeader + strings.Join(list, "\n") + "\n"
 	if write {

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
@@ -45,9 +48,10 @@ func loadRules(path string) (*rulefmt.RuleGroups, error) {
 	return rgs, nil
 }
 
-// checkRules loads the groups of a PrometheusRule, and adds the metrics each alert selects to used. It
-// returns the number of alerts.
-func checkRules(path string, used map[string]bool) (int, error) {
+// checkRules loads the groups of a PrometheusRule, checks the labels of each alert (its expression's, and
+// those its annotations name) against fs, and adds the metrics each alert selects to used. It returns the
+// number of alerts.
+func checkRules(path string, fs families, used map[string]bool) (int, error) {
 	rgs, err := loadRules(path)
 	if err != nil {
 		return 0, err
@@ -61,9 +65,16 @@ func checkRules(path string, used map[string]bool) (int, error) {
 			if err := addNames(r.Expr, used); err != nil {
 				return 0, fmt.Errorf("%s: %s: %w", path, r.Alert, err)
 			}
+			result, err := fs.checkLabels(r.Expr)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %s: %w", path, r.Alert, err)
+			}
 			for _, a := range []string{"summary", "description", "runbook_url"} {
 				if r.Annotations[a] == "" {
 					return 0, fmt.Errorf("%s: %s has no %s annotation", path, r.Alert, a)
+				}
+				if err := checkTemplateLabels(r.Annotations[a], result); err != nil {
+					return 0, fmt.Errorf("%s: %s: %s: %w", path, r.Alert, a, err)
 				}
 			}
 			n++
@@ -73,7 +84,8 @@ func checkRules(path string, used map[string]bool) (int, error) {
 }
 
 // addNames parses expr and adds the name of every metric it selects to used. A selector without a metric
-// name would match whatever any exporter serves: it is refused.
+// name would match whatever any exporter serves: it is refused, unless its __name__ matcher is an
+// alternation of plain names ({__name__=~"a|b"}, as a dashboard variable over several metrics has).
 func addNames(expr string, used map[string]bool) error {
 	e, err := promqlParser.ParseExpr(expr)
 	if err != nil {
@@ -81,13 +93,35 @@ func addNames(expr string, used map[string]bool) error {
 	}
 	var missing error
 	parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
-		if vs, ok := node.(*parser.VectorSelector); ok {
-			if vs.Name == "" {
-				missing = fmt.Errorf("%q: the selector %s names no metric", expr, vs)
-			}
-			used[vs.Name] = true
+		vs, ok := node.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		names := selectedNames(vs)
+		if len(names) == 0 {
+			missing = fmt.Errorf("%q: the selector %s names no metric", expr, vs)
+		}
+		for _, n := range names {
+			used[n] = true
 		}
 		return nil
 	})
 	return missing
+}
+
+// plainNames is an alternation of metric names, with nothing a regular expression would widen.
+var plainNames = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\|[a-zA-Z_:][a-zA-Z0-9_:]*)*$`)
+
+// selectedNames are the metric names a selector selects: its name, or the names of a __name__=~"a|b"
+// matcher; nil when it does not name them.
+func selectedNames(vs *parser.VectorSelector) []string {
+	if vs.Name != "" {
+		return []string{vs.Name}
+	}
+	for _, m := range vs.LabelMatchers {
+		if m.Name == model.MetricNameLabel && (m.Type == labels.MatchRegexp || m.Type == labels.MatchEqual) && plainNames.MatchString(m.Value) {
+			return strings.Split(m.Value, "|")
+		}
+	}
+	return nil
 }

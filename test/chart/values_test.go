@@ -46,7 +46,7 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 	for _, good := range []string{
 		"installScope: namespace\nwatchNamespaces: [team-a]",
 		"replicaCount: 3\nreconcile: {pollInterval: 1h30m, pendingPollInterval: 500ms, timeout: 90s}\nplatform: {qps: 2.5}",
-		"monitoring: {enabled: true, anything: {the: monitoring bundle}}",
+		"monitoring: {enabled: true, serviceMonitor: {enabled: true, interval: 1m}, prometheusRule: {thresholds: {quotaFullFor: 2h}}}",
 	} {
 		if _, err := helmTemplate(t, "-f", valuesFile(t, good)); err != nil {
 			t.Errorf("helm template refused good values %q: %v", good, err)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,48 @@ func checkMetricsUsed(t *testing.T, scrapes ...map[string]*dto.MetricFamily) {
 		}
 	}
 	t.Logf("%d metric names of the alerts and the dashboard found among the %d families the manager served", len(used), len(served))
+	checkFamilyLabels(t, scrapes...)
+}
+
+// checkFamilyLabels fails for every family of test/monitoring/metric-labels.txt (which hack/promcheck checks
+// the queries' labels against) whose served type or series' label names differ from the file's.
+func checkFamilyLabels(t *testing.T, scrapes ...map[string]*dto.MetricFamily) {
+	t.Helper()
+	file, err := monitoring.FamilyLabels(filepath.Join(root, "test", "monitoring", "metric-labels.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for name, want := range file {
+		checked := false
+		for _, fams := range scrapes {
+			f, ok := fams[name]
+			if !ok {
+				continue
+			}
+			if got := strings.ToLower(f.GetType().String()); got != want.Type {
+				t.Errorf("metric-labels.txt says %s is a %s; the manager serves a %s", name, want.Type, got)
+			}
+			for _, m := range f.GetMetric() {
+				var got []string
+				for _, l := range m.GetLabel() {
+					got = append(got, l.GetName())
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want.Labels) {
+					t.Errorf("metric-labels.txt gives %s the labels %v; the manager serves it with %v", name, want.Labels, got)
+				}
+			}
+			checked = true
+		}
+		if checked {
+			seen++
+		}
+	}
+	if seen < len(file)/2 {
+		t.Errorf("only %d of the %d families of metric-labels.txt were served", seen, len(file))
+	}
+	t.Logf("%d of the %d families of metric-labels.txt checked against the scrape (type and label names)", seen, len(file))
 }
 
 // seriesOf is the series of a family whose labels include want, with their values.

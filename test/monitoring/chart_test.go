@@ -5,6 +5,9 @@ package monitoring_test
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +25,21 @@ const chartDir = "../../charts/wxlink"
 // helmTemplate renders the chart with helm ($HELM, or the repository's bin/helm) and returns its objects.
 func helmTemplate(t *testing.T, args ...string) []*unstructured.Unstructured {
 	t.Helper()
+	out, err := helmRender(t, "wxlink", args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := decodeAll(out)
+	if err != nil {
+		t.Fatalf("decoding helm template's output: %v", err)
+	}
+	return objs
+}
+
+// helmRender runs helm template ($HELM, or the repository's bin/helm) for a release in wxlink-system and
+// returns its output, or helm's error with its stderr.
+func helmRender(t *testing.T, release string, args ...string) ([]byte, error) {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join(chartDir, "Chart.yaml")); err != nil {
 		t.Skip("charts/wxlink/Chart.yaml is not here: the monitoring templates are tested once they are part of the chart")
 	}
@@ -29,25 +47,33 @@ func helmTemplate(t *testing.T, args ...string) []*unstructured.Unstructured {
 	if helm == "" {
 		helm, _ = filepath.Abs("../../bin/helm")
 	}
-	cmd := exec.CommandContext(t.Context(), helm, append([]string{"template", "wxlink", chartDir, "--namespace", "wxlink-system"}, args...)...)
+	cmd := exec.CommandContext(t.Context(), helm, append([]string{"template", release, chartDir, "--namespace", "wxlink-system"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("helm template: %v: %s", err, stderr.String())
+		return nil, fmt.Errorf("helm template: %w: %s", err, stderr.String())
 	}
+	return out, nil
+}
+
+// decodeAll decodes every YAML document of out; only the end of the input ends it, any other error is returned.
+func decodeAll(out []byte) ([]*unstructured.Unstructured, error) {
 	var objs []*unstructured.Unstructured
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
 	for {
 		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); err != nil {
-			break
+		err := dec.Decode(&u.Object)
+		if errors.Is(err, io.EOF) {
+			return objs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", len(objs)+1, err)
 		}
 		if len(u.Object) > 0 {
 			objs = append(objs, u)
 		}
 	}
-	return objs
 }
 
 func ofKind(objs []*unstructured.Unstructured, kind string) []*unstructured.Unstructured {

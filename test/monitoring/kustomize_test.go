@@ -13,7 +13,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // kustomizeBinary is $KUSTOMIZE, or the repository's bin/kustomize (make builds it before the unit tests).
@@ -73,16 +72,13 @@ func buildWithComponents(t *testing.T) map[string][]*unstructured.Unstructured {
 	if err != nil {
 		t.Fatalf("kustomize build: %v: %s", err, stderr.String())
 	}
+	objs, err := decodeAll(out)
+	if err != nil {
+		t.Fatalf("decoding kustomize build's output: %v", err)
+	}
 	byKind := map[string][]*unstructured.Unstructured{}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
-	for {
-		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); err != nil {
-			break
-		}
-		if len(u.Object) > 0 {
-			byKind[u.GetKind()] = append(byKind[u.GetKind()], u)
-		}
+	for _, u := range objs {
+		byKind[u.GetKind()] = append(byKind[u.GetKind()], u)
 	}
 	return byKind
 }

@@ -5,6 +5,7 @@ package monitoring
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"strings"
 )
@@ -42,4 +43,36 @@ func FamilyOf(name string, exists func(string) bool) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Family is a metric family's type (counter, gauge, histogram) and its series' label names, sorted.
+type Family struct {
+	Type   string
+	Labels []string
+}
+
+// FamilyLabels reads a metric-labels.txt: "<family> <type> <label>,<label>..." a line (no labels: nothing
+// after the type), # comments.
+func FamilyLabels(path string) (map[string]Family, error) {
+	raw, err := os.ReadFile(path) //nolint:gosec // a file of the repository
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Family{}
+	for i, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || len(f) > 3 {
+			return nil, fmt.Errorf("%s:%d: want <family> <type> [<label>,...]: %q", path, i+1, line)
+		}
+		fam := Family{Type: f[1]}
+		if len(f) == 3 {
+			fam.Labels = strings.Split(f[2], ",")
+		}
+		out[f[0]] = fam
+	}
+	return out, nil
 }

@@ -23,6 +23,7 @@ const (
 type metricSet struct {
 	requests *prometheus.CounterVec   // api, errcode
 	duration *prometheus.HistogramVec // api
+	blocks   *dailyQuotaBlocks        // api (quota_metric.go)
 }
 
 // metricsFor registers the collectors with reg, or reuses the ones already registered there, so that any
@@ -61,6 +62,11 @@ func metricsFor(reg prometheus.Registerer) (*metricSet, error) {
 		}
 		m.duration = existing
 	}
+	blocks, err := registerDailyQuotaBlocks(reg)
+	if err != nil {
+		return nil, err
+	}
+	m.blocks = blocks
 	return m, nil
 }
 
