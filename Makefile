@@ -28,8 +28,9 @@ HELM_VERSION := $(shell sed -n 's/^\thelm.sh\/helm\/v4 \(v[^ ]*\).*/\1/p' hack/t
 KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(KUBEBUILDER_ASSETS)/kubectl)
 
 # Packages tested by `test-unit` (pure and envtest tests); test/e2e and test/reliability need the built binaries
-# and a control plane, and test/chart needs bin/helm (a long build): `make helm-lint` runs it.
-UNIT_PACKAGES = $(shell go list ./... | grep -v -e /test/e2e -e /test/reliability -e /test/chart)
+# and a control plane, and test/chart and test/monitoring need bin/helm (a long build): `make helm-lint` and
+# `make test-monitoring` run them.
+UNIT_PACKAGES = $(shell go list ./... | grep -v -e /test/e2e -e /test/reliability -e /test/chart -e /test/monitoring)
 # The pure rules package stays fully covered by its table tests.
 RULES_MIN_COVERAGE ?= 100
 # Generated files: `verify-generated` fails when regenerating them changes anything.
@@ -112,10 +113,11 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply its fixes.
 test: verify-generated vet helm-lint test-monitoring test-unit test-reliability-short test-e2e ## Run everything: generated-file check, vet, the Helm chart's lint, the alerts' and dashboard's queries, unit and envtest tests, the short reliability suite, e2e tests.
 
 .PHONY: test-monitoring
-test-monitoring: ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does, parse every dashboard query, evaluate each alert over series it must and must not fire on (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
+test-monitoring: $(HELM) $(KUSTOMIZE) ## Check the ServiceMonitor and PrometheusRule against the Prometheus Operator's API types, load the alerts as Prometheus does, parse every dashboard query, evaluate each alert over series it must and must not fire on (hack/promcheck); fail if the metrics they select differ from test/monitoring/metrics-used.txt.
 	cd hack/promcheck && go run . -objects $(MONITORING_OBJECTS) -rules ../../$(MONITORING_RULES) -dashboard ../../$(MONITORING_DASHBOARD) \
 		-names ../../$(MONITORING_METRICS) -labels ../../$(MONITORING_LABELS)
-	cd hack/promcheck && go test ./ -count=1
+	cd hack/promcheck && HELM=$(HELM) go test ./ -count=1
+	HELM=$(HELM) KUSTOMIZE=$(KUSTOMIZE) go test ./test/monitoring/ -count=1
 
 .PHONY: test-unit
 test-unit: controlplane $(KUSTOMIZE) ## Run the unit tests and the envtest tests (real kube-apiserver and etcd); the chart's tests (test/chart) are in helm-lint.
