@@ -4,7 +4,6 @@
 package reliability
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -36,9 +35,9 @@ func tally(log []sim.LinkCall) (map[[2]string]*pairCalls, int) {
 			out[k] = &pairCalls{}
 		}
 		p := out[k]
-		if c.Path == pathLink && c.Unanswered {
-			// The platform handled the request, and the caller never heard how: an ambiguous failure, whatever
-			// the answer was (a retry the platform refused as "already linked" can be dropped too).
+		if c.Path == pathLink && c.Unanswered && c.Errcode == 0 {
+			// The platform applied the request, and the caller never heard it: an ambiguous failure. A refusal
+			// whose answer was dropped changed nothing, and excuses nothing.
 			p.ambiguous++
 		}
 		switch {
@@ -60,7 +59,7 @@ func tally(log []sim.LinkCall) (map[[2]string]*pairCalls, int) {
 // invariant is a test error.
 func (s *scene) checkInvariants() {
 	s.t.Helper()
-	v, err := s.read(context.Background())
+	v, err := s.read(s.ctx)
 	s.must(err, "reading the final state")
 	log, err := s.api.callLog()
 	s.must(err, "reading the call log")
