@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -77,16 +76,9 @@ func (p *process) exited() bool {
 	}
 }
 
-// freeAddr asks the kernel for a free loopback address.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	a, err := freeAddrErr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
+// freeAddrErr asks the kernel for a free loopback address, for the manager's health probe: the manager does
+// not say which port it bound, so it cannot be given port 0 as the simulator is. Another process could take
+// the port before the manager binds it; the manager then fails to start, which the suite reports.
 func freeAddrErr() (string, error) {
 	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {

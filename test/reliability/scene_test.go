@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -64,18 +65,25 @@ func newScene(t *testing.T, name string, oas int, beforeSeed ...func(*scene)) *s
 	ns := fmt.Sprintf("rel-%s-%d", name, time.Now().Unix()%100000)
 	s.fleet = newFleet(ns, oas)
 	s.figures.Scenario, s.figures.Links = name, len(s.fleet.links)
-	addr := freeAddr(t)
 	s.simState = filepath.Join(s.dir, "wechatsim-state.json")
 	compArgs, compEnv := s.fleet.simArgs()
-	p, err := startProcess(s.dir, "wechatsim", "wechatsim", compEnv, append([]string{"--listen", addr, "--state-file", s.simState,
-		"--ticket-interval", "0"}, compArgs...)...)
+	// Port 0: the kernel picks a free port as the simulator binds it (no other process can take it between
+	// a probe and the bind), and the simulator logs the address it got.
+	p, err := startProcess(s.dir, "wechatsim", "wechatsim", compEnv, append([]string{"--listen", "127.0.0.1:0",
+		"--state-file", s.simState, "--ticket-interval", "0"}, compArgs...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.sim, s.api = p, simAPI{url: "http://" + addr}
+	s.sim = p
 	s.logs = append(s.logs, p.logPath)
 	t.Cleanup(s.cleanup)
 	s.must(waitFor(s.ctx, 30*time.Second, 100*time.Millisecond, func(ctx context.Context) (bool, string) {
+		b, _ := os.ReadFile(p.logPath)
+		m := listening.FindSubmatch(b)
+		if m == nil {
+			return false, "wechatsim has not said where it listens"
+		}
+		s.api = simAPI{url: "http://" + string(m[1])}
 		return httpOK(ctx, s.api.url+"/sim/healthz"), "wechatsim not healthy"
 	}), "waiting for wechatsim")
 	for _, f := range beforeSeed {
@@ -227,6 +235,9 @@ func (s *scene) cleanup() {
 		s.t.Logf("%s: logs kept in %s", s.name, s.dir)
 	}
 }
+
+// listening finds the address in wechatsim's log line "wechatsim listening" addr=127.0.0.1:40123.
+var listening = regexp.MustCompile(`msg="wechatsim listening" addr=(127\.0\.0\.1:[0-9]+)`)
 
 // cleanupMargin is what a scenario leaves, before the test binary's deadline, for its cleanup: stopping its
 // processes and removing its objects.
