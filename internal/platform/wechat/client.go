@@ -241,7 +241,7 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 	if perr := decode(data); perr != nil {
 		perr.Msg = scrubString(perr.Msg, secrets)
 		if perr.Code == 45009 {
-			perr.RetryAfter = dailyQuotaWait(resp.Header.Get("Date"), c.now(), perr.RetryAfter)
+			perr.RetryAfter = dailyQuotaWait(resp.Header.Get("Date"), perr.RetryAfter)
 		}
 		return perr
 	}
@@ -250,10 +250,11 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 
 // dailyQuotaWait is how long a 45009 waits: until the next day in Beijing on the platform's clock (its Date
 // header), since the platform resets the quota at its own midnight, not at the manager's; fallback (from the
-// client's clock) when the header is missing, unreadable, or more than a day off the client's clock.
-func dailyQuotaWait(date string, now time.Time, fallback time.Duration) time.Duration {
+// client's clock) when the header is missing or unreadable. Whatever the header says, the wait is at most a
+// day.
+func dailyQuotaWait(date string, fallback time.Duration) time.Duration {
 	t, err := http.ParseTime(date)
-	if err != nil || t.Sub(now).Abs() > 24*time.Hour {
+	if err != nil {
 		return fallback
 	}
 	return platform.UntilNextBeijingDay(t)

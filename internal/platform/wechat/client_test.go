@@ -755,14 +755,14 @@ func TestDailyQuotaWaitsForThePlatformsMidnight(t *testing.T) {
 }
 
 func TestDailyQuotaWaitFallsBackToTheClientsClock(t *testing.T) {
-	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	platformNow := time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC) // 19:00 in Beijing
 	for date, want := range map[string]time.Duration{
-		"":           time.Hour,
-		"not a date": time.Hour,
-		now.Add(-48 * time.Hour).Format(http.TimeFormat): time.Hour,
-		now.Add(time.Hour).Format(http.TimeFormat):       5 * time.Hour, // 19:00 in Beijing: 5h to midnight
+		"":                                  time.Hour, // no header: the client's own reckoning
+		"not a date":                        time.Hour,
+		platformNow.Format(http.TimeFormat): 5 * time.Hour,
+		platformNow.Add(-48 * time.Hour).Format(http.TimeFormat): 5 * time.Hour, // days off: still at most a day
 	} {
-		if got := dailyQuotaWait(date, now, time.Hour); got != want {
+		if got := dailyQuotaWait(date, time.Hour); got != want {
 			t.Errorf("Date %q: wait %s, want %s", date, got, want)
 		}
 	}
