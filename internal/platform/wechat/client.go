@@ -142,6 +142,12 @@ func (c *Client) do(ctx context.Context, req request, decode func(body []byte) *
 		if last == nil {
 			return nil
 		}
+		if req.unanswered != nil && *req.unanswered >= 2 {
+			// An attempt that reached the platform unanswered is retried once: a second one ends the call,
+			// whose outcome the caller reads from the platform. Each further retry would be one more request
+			// the platform may have applied or must refuse as a duplicate.
+			return last
+		}
 		if last.Class != platform.ClassRetryable || attempt >= attempts || ctx.Err() != nil {
 			return last
 		}
