@@ -478,7 +478,7 @@ func TestLinkRequestUnansweredTwiceIsNotAskedAThirdTime(t *testing.T) {
 		writeJSON(w, errBody(89010, "invitation pending"))
 	})
 	_, err := env.client.LinkMiniProgram(context.Background(), ownOA, "wxnew", platform.LinkOptions{})
-	mustClass(t, err, platform.ClassRetryable)
+	_ = mustClass(t, err, platform.ClassRetryable)
 	if got := n.Load(); got != 2 {
 		t.Fatalf("wxamplink was called %d times, want 2: the request and one retry", got)
 	}
