@@ -106,7 +106,7 @@ func (s *scene) print() {
 	row(fmt.Sprintf("secret hits in logs (%d values)", f.SecretsChecked), f.SecretHits)
 	row("convergence after the last fault", f.Convergence.Round(100*time.Millisecond))
 	if f.FailoverGap > 0 {
-		row("failover gap (kill to new leader)", f.FailoverGap.Round(100*time.Millisecond))
+		row("failover gap (last renewal to new leader)", f.FailoverGap.Round(100*time.Millisecond))
 	}
 	row("wall time", f.Wall.Round(time.Second))
 	row("invariant violations", len(f.Violations))

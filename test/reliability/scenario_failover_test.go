@@ -18,17 +18,19 @@ import (
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
-// The manager's leader election (controller-runtime's defaults): the lease lasts 15 s, the leader renews it
-// every 2 s, and a standby tries to take it every 2 s (client-go adds up to 20% jitter to a standby's tries).
-// A standby cannot see when the leader died: it counts the lease from when one of its tries saw the last
-// renewal change the Lease (at most one jittered try after the renewal), and takes the Lease at its first try
-// after the lease ran out (at most one more). So the new holder's acquireTime comes at most the lease and two
-// jittered tries after the dead leader's last renewTime, both read from the Lease itself.
+// The manager's leader election (controller-runtime's defaults): the lease lasts 15 s and the leader renews it
+// every 2 s; a standby tries to take it every 2 s plus client-go's jitter (wait.JitterUntil with
+// leaderelection.JitterFactor 1.2: each wait is 2 to 4.4 s). A standby cannot see when the leader died: it
+// counts the lease from when one of its tries saw the last renewal change the Lease (at most one try after the
+// renewal), and takes the Lease at its first try after the lease ran out (at most one more). So the new
+// holder's acquireTime comes at most the lease and two of the longest tries after the dead leader's last
+// renewTime, both read from the Lease itself.
 const (
 	leaseName     = "wxlink-operator.wechat.wxlink.dev"
 	leaseDuration = 15 * time.Second
 	retryPeriod   = 2 * time.Second
-	maxTakeover   = leaseDuration + 2*retryPeriod*12/10
+	longestTry    = retryPeriod * 22 / 10 // retryPeriod × (1 + JitterFactor)
+	maxTakeover   = leaseDuration + 2*longestTry
 	loadSlack     = time.Second // a loaded 2-core machine delays the standby's tries
 )
 
