@@ -124,12 +124,19 @@ func (s *scene) checkPlatformMatches(v *view) {
 		k := s.pairOf(d)
 		pl, onPlat := v.plat[k]
 		admitted := l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionAdmitted
+		available := reason(l.Status.Conditions, wx.ConditionReady) == wx.ReasonAvailable
+		// wxlink's admission is one side; its Ready reason is another, and checkQueues checks the queue
+		// against the platform's pools: a link that is neither admitted nor queued, or says Available without
+		// being linked on the platform, breaks the promise whatever its admission says.
 		switch {
-		case admitted && (!onPlat || pl.Status != sim.LinkLinked):
+		case (admitted || available) && (!onPlat || pl.Status != sim.LinkLinked):
 			f.Lost++
-			f.violate("%s is admitted but the platform has it as %v (status %d)", name, onPlat, pl.Status)
+			f.violate("%s is admitted (%v) or Available (%v) but the platform has it as %v (status %d)", name, admitted,
+				available, onPlat, pl.Status)
 		case !admitted && onPlat:
 			f.violate("%s is not admitted, yet the platform lists it (status %d)", name, pl.Status)
+		case !admitted && !queued(v, name):
+			f.violate("%s is neither admitted nor queued (admission %+v)", name, l.Status.Admission)
 		}
 		expected[k] = name
 	}
