@@ -42,6 +42,12 @@ func run(assets, kubeconfig, crds string) error {
 	// kube-apiserver too, not kill this process and leave them running.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGUSR1 too, before the kubeconfig appears (a caller may signal as soon as it does): uncaught, it would
+	// kill this process and leave etcd and kube-apiserver running. One that comes during start-up waits in
+	// the channel and is served once the control plane is up.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
 	env := &envtest.Environment{BinaryAssetsDirectory: assets, ErrorIfCRDPathMissing: crds != ""}
 	if crds != "" {
 		env.CRDDirectoryPaths = []string{crds}
@@ -79,9 +85,6 @@ func run(assets, kubeconfig, crds string) error {
 
 	restarter := &apiserverRestarter{log: os.Stdout}
 	defer restarter.stop()
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
-	defer signal.Stop(usr1)
 	for {
 		select {
 		case <-ctx.Done():

@@ -222,7 +222,7 @@ func Classify(api string, code int, msg string, now time.Time) *Error {
 	}
 	switch code {
 	case 45009:
-		e.RetryAfter = untilNextBeijingDay(now)
+		e.RetryAfter = UntilNextBeijingDay(now)
 	case 45011:
 		e.RetryAfter = time.Minute - time.Duration(now.Second())*time.Second
 	}
@@ -245,7 +245,8 @@ func NetworkError(api, what string) *Error {
 	return &Error{API: api, Msg: what, Class: ClassRetryable, Reason: ReasonNetwork}
 }
 
-func untilNextBeijingDay(now time.Time) time.Duration {
+// UntilNextBeijingDay is the time from now until the next midnight in Beijing, when daily quotas reset.
+func UntilNextBeijingDay(now time.Time) time.Duration {
 	b := now.In(rules.BeijingTime)
 	next := time.Date(b.Year(), b.Month(), b.Day()+1, 0, 0, 0, 0, rules.BeijingTime)
 	return next.Sub(now)

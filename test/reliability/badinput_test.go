@@ -104,9 +104,65 @@ func TestBadInputCatalogue(t *testing.T) {
 			})
 		}
 	})
-	fmt.Printf("\n=== figures: badinput (%s) ===\n  %-40s %d\n  %-40s %d\n  %-40s %d\n  %-40s %s\n", s.fleet.ns,
-		"cases", len(cases), "refused at apply as expected", refused.Load(), "reported in status as expected", reported.Load(),
+	s.checkDuplicateMadeNoCall("dup-a", "oa-000", "mp-same-2")
+	s.checkCatalogueCalls()
+	s.figures.SecretHits = s.checkSecrets()
+	for _, msg := range s.figures.Violations {
+		t.Errorf("%s: %s", s.name, msg)
+	}
+	fmt.Printf("\n=== figures: badinput (%s) ===\n  %-40s %d\n  %-40s %d\n  %-40s %d\n  %-40s %d\n  %-40s %d\n  %-40s %d\n  %-40s %s\n",
+		s.fleet.ns, "cases", len(cases), "refused at apply as expected", refused.Load(), "reported in status as expected",
+		reported.Load(), "link requests applied (wxamplink)", s.figures.Requests, "platform quota refusals", s.figures.QuotaRefusals,
+		fmt.Sprintf("secret hits in logs (%d values)", s.figures.SecretsChecked), s.figures.SecretHits,
 		"wall time", time.Since(start).Round(time.Second))
+}
+
+// checkDuplicateMadeNoCall: once the first of two links that declare the same association is linked on the
+// platform, its pair has met exactly one wxamplink call: the duplicate (57-link-duplicate) made none.
+func (s *scene) checkDuplicateMadeNoCall(first, oa, mp string) {
+	s.t.Helper()
+	ids := s.fleet.appIDs()
+	pair := [2]string{ids[oa], ids[mp]}
+	s.must(waitFor(s.ctx, time.Minute, 300*time.Millisecond, func(context.Context) (bool, string) {
+		snap, err := s.api.state()
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, l := range snap.Links {
+			if l.OfficialAccount == pair[0] && l.MiniProgram == pair[1] {
+				return true, ""
+			}
+		}
+		return false, first + " is not on the platform yet"
+	}), "waiting for "+first+" on the platform")
+	log, err := s.api.callLog()
+	s.must(err, "reading the call log")
+	calls := 0
+	for _, c := range log {
+		if c.Path == pathLink && c.OfficialAccount == pair[0] && c.MiniProgram == pair[1] {
+			calls++
+		}
+	}
+	if calls != 1 {
+		s.figures.violate("%s -> %s met %d wxamplink calls, want 1 (%s's): a duplicate link called the platform", oa, mp, calls, first)
+	}
+}
+
+// checkCatalogueCalls: no wrong manifest made the platform refuse a link for a quota, or apply one twice.
+func (s *scene) checkCatalogueCalls() {
+	log, err := s.api.callLog()
+	s.must(err, "reading the call log")
+	pairs, refusals := tally(log)
+	s.figures.QuotaRefusals = refusals
+	if refusals > 0 {
+		s.figures.violate("the platform refused %d link requests for a quota", refusals)
+	}
+	for k, p := range pairs {
+		s.figures.Requests += p.applied
+		if beyond := max(0, p.applied-1) + p.alreadyThere - p.ambiguous; beyond > 0 {
+			s.figures.violate("%s -> %s: %d duplicate link requests", k[0], k[1], beyond)
+		}
+	}
 }
 
 // applyBad applies one case and checks what happened; it reports whether the case passed.
@@ -118,6 +174,11 @@ func (s *scene) applyBad(t *testing.T, c badCase) bool {
 		}
 	}
 	out, err := command(timeoutKubectl, nil, kubectl, "apply", "-n", s.fleet.ns, "-f", c.file)
+	path := filepath.Join(s.dir, "kubectl-apply-"+c.name+".txt") // for the secret check
+	if werr := os.WriteFile(path, []byte(out), 0o600); werr != nil {
+		t.Fatal(werr)
+	}
+	s.addLog(path)
 	switch {
 	case c.refused && err == nil:
 		t.Errorf("kubectl apply accepted %s: %s", c.name, out)
@@ -138,8 +199,16 @@ func (s *scene) waitReported(t *testing.T, c badCase) bool {
 	t.Helper()
 	kind, name, _ := strings.Cut(c.object, "/")
 	path := `{.status.conditions[?(@.type=="Ready")].reason}{"\n"}{.status.conditions[?(@.type=="Ready")].message}`
-	err := waitFor(context.Background(), time.Minute, 300*time.Millisecond, func() (bool, string) {
+	last := ""
+	defer func() { // what the user read, for the secret check
+		file := filepath.Join(s.dir, "kubectl-status-"+c.name+".txt")
+		if os.WriteFile(file, []byte(last), 0o600) == nil {
+			s.addLog(file)
+		}
+	}()
+	err := waitFor(s.ctx, time.Minute, 300*time.Millisecond, func(ctx context.Context) (bool, string) {
 		out, err := command(timeoutKubectl, nil, kubectl, "get", strings.ToLower(kind), name, "-n", s.fleet.ns, "-o", "jsonpath="+path)
+		last = out
 		if err != nil {
 			return false, out
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
@@ -73,11 +74,7 @@ func (s *scene) converged(ctx context.Context) (bool, string) {
 	if err != nil {
 		return false, err.Error()
 	}
-	for _, l := range v.snap.Links {
-		if l.Status == sim.LinkWaitingOA || l.Status == sim.LinkWaitingMP {
-			_ = s.api.confirm(l.OfficialAccount, l.MiniProgram) // a person acts; a failure is retried next poll
-		}
-	}
+	s.confirmPending(v)
 	reasons, left := map[string]int{}, []string{}
 	for name, l := range v.links {
 		r := reason(l.Status.Conditions, wx.ConditionReady)
@@ -90,8 +87,8 @@ func (s *scene) converged(ctx context.Context) (bool, string) {
 			left = append(left, name+" ("+why+")")
 		}
 	}
-	if n := len(v.links) + len(s.deleted); n != len(s.fleet.links) {
-		left = append(left, fmt.Sprintf("%d links declared or deleted, want %d", n, len(s.fleet.links)))
+	if n := len(v.links) + len(s.deleted); n != len(s.epochs) {
+		left = append(left, fmt.Sprintf("%d links declared or deleted, want %d", n, len(s.epochs)))
 	}
 	ids := s.fleet.appIDs()
 	for name, o := range v.oas {
@@ -101,6 +98,26 @@ func (s *scene) converged(ctx context.Context) (bool, string) {
 	}
 	slices.Sort(left)
 	return len(left) == 0, fmt.Sprintf("reasons %v; %d unsettled: %s", reasons, len(left), strings.Join(first(left, 8), "; "))
+}
+
+// confirmPending plays the admins: every link pending on the platform is confirmed.
+func (s *scene) confirmPending(v *view) {
+	for _, l := range v.snap.Links {
+		if l.Status == sim.LinkWaitingOA || l.Status == sim.LinkWaitingMP {
+			_ = s.api.confirm(l.OfficialAccount, l.MiniProgram) // a person acts; a failure is retried next poll
+		}
+	}
+}
+
+// queued reports whether a live link waits in wxlink's queue.
+func queued(v *view, name string) bool {
+	l, ok := v.links[name]
+	return ok && l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionQueued
+}
+
+// containsCode reports whether a Synced message names an errcode.
+func containsCode(conds []metav1.Condition, code string) bool {
+	return strings.Contains(message(conds, wx.ConditionSynced), code)
 }
 
 // inFlight says why a settled-looking link is still moving: a request recorded and not yet answered, or an
@@ -136,10 +153,10 @@ func monthUsed(o wx.OfficialAccount) int {
 
 // convergedTwice is converged, true only on the second poll in a row that finds it (polls are a second
 // apart): a reconcile may be between its platform call and its status write at the first.
-func (s *scene) convergedTwice() func() (bool, string) {
+func (s *scene) convergedTwice() func(ctx context.Context) (bool, string) {
 	last := false
-	return func() (bool, string) {
-		ok, state := s.converged(context.Background())
+	return func(ctx context.Context) (bool, string) {
+		ok, state := s.converged(ctx)
 		both := ok && last
 		last = ok
 		return both, state
@@ -152,7 +169,7 @@ func first(xs []string, n int) []string { return xs[:min(n, len(xs))] }
 func (s *scene) waitConverged(what string, timeout time.Duration) time.Duration {
 	s.t.Helper()
 	start := time.Now()
-	s.must(waitFor(context.Background(), timeout, time.Second, s.convergedTwice()), "waiting for convergence "+what)
+	s.must(waitFor(s.ctx, timeout, time.Second, s.convergedTwice()), "waiting for convergence "+what)
 	s.logf("converged %s in %.1fs", what, time.Since(start).Seconds())
 	return time.Since(start)
 }

@@ -12,8 +12,11 @@
 //     unlinked;
 //   - each Official Account's count of this month's new links equals the platform's;
 //   - the platform refused no link for a quota (links over quota wait in wxlink's queue instead);
-//   - no AppSecret, access token or verify ticket of the run appears in a log of the manager or the
-//     simulator, or in kubectl's output.
+//   - no secret of the run appears in a log of the manager or the simulator, or in kubectl's output (the
+//     bad-input catalogue's included), as it is or in base64: the AppSecrets, the access tokens, and, from
+//     the fleet's third-party-platform slice (one Official Account on the ThirdPartyPlatform route), the
+//     component secret, callback token and EncodingAESKey, the authorizer refresh and access tokens, the
+//     component access token and the component_verify_ticket.
 //
 // The scenarios (one test each): the fault matrix (TestFaultMatrix), SIGKILL chaos (TestSIGKILLChaos), leader
 // failover (TestLeaderFailover), an apiserver restart with conflicting writes (TestAPIServerRestart), and the
@@ -25,5 +28,5 @@
 //	go test ./test/reliability/ -count=1 -v -timeout 20m -args -size=20 -kills=20
 //
 // `make test` runs the short version (`make test-reliability-short`: -size=2 -kills=3), one pass of each
-// scenario in about two minutes. docs/reliability.md has the figures of a full run.
+// scenario; docs/reliability.md has its time and the figures of a full run.
 package reliability

@@ -18,36 +18,30 @@ const timeoutKubectl = 2 * time.Minute
 
 // figures are what a scenario prints at its end (and writes as JSON beside its logs).
 type figures struct {
-	Scenario          string         `json:"scenario"`
-	Links             int            `json:"links"`
-	FaultsByKind      map[string]int `json:"faultsByKind,omitempty"`
-	Restarts          int            `json:"managerRestarts"`
-	NextDayRestarts   int            `json:"nextDayRestarts,omitempty"`
-	DailyQuotaWaits   int            `json:"dailyQuotaWaits,omitempty"`
-	APIServerRestarts int            `json:"apiserverRestarts,omitempty"`
-	Requests          int            `json:"requestsApplied"`
-	Ambiguous         int            `json:"ambiguous"`
-	Duplicates        int            `json:"duplicatesBeyondAmbiguous"`
-	Orphans           int            `json:"orphans"`
-	Lost              int            `json:"lost"`
-	Drift             int            `json:"counterDrift"`
-	QuotaRefusals     int            `json:"quotaRefusals"`
-	SecretHits        int            `json:"secretHits"`
-	SecretsChecked    int            `json:"secretsChecked"`
-	Conflicts         int            `json:"conflictingWrites,omitempty"`
-	Convergence       time.Duration  `json:"convergenceAfterFaults"`
-	FailoverGap       time.Duration  `json:"failoverGap,omitempty"`
-	Wall              time.Duration  `json:"wall"`
-	Violations        []string       `json:"violations,omitempty"`
-}
-
-// faultKinds names the fault matrix's kinds from the simulator's faults, with the calls each fired on.
-func faultKinds(fs []sim.Fault) map[string]int {
-	out := map[string]int{}
-	for _, f := range fs {
-		out[faultKind(f)] += f.Fired
-	}
-	return out
+	Scenario          string                    `json:"scenario"`
+	Links             int                       `json:"links"`
+	FaultsByKind      map[string]int            `json:"faultsByKind,omitempty"`
+	FaultsByKindPath  map[string]map[string]int `json:"faultsByKindAndPath,omitempty"`
+	Restarts          int                       `json:"managerRestarts"`
+	NextDayRestarts   int                       `json:"nextDayRestarts,omitempty"`
+	DailyQuotaWaits   int                       `json:"dailyQuotaWaits,omitempty"`
+	APIServerRestarts int                       `json:"apiserverRestarts,omitempty"`
+	Requests          int                       `json:"requestsApplied"`
+	Ambiguous         int                       `json:"ambiguous"`
+	Duplicates        int                       `json:"duplicatesBeyondAmbiguous"`
+	Orphans           int                       `json:"orphans"`
+	Lost              int                       `json:"lost"`
+	Drift             int                       `json:"counterDrift"`
+	QuotaRefusals     int                       `json:"quotaRefusals"`
+	SecretHits        int                       `json:"secretHits"`
+	SecretsChecked    int                       `json:"secretsChecked"`
+	RacingWrites      int                       `json:"racingWritesBySuite,omitempty"`
+	ManagerConflicts  int                       `json:"managerConflicts,omitempty"`
+	Outstanding       int                       `json:"requestsOutstandingAtDisruption,omitempty"`
+	Convergence       time.Duration             `json:"convergenceAfterFaults"`
+	FailoverGap       time.Duration             `json:"failoverGap,omitempty"`
+	Wall              time.Duration             `json:"wall"`
+	Violations        []string                  `json:"violations,omitempty"`
 }
 
 func faultKind(f sim.Fault) string {
@@ -65,6 +59,22 @@ func faultKind(f sim.Fault) string {
 	}
 }
 
+// byPath names the firings of one kind on the link request, the unlink, the token paths and the rest.
+func byPath(m map[string]int) string {
+	names := map[string]string{pathLink: "wxamplink", pathUnlink: "wxampunlink", pathStableToken: "stable_token",
+		pathComponentToken: "component_token", pathAuthorizer: "authorizer_token"}
+	var parts []string
+	other := 0
+	for _, p := range sortedKeys(m) {
+		if n, ok := names[p]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", n, m[p]))
+		} else {
+			other += m[p]
+		}
+	}
+	return strings.Join(append(parts, fmt.Sprintf("other APIs %d", other)), ", ")
+}
+
 // print writes the figures as a table to stdout and as JSON to the scenario's directory.
 func (s *scene) print() {
 	f := s.figures
@@ -72,16 +82,19 @@ func (s *scene) print() {
 	fmt.Fprintf(&b, "\n=== figures: %s (%s, %d links over %d Official Accounts) ===\n", f.Scenario, s.fleet.ns, f.Links, len(s.fleet.oas))
 	row := func(k string, v any) { fmt.Fprintf(&b, "  %-40s %v\n", k, v) }
 	for _, k := range sortedKeys(f.FaultsByKind) {
-		row("faults injected: "+k, f.FaultsByKind[k])
+		row("faults injected: "+k, fmt.Sprintf("%d (%s)", f.FaultsByKind[k], byPath(f.FaultsByKindPath[k])))
 	}
 	row("manager restarts (SIGKILL)", f.Restarts)
-	if f.NextDayRestarts > 0 {
-		row("restarts standing in for the next day", f.NextDayRestarts)
-		row("objects waiting on 45009 then", f.DailyQuotaWaits)
+	if f.FaultsByKind != nil {
+		row("objects waiting for the next day (45009)", f.DailyQuotaWaits)
 	}
 	if f.APIServerRestarts > 0 {
 		row("kube-apiserver restarts", f.APIServerRestarts)
-		row("conflicting writes by the suite", f.Conflicts)
+		row("writes racing the manager's (the suite's)", f.RacingWrites)
+		row("the manager's writes refused (409 Conflict)", f.ManagerConflicts)
+	}
+	if f.Outstanding > 0 {
+		row("requests outstanding at the disruption", f.Outstanding)
 	}
 	row("link requests applied (wxamplink)", f.Requests)
 	row("ambiguous (handled, answer dropped)", f.Ambiguous)
@@ -93,7 +106,7 @@ func (s *scene) print() {
 	row(fmt.Sprintf("secret hits in logs (%d values)", f.SecretsChecked), f.SecretHits)
 	row("convergence after the last fault", f.Convergence.Round(100*time.Millisecond))
 	if f.FailoverGap > 0 {
-		row("failover gap (kill to new leader)", f.FailoverGap.Round(100*time.Millisecond))
+		row("failover gap (last renewal to new leader)", f.FailoverGap.Round(100*time.Millisecond))
 	}
 	row("wall time", f.Wall.Round(time.Second))
 	row("invariant violations", len(f.Violations))

@@ -4,7 +4,6 @@
 package reliability
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -36,9 +35,9 @@ func tally(log []sim.LinkCall) (map[[2]string]*pairCalls, int) {
 			out[k] = &pairCalls{}
 		}
 		p := out[k]
-		if c.Path == pathLink && c.Unanswered {
-			// The platform handled the request, and the caller never heard how: an ambiguous failure, whatever
-			// the answer was (a retry the platform refused as "already linked" can be dropped too).
+		if c.Path == pathLink && c.Unanswered && c.Errcode == 0 {
+			// The platform applied the request, and the caller never heard it: an ambiguous failure. A refusal
+			// whose answer was dropped changed nothing, and excuses nothing.
 			p.ambiguous++
 		}
 		switch {
@@ -60,7 +59,7 @@ func tally(log []sim.LinkCall) (map[[2]string]*pairCalls, int) {
 // invariant is a test error.
 func (s *scene) checkInvariants() {
 	s.t.Helper()
-	v, err := s.read(context.Background())
+	v, err := s.read(s.ctx)
 	s.must(err, "reading the final state")
 	log, err := s.api.callLog()
 	s.must(err, "reading the call log")
@@ -125,12 +124,19 @@ func (s *scene) checkPlatformMatches(v *view) {
 		k := s.pairOf(d)
 		pl, onPlat := v.plat[k]
 		admitted := l.Status.Admission != nil && l.Status.Admission.State == wx.AdmissionAdmitted
+		available := reason(l.Status.Conditions, wx.ConditionReady) == wx.ReasonAvailable
+		// wxlink's admission is one side; its Ready reason is another, and checkQueues checks the queue
+		// against the platform's pools: a link that is neither admitted nor queued, or says Available without
+		// being linked on the platform, breaks the promise whatever its admission says.
 		switch {
-		case admitted && (!onPlat || pl.Status != sim.LinkLinked):
+		case (admitted || available) && (!onPlat || pl.Status != sim.LinkLinked):
 			f.Lost++
-			f.violate("%s is admitted but the platform has it as %v (status %d)", name, onPlat, pl.Status)
+			f.violate("%s is admitted (%v) or Available (%v) but the platform has it as %v (status %d)", name, admitted,
+				available, onPlat, pl.Status)
 		case !admitted && onPlat:
 			f.violate("%s is not admitted, yet the platform lists it (status %d)", name, pl.Status)
+		case !admitted && !queued(v, name):
+			f.violate("%s is neither admitted nor queued (admission %+v)", name, l.Status.Admission)
 		}
 		expected[k] = name
 	}

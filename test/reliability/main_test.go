@@ -18,6 +18,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,10 +31,11 @@ var (
 	kills    = flag.Int("kills", 20, "SIGKILLs of the manager in TestSIGKILLChaos")
 	faultPct = flag.Float64("fault-rate", 0.2, "share of the calls to each API that the fault matrix faults")
 
-	root     string        // the repository
-	localDir string        // $WXLINK_LOCAL_DIR: the control plane's state, and the scenarios' logs
-	kubeconf string        // the admin kubeconfig of the local control plane
-	k8s      client.Client // the suite's own client (no client-side rate limit)
+	root     string                // the repository
+	localDir string                // $WXLINK_LOCAL_DIR: the control plane's state, and the scenarios' logs
+	kubeconf string                // the admin kubeconfig of the local control plane
+	k8s      client.Client         // the suite's own client (no client-side rate limit)
+	rest     *kubernetes.Clientset // for what the typed client cannot read: kube-apiserver's metrics
 	kubectl  = envOr("KUBECTL", "kubectl")
 	kustom   = envOr("KUSTOMIZE", "")
 )
@@ -69,6 +71,12 @@ func run(m *testing.M) int {
 		}
 	}
 	script := filepath.Join(root, "hack", "local-controlplane.sh")
+	// A run that died without its cleanup (a timeout's panic) may have left its control plane running: never
+	// reuse it, with whatever its etcd holds.
+	if out, err := command(time.Minute, nil, script, "down"); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping a control plane left by an earlier run:", err, out)
+		return 1
+	}
 	if out, err := command(10*time.Minute, nil, script, "up"); err != nil {
 		fmt.Fprintln(os.Stderr, "starting the local control plane:", err, out)
 		return 1
@@ -94,12 +102,16 @@ func connect() error {
 		return err
 	}
 	cfg.QPS, cfg.Burst = -1, 0
+	cfg.Timeout = 30 * time.Second // a request to an apiserver that hangs (it restarts mid-run) ends
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, wx.AddToScheme, corev1.AddToScheme,
 		coordinationv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			return err
 		}
+	}
+	if rest, err = kubernetes.NewForConfig(cfg); err != nil {
+		return err
 	}
 	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
 	return err

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -35,6 +34,11 @@ func startProcess(dir, binary, name string, env []string, args ...string) (*proc
 	p.cmd = exec.CommandContext(context.Background(), filepath.Join(root, "bin", binary), args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	// Its own process group (a kill reaches anything it started), and SIGKILL when the test binary dies (a
+	// timeout's panic runs no cleanup): no manager outlives the run to reconcile the next run's objects. Go
+	// delivers Pdeathsig when the OS thread that started the process ends; the runtime does not end its
+	// threads while the test runs (none is locked), so in practice it fires when the test binary dies.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		_ = logFile.Close()
 		return nil, fmt.Errorf("starting %s: %w", binary, err)
@@ -43,14 +47,17 @@ func startProcess(dir, binary, name string, env []string, args ...string) (*proc
 	return p, nil
 }
 
-// kill sends SIGKILL and waits until the process is gone.
+// kill sends SIGKILL to the process's group and waits until the process is gone.
 func (p *process) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
 }
 
 // stop asks the process to end (SIGTERM), and kills it after 20 s.
 func (p *process) stop() {
+	if p.exited() {
+		return
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
@@ -69,16 +76,9 @@ func (p *process) exited() bool {
 	}
 }
 
-// freeAddr asks the kernel for a free loopback address.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	a, err := freeAddrErr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
+// freeAddrErr asks the kernel for a free loopback address, for the manager's health probe: the manager does
+// not say which port it bound, so it cannot be given port 0 as the simulator is. Another process could take
+// the port before the manager binds it; the manager then fails to start, which the suite reports.
 func freeAddrErr() (string, error) {
 	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,13 +88,17 @@ func freeAddrErr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// waitFor polls cond every interval until it holds or timeout passes: a bounded wait on a condition.
-func waitFor(ctx context.Context, timeout, interval time.Duration, cond func() (bool, string)) error {
+// waitFor polls cond every interval until it holds or timeout passes (or ctx ends): a bounded wait on a
+// condition. cond gets the wait's context, so that its own calls end with the wait.
+func waitFor(ctx context.Context, timeout, interval time.Duration, cond func(context.Context) (bool, string)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	last := ""
 	for {
-		ok, state := cond()
+		ok, state := cond(ctx)
+		if ctx.Err() != nil && !ok {
+			return fmt.Errorf("not within %s; last: %s", timeout, state)
+		}
 		if ok {
 			return nil
 		}
@@ -108,8 +112,8 @@ func waitFor(ctx context.Context, timeout, interval time.Duration, cond func() (
 }
 
 // httpOK reports whether GET url answers 200.
-func httpOK(url string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+func httpOK(ctx context.Context, url string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := http.DefaultClient.Do(req)

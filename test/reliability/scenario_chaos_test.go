@@ -77,7 +77,7 @@ func TestSIGKILLChaos(t *testing.T) {
 		if i == 1 {
 			// Before the re-apply adopts whatever a killed deletion left on the platform: every link deleted
 			// with Delete must be gone from it now, and those with Orphan still there.
-			v, err := s.read(context.Background())
+			v, err := s.read(s.ctx)
 			s.must(err, "reading the state with half of the fleet deleted")
 			s.checkPlatformMatches(v)
 		}
@@ -93,20 +93,43 @@ func TestSIGKILLChaos(t *testing.T) {
 // chaosDuring starts n kills, does the step, and waits until the kills are done.
 func (s *scene) chaosDuring(step func(), n int, limit time.Duration) {
 	s.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	c := s.startChaos(ctx, n)
+	admins := s.playAdmins(ctx)
 	step()
 	select {
 	case <-c.done:
 	case <-time.After(limit):
 		s.t.Fatalf("%s: %d kills did not end within %s", s.name, n, limit)
 	}
+	cancel()
+	<-admins
 	if c.err != nil {
 		s.t.Fatal(c.err)
 	}
 	s.figures.Restarts += c.restarts
 	s.logf("%d kills and restarts done", c.restarts)
+}
+
+// playAdmins confirms every pending link on the platform every half second until ctx ends, so that the
+// kills also meet links going from pending to linked. The returned channel closes when it has stopped.
+func (s *scene) playAdmins(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if v, err := s.read(ctx); err == nil {
+				s.confirmPending(v)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}()
+	return done
 }
 
 func b2i(b bool) int {

@@ -5,66 +5,239 @@ package reliability
 
 import (
 	"context"
-	"strings"
+	"fmt"
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/internal/platform/sim"
 )
 
-// matrix is the fault matrix: each kind takes an equal share of the faulted calls of every API path.
+const (
+	pathStableToken    = "/cgi-bin/stable_token"
+	pathComponentToken = "/cgi-bin/component/api_component_token"
+	pathAuthorizer     = "/cgi-bin/component/api_authorizer_token"
+)
+
+// matrix is the fault matrix's kinds, one phase each.
 func matrix() []sim.Fault {
 	return []sim.Fault{
-		{Path: "*", ErrCode: -1}, {Path: "*", ErrCode: 45009}, {Path: "*", ErrCode: 40001}, {Path: "*", ErrCode: 42001},
-		{Path: "*", ErrCode: 61023}, {Path: "*", HTTPStatus: 503}, {Path: "*", Latency: requestTimeout + 500*time.Millisecond},
-		{Path: "*", Drop: true}, {Path: "*", DropAfterApply: true},
+		{ErrCode: -1}, {ErrCode: 45009}, {ErrCode: 40001}, {ErrCode: 42001}, {ErrCode: 61023}, {HTTPStatus: 503},
+		{Latency: requestTimeout + 500*time.Millisecond}, {Drop: true}, {DropAfterApply: true},
 	}
 }
 
-// injectMatrix injects the matrix so that each kind fires on rate/len(matrix) of the calls: the simulator
-// tries faults in order, so the i-th one fires with probability a/(1-i·a) of the calls that reach it.
-func (s *scene) injectMatrix(rate float64) {
-	s.t.Helper()
-	faults := matrix()
-	a := rate / float64(len(faults))
-	for i, f := range faults {
-		f.Probability = a / (1 - float64(i)*a)
-		s.must(s.api.inject(f), "injecting a fault")
-	}
-}
-
-// during lets the fleet work for at most window, ending early once it has converged; not converging within
-// the window is no failure (faults are on).
-func (s *scene) during(window time.Duration) {
-	_ = waitFor(context.Background(), window, time.Second, func() (bool, string) { return s.converged(context.Background()) })
-}
+// firedOn are the API paths on which every kind of the matrix must have fired: the link request, the unlink,
+// and the token of the OwnSecret route (the third-party slice's token paths are reported, not required: its
+// one Official Account is not busy in every phase).
+var firedOn = []string{pathLink, pathUnlink, pathStableToken}
 
 // TestFaultMatrix: errcodes -1, 45009, 40001, 42001 and 61023, HTTP 503, latency beyond the request timeout,
-// dropped connections before and after the platform applies a call, on 20% of the calls to every API while
-// the fleet converges and while half of it is deleted; then the faults stop and everything converges.
+// and dropped connections before and after the platform applies a call. Each kind has its phase, in which
+// it answers 20% of the calls to each API path (the simulator's Rate: exactly that share of each path's
+// calls, its first included) while a slice of the fleet is declared and the previous phase's slice is half
+// deleted; every token is expired at the start of each phase so that the token paths are called in it. The
+// first kind comes back for a last phase that deletes the last slice's half. A 45009's phase runs just before
+// the platform's midnight in Beijing (the simulator's clock is set so), and the same manager process must ask
+// again once the day has turned: no restart stands in for the next day. Then the faults stop and everything
+// must converge.
 func TestFaultMatrix(t *testing.T) {
 	start := time.Now()
-	s := newScene(t, "faults", *size)
-	s.startManager()
+	// Each phase needs a link to unlink: 3 per Official Account. The simulator's day ends 10 minutes into the
+	// scenario: the 45009 phase moves it by minutes only, which no token (2 h) or verify ticket (12 h) notices.
+	s := newScene(t, "faults", max(*size, 3), func(s *scene) { s.setClockBeforeMidnight(10 * time.Minute) })
+	first := s.startManager()
 	s.waitAccountsReady()
-	s.injectMatrix(*faultPct)
-	window := scaled(5*time.Second, 60*time.Second)
-	s.apply(false)
-	s.during(window)
-	s.deleteHalf()
-	s.during(window)
-	fs, err := s.api.faults()
-	s.must(err, "listing the faults")
-	s.figures.FaultsByKind = faultKinds(fs)
-	s.must(s.api.clearFaults(), "clearing the faults")
-	s.figures.Convergence = s.convergeAfterFaults()
+	kinds := matrix()
+	slices := s.fleet.slices(len(kinds))
+	window := scaled(6*time.Second, 20*time.Second)
+	for i := 0; i <= len(kinds); i++ {
+		var create, del []linkDecl
+		if i < len(kinds) {
+			create = slices[i]
+		}
+		if i > 0 {
+			del = deletedHalf(slices[i-1])
+		}
+		s.phase(kinds[i%len(kinds)], create, del, window)
+	}
+	s.checkFaultsFired()
+	s.figures.Convergence = s.waitConverged("after the faults stopped", scaled(2*time.Minute, 4*time.Minute))
+	s.mu.Lock()
+	started := s.nManager
+	s.mu.Unlock()
+	if started != 1 || first.exited() {
+		t.Errorf("%d managers started (exited: %v), want the first one to have converged alone, with no restart", started,
+			first.exited())
+	}
 	s.checkInvariants()
 	s.figures.Wall = time.Since(start)
 	s.print()
+}
+
+// phaseLimit bounds a phase: long enough for an account that a fault stopped to be asked again at the
+// manager's poll interval (20 s) and meet the kind on the paths it must fire on.
+func phaseLimit(window time.Duration) time.Duration { return max(3*window, 30*time.Second) }
+
+// phase runs one kind of the matrix at the fault rate, in two steps. First on the unlink alone, while it
+// deletes del (once they are linked on the platform): a deletion reads the platform's list before it unlinks,
+// and a kind that stops the caller (45009) would otherwise keep the unlink from the phase whenever it meets
+// the list first. Then on every API path while it declares create and, once the link requests have met it,
+// expires every token so that the token paths meet it too. The second step ends once the fleet has converged
+// (or a window has passed) and the kind has fired on the paths of firedOn that the phase calls, at the latest
+// after phaseLimit. It records the kind's firings by path.
+func (s *scene) phase(f sim.Fault, create, del []linkDecl, window time.Duration) {
+	s.t.Helper()
+	if len(del) > 0 {
+		// An account that a fault stopped (an invalid credential) is asked again at the poll interval.
+		s.waitLinked(del, phaseLimit(window))
+	}
+	start := time.Now()
+	end := start.Add(phaseLimit(window))
+	var midnight time.Time
+	if f.ErrCode == 45009 {
+		// The daily quota resets at the platform's midnight in Beijing: the phase ends just before it, so that
+		// the objects its 45009s stopped are asked again, by the same manager, once the day has turned.
+		end = start.Add(3 * window)
+		midnight = s.setClockBeforeMidnight(3*window + 3*time.Second)
+	}
+	f.Rate = *faultPct
+	if len(del) > 0 {
+		f.Path = pathUnlink
+		s.must(s.api.inject(f), "injecting "+faultKind(f))
+		s.deleteLinks(del)
+		s.waitFired(map[string]bool{pathUnlink: true}, nil, time.Now().Add(2*window))
+		s.endFault()
+	}
+	f.Path = "*"
+	s.must(s.api.inject(f), "injecting "+faultKind(f))
+	s.createLinks(create)
+	if len(create) > 0 {
+		s.waitFired(map[string]bool{pathLink: true}, nil, time.Now().Add(window))
+	}
+	s.must(s.api.expireTokens(), "expiring the tokens")
+	converged := s.convergedTwice()
+	s.waitFired(map[string]bool{pathStableToken: true}, func(ctx context.Context) (bool, string) {
+		ok, state := converged(ctx) // not converging with faults on is no failure
+		return ok || time.Since(start) > window, state
+	}, end)
+	s.endFault()
+	if f.ErrCode == 45009 {
+		s.figures.DailyQuotaWaits = s.dailyQuotaWaits()
+		s.waitNextDay(midnight)
+	}
+	s.logf("phase %s: %d links declared, %d deleted, fired %v", faultKind(f), len(create), len(del), s.figures.FaultsByKindPath[faultKind(f)])
+}
+
+// waitFired waits until the active fault has fired on each path of need and then (when not nil) holds,
+// at the latest until end. Not firing is checked at the end of the scenario.
+func (s *scene) waitFired(need map[string]bool, then func(context.Context) (bool, string), end time.Time) {
+	_ = waitFor(s.ctx, time.Until(end), 500*time.Millisecond, func(ctx context.Context) (bool, string) {
+		fs, err := s.api.faults()
+		if err != nil || len(fs) != 1 {
+			return false, fmt.Sprint("listing the faults: ", err)
+		}
+		for p := range need {
+			if fs[0].FiredByPath[p] == 0 {
+				return false, "not fired on " + p + " yet"
+			}
+		}
+		if then == nil {
+			return true, ""
+		}
+		return then(ctx)
+	})
+}
+
+// endFault clears the active fault and records its firings.
+func (s *scene) endFault() []sim.Fault {
+	fs, err := s.api.faults()
+	s.must(err, "listing the faults")
+	s.must(s.api.clearFaults(), "clearing the faults")
+	s.recordFired(fs)
+	return fs
+}
+
+// recordFired adds a phase's firings to the figures, by kind and path.
+func (s *scene) recordFired(fs []sim.Fault) {
+	if s.figures.FaultsByKind == nil {
+		s.figures.FaultsByKind, s.figures.FaultsByKindPath = map[string]int{}, map[string]map[string]int{}
+	}
+	for _, f := range fs {
+		k := faultKind(f)
+		s.figures.FaultsByKind[k] += f.Fired
+		if s.figures.FaultsByKindPath[k] == nil {
+			s.figures.FaultsByKindPath[k] = map[string]int{}
+		}
+		for p, n := range f.FiredByPath {
+			s.figures.FaultsByKindPath[k][p] += n
+		}
+	}
+}
+
+// checkFaultsFired: every kind of the matrix fired on the link request, the unlink and the token path.
+func (s *scene) checkFaultsFired() {
+	for _, f := range matrix() {
+		k := faultKind(f)
+		for _, p := range firedOn {
+			if s.figures.FaultsByKindPath[k][p] == 0 {
+				s.t.Errorf("%s: %s never fired on %s (fired: %v)", s.name, k, p, s.figures.FaultsByKindPath[k])
+			}
+		}
+	}
+}
+
+// setClockBeforeMidnight sets the simulator's clock to lead before a midnight in Beijing that does not start
+// a month (the manager counts months on its own clock): the next one, or, on a month's last day, the last
+// one (the clock then goes back less than a day).
+func (s *scene) setClockBeforeMidnight(lead time.Duration) time.Time {
+	s.t.Helper()
+	b := time.Now().In(beijing)
+	midnight := time.Date(b.Year(), b.Month(), b.Day()+1, 0, 0, 0, 0, beijing)
+	if midnight.Day() == 1 {
+		midnight = time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, beijing)
+	}
+	at := midnight.Add(-lead)
+	s.must(s.api.setClock(at), "setting the simulator's clock")
+	s.logf("the simulator's clock set to %s (Beijing), %s before its midnight", at.Format(time.DateTime), lead)
+	return midnight
+}
+
+// waitNextDay waits until the simulator's clock has passed midnight: the day the 45009s wait for.
+func (s *scene) waitNextDay(midnight time.Time) {
+	s.t.Helper()
+	s.must(waitFor(s.ctx, time.Minute, 200*time.Millisecond, func(context.Context) (bool, string) {
+		now, err := s.api.clock()
+		return err == nil && !now.Before(midnight), fmt.Sprintf("the simulator's time %s (%v)", now, err)
+	}), "waiting for the simulator's next day")
+	s.logf("the simulator's day has turned")
+}
+
+// waitLinked waits at most timeout until each link of del that the platform should have is linked on it.
+func (s *scene) waitLinked(del []linkDecl, timeout time.Duration) {
+	_ = waitFor(s.ctx, timeout, 500*time.Millisecond, func(ctx context.Context) (bool, string) {
+		v, err := s.read(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		s.confirmPending(v)
+		for _, d := range del {
+			if pl, ok := v.plat[s.pairOf(d)]; (!ok || pl.Status != sim.LinkLinked) && !queued(v, d.name) {
+				return false, d.name + " is not linked yet"
+			}
+		}
+		return true, ""
+	})
+}
+
+// deletedHalf is the part of a slice that scenarios delete.
+func deletedHalf(ls []linkDecl) []linkDecl {
+	var out []linkDecl
+	for _, l := range ls {
+		if l.deleteHalf {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // scaled picks a duration by the run's size: small for the short run, large for the default size.
@@ -75,86 +248,19 @@ func scaled(short, full time.Duration) time.Duration {
 	return full
 }
 
-// convergeAfterFaults waits for convergence once the faults stop and returns how long it took. 45009 says
-// the API's daily quota is used up: wxlink asks again the next day in Beijing (by design), which no test
-// can wait for. When all that keeps the fleet from converging is objects that wait on a 45009 (three polls in
-// a row), the manager is restarted once, standing in for the next day (counted in the figures), and the fleet
-// must then converge.
-func (s *scene) convergeAfterFaults() time.Duration {
-	s.t.Helper()
-	start, streak, waiting, twice := time.Now(), 0, 0, s.convergedTwice()
-	patience := scaled(30*time.Second, time.Minute)
-	err := waitFor(context.Background(), scaled(time.Minute, 3*time.Minute), time.Second, func() (bool, string) {
-		ok, state := twice()
-		if waiting = s.dailyQuotaWaits(true); !ok && waiting > 0 {
-			streak++
-		} else {
-			streak = 0
-		}
-		if !ok && streak < 3 && time.Since(start) > patience {
-			// Past patience, any object that waits on a 45009 may hold the rest (a link's unlink, a link whose
-			// retry met a 45009 on the token): the next day is due.
-			if waiting = s.dailyQuotaWaits(false); waiting > 0 {
-				streak = 3
-			}
-		}
-		return ok || streak >= 3, state
-	})
+// dailyQuotaWaits counts the links and Official Accounts whose last reconcile met a 45009 (their Synced
+// message says so): the objects that wait for the platform's next day.
+func (s *scene) dailyQuotaWaits() int {
+	v, err := s.read(s.ctx)
 	if err != nil {
-		s.t.Fatalf("%s: the fleet did not converge after the faults stopped: %v", s.name, err)
-	}
-	if streak < 3 {
-		s.logf("converged %.1fs after the faults stopped", time.Since(start).Seconds())
-		return time.Since(start)
-	}
-	s.logf("%d objects wait for the next day after a 45009, and nothing else is left: restarting the manager in its place", waiting)
-	s.figures.NextDayRestarts, s.figures.DailyQuotaWaits = 1, waiting
-	s.newestManager().stop()
-	s.startManager()
-	s.waitConverged("after the next-day restart", scaled(2*time.Minute, 4*time.Minute))
-	return time.Since(start)
-}
-
-// dailyQuotaWaits counts the objects whose last reconcile met a 45009 (their Synced message says so); with
-// explained, only if every object left unsettled is explained by one: itself, or an account its link names
-// (otherwise 0).
-func (s *scene) dailyQuotaWaits(explained bool) int {
-	ctx := context.Background()
-	v, err := s.read(ctx)
-	mps := &wx.MiniProgramList{}
-	if err != nil || k8s.List(ctx, mps, client.InNamespace(s.fleet.ns)) != nil {
 		return 0
 	}
-	waits := map[string]bool{} // Kind/name
-	mark := func(kind string, o client.Object, conds []metav1.Condition) {
-		if strings.Contains(message(conds, wx.ConditionSynced), "45009") {
-			waits[kind+"/"+o.GetName()] = true
-		}
-	}
+	n := 0
 	for _, l := range v.links {
-		mark("link", &l, l.Status.Conditions)
+		n += b2i(containsCode(l.Status.Conditions, "45009"))
 	}
 	for _, o := range v.oas {
-		mark("oa", &o, o.Status.Conditions)
+		n += b2i(containsCode(o.Status.Conditions, "45009"))
 	}
-	for i := range mps.Items {
-		mark("mp", &mps.Items[i], mps.Items[i].Status.Conditions)
-	}
-	if !explained {
-		return len(waits)
-	}
-	for name, l := range v.links {
-		_, deleted := s.deleted[name]
-		if (deleted || !settled[reason(l.Status.Conditions, wx.ConditionReady)]) &&
-			!waits["link/"+name] && !waits["oa/"+l.Spec.From.Name] && !waits["mp/"+l.Spec.To.Name] {
-			return 0
-		}
-	}
-	ids := s.fleet.appIDs()
-	for name, o := range v.oas {
-		if monthUsed(o) != v.month[ids[name]] && !waits["oa/"+name] {
-			return 0
-		}
-	}
-	return len(waits)
+	return n
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +29,7 @@ const requestTimeout = time.Second
 // counts for the figures.
 type scene struct {
 	t        *testing.T
+	ctx      context.Context // ends a cleanup's margin before the test binary's deadline (go test -timeout)
 	name     string
 	dir      string // logs of the scenario
 	fleet    *fleet
@@ -48,11 +51,13 @@ func (s *scene) logf(format string, args ...any) {
 	s.t.Logf("[%5.1fs] %s: %s", time.Since(s.started).Seconds(), s.name, fmt.Sprintf(format, args...))
 }
 
-// newScene starts a simulator seeded with the fleet and declares the fleet's accounts.
-func newScene(t *testing.T, name string, oas int) *scene {
+// newScene starts a simulator seeded with the fleet and declares the fleet's accounts; beforeSeed runs once
+// the simulator is up, before any token or ticket is issued.
+func newScene(t *testing.T, name string, oas int, beforeSeed ...func(*scene)) *scene {
 	t.Helper()
 	s := &scene{t: t, name: name, dir: filepath.Join(localDir, name), deleted: map[string]linkDecl{}, epochs: map[string]int{},
 		started: time.Now()}
+	s.ctx = testContext(t)
 	_ = os.RemoveAll(s.dir)
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -60,21 +65,35 @@ func newScene(t *testing.T, name string, oas int) *scene {
 	ns := fmt.Sprintf("rel-%s-%d", name, time.Now().Unix()%100000)
 	s.fleet = newFleet(ns, oas)
 	s.figures.Scenario, s.figures.Links = name, len(s.fleet.links)
-	addr := freeAddr(t)
 	s.simState = filepath.Join(s.dir, "wechatsim-state.json")
-	p, err := startProcess(s.dir, "wechatsim", "wechatsim", nil, "--listen", addr, "--state-file", s.simState,
-		"--ticket-interval", "0")
+	compArgs, compEnv := s.fleet.simArgs()
+	// Port 0: the kernel picks a free port as the simulator binds it (no other process can take it between
+	// a probe and the bind), and the simulator logs the address it got.
+	p, err := startProcess(s.dir, "wechatsim", "wechatsim", compEnv, append([]string{"--listen", "127.0.0.1:0",
+		"--state-file", s.simState, "--ticket-interval", "0"}, compArgs...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.sim, s.api = p, simAPI{url: "http://" + addr}
+	s.sim = p
 	s.logs = append(s.logs, p.logPath)
 	t.Cleanup(s.cleanup)
-	s.must(waitFor(context.Background(), 30*time.Second, 100*time.Millisecond, func() (bool, string) {
-		return httpOK(s.api.url + "/sim/healthz"), "wechatsim not healthy"
+	s.must(waitFor(s.ctx, 30*time.Second, 100*time.Millisecond, func(ctx context.Context) (bool, string) {
+		b, _ := os.ReadFile(p.logPath)
+		m := listening.FindSubmatch(b)
+		if m == nil {
+			return false, "wechatsim has not said where it listens"
+		}
+		s.api = simAPI{url: "http://" + string(m[1])}
+		return httpOK(ctx, s.api.url+"/sim/healthz"), "wechatsim not healthy"
 	}), "waiting for wechatsim")
+	for _, f := range beforeSeed {
+		f(s)
+	}
 	s.must(s.fleet.seed(s.api), "seeding the simulator")
-	s.must(s.fleet.declareAccounts(context.Background(), s.api.url), "declaring the accounts")
+	ticket, err := s.api.pushTicket()
+	s.must(err, "issuing a component_verify_ticket")
+	s.fleet.ticket = ticket
+	s.must(s.fleet.declareAccounts(s.ctx, s.api.url), "declaring the accounts")
 	return s
 }
 
@@ -113,8 +132,8 @@ func (s *scene) startManagerErr(extra ...string) (*process, error) {
 	s.managers = append(s.managers, p)
 	s.logs = append(s.logs, p.logPath)
 	s.mu.Unlock()
-	err = waitFor(context.Background(), 60*time.Second, 100*time.Millisecond, func() (bool, string) {
-		return !p.exited() && httpOK("http://"+probe+"/readyz"), "the manager is not ready"
+	err = waitFor(s.ctx, 60*time.Second, 100*time.Millisecond, func(ctx context.Context) (bool, string) {
+		return !p.exited() && httpOK(ctx, "http://"+probe+"/readyz"), "the manager is not ready"
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", name, err, tail(p.logPath, 20))
@@ -125,12 +144,12 @@ func (s *scene) startManagerErr(extra ...string) (*process, error) {
 // waitAccountsReady waits (at most two minutes) until every account is Ready.
 func (s *scene) waitAccountsReady() {
 	s.t.Helper()
-	s.must(waitFor(context.Background(), 2*time.Minute, 500*time.Millisecond, func() (bool, string) {
+	s.must(waitFor(s.ctx, 2*time.Minute, 500*time.Millisecond, func(ctx context.Context) (bool, string) {
 		oas, mps := &wx.OfficialAccountList{}, &wx.MiniProgramList{}
-		if err := k8s.List(context.Background(), oas, client.InNamespace(s.fleet.ns)); err != nil {
+		if err := k8s.List(ctx, oas, client.InNamespace(s.fleet.ns)); err != nil {
 			return false, err.Error()
 		}
-		if err := k8s.List(context.Background(), mps, client.InNamespace(s.fleet.ns)); err != nil {
+		if err := k8s.List(ctx, mps, client.InNamespace(s.fleet.ns)); err != nil {
 			return false, err.Error()
 		}
 		n := 0
@@ -148,38 +167,51 @@ func (s *scene) waitAccountsReady() {
 // apply creates links (only the deleted half, with half) and counts their declarations.
 func (s *scene) apply(half bool) {
 	s.t.Helper()
-	s.must(s.fleet.apply(context.Background(), half), "applying the links")
+	s.createLinks(s.fleet.half(half))
 	s.logf("links applied (only the deleted half: %v)", half)
-	for _, l := range s.fleet.links {
-		if !half || l.deleteHalf {
-			s.epochs[l.name]++
-			delete(s.deleted, l.name)
-		}
+}
+
+// createLinks creates links and counts a declaration for each it created (one that existed is none).
+func (s *scene) createLinks(links []linkDecl) {
+	s.t.Helper()
+	made, err := s.fleet.create(s.ctx, links)
+	for _, l := range made {
+		s.epochs[l.name]++
+		delete(s.deleted, l.name)
 	}
+	s.must(err, "creating links")
 }
 
 // deleteHalf deletes half of the links, and remembers them.
 func (s *scene) deleteHalf() {
 	s.t.Helper()
-	gone, err := s.fleet.deleteHalf(context.Background())
-	s.must(err, "deleting half of the links")
-	s.logf("%d links deleted", len(gone))
+	s.deleteLinks(s.fleet.half(true))
+}
+
+// deleteLinks deletes links, and remembers them.
+func (s *scene) deleteLinks(links []linkDecl) {
+	s.t.Helper()
+	gone, err := s.fleet.remove(s.ctx, links)
 	for _, l := range gone {
 		s.deleted[l.name] = l
 	}
+	s.must(err, "deleting links")
+	s.logf("%d links deleted", len(gone))
 }
 
 // cleanup stops the processes and removes the scenario's objects: finalizers are lifted by hand once no
 // manager runs, and each kind is deleted (the local control plane runs no namespace controller, so deleting
 // the namespace alone would leave them for the next scenario's managers).
 func (s *scene) cleanup() {
-	for _, m := range s.managers {
-		if !m.exited() {
-			m.stop()
-		}
+	s.mu.Lock()
+	managers := slices.Clone(s.managers)
+	s.mu.Unlock()
+	for _, m := range managers {
+		m.stop()
 	}
 	s.sim.stop()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the scenario's own context may have ended
+	defer cancel()
 	for _, kind := range []struct {
 		list client.ObjectList
 		obj  client.Object
@@ -202,6 +234,25 @@ func (s *scene) cleanup() {
 	if s.t.Failed() {
 		s.t.Logf("%s: logs kept in %s", s.name, s.dir)
 	}
+}
+
+// listening finds the address in wechatsim's log line "wechatsim listening" addr=127.0.0.1:40123.
+var listening = regexp.MustCompile(`msg="wechatsim listening" addr=(127\.0\.0\.1:[0-9]+)`)
+
+// cleanupMargin is what a scenario leaves, before the test binary's deadline, for its cleanup: stopping its
+// processes and removing its objects.
+const cleanupMargin = 90 * time.Second
+
+// testContext ends cleanupMargin before the test's deadline (go test -timeout), so that a scenario that runs
+// long fails with its own message and cleans up, instead of the binary's panic, which runs no cleanup.
+func testContext(t *testing.T) context.Context {
+	dl, ok := t.Deadline()
+	if !ok {
+		return t.Context()
+	}
+	ctx, cancel := context.WithDeadline(t.Context(), dl.Add(-cleanupMargin))
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // tail is the last n lines of a log, for failure messages.

@@ -5,8 +5,10 @@ package reliability
 
 import (
 	"bufio"
+	"encoding/base64"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -24,8 +26,10 @@ var kubectlViews = map[string][]string{
 const wxKinds = "associationlinks,officialaccounts,miniprograms,platformconfigs"
 
 // checkSecrets greps the logs of the manager and the simulator, and kubectl's output, for the run's actual
-// AppSecrets and the tokens and verify tickets the simulator issued (from its state file), and returns the
-// number of lines that hold one.
+// secrets, each as it is and in base64 (as a Secret's data shows it): the AppSecrets, the authorizer refresh
+// tokens, the component's secret, callback token and EncodingAESKey, and the tokens and verify tickets the
+// simulator issued. It returns the number of lines that hold one. It stops the simulator first: the simulator
+// writes its state file behind its changes, and only a stopped one has written them all.
 func (s *scene) checkSecrets() int {
 	for file, args := range kubectlViews {
 		out, err := command(timeoutKubectl, nil, kubectl, append(args, "-n", s.fleet.ns)...)
@@ -36,21 +40,38 @@ func (s *scene) checkSecrets() int {
 		if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
 			s.t.Fatal(err)
 		}
-		s.logs = append(s.logs, path)
+		s.addLog(path)
 	}
-	values := s.fleet.secrets()
+	s.sim.stop()
 	issued, err := issuedSecrets(s.simState)
-	s.must(err, "reading the tokens the simulator issued")
+	s.must(err, "reading the secrets in the simulator's state file")
 	if len(issued) == 0 {
 		s.figures.violate("the simulator's state file lists no token: the secret check would prove nothing")
 	}
-	s.figures.SecretsChecked = len(values) + len(issued)
-	values = append(values, issued...)
+	var values []string
+	for _, v := range append(s.fleet.secrets(), issued...) {
+		if len(v) >= 8 { // shorter is no secret of the run (empty: not in play)
+			values = append(values, v, base64.StdEncoding.EncodeToString([]byte(v)), base64.RawStdEncoding.EncodeToString([]byte(v)))
+		}
+	}
+	slices.Sort(values)
+	values = slices.Compact(values)
+	s.figures.SecretsChecked = len(values)
 	hits := 0
-	for _, path := range s.logs {
+	s.mu.Lock()
+	logs := slices.Clone(s.logs)
+	s.mu.Unlock()
+	for _, path := range logs {
 		hits += s.grepFile(path, values)
 	}
 	return hits
+}
+
+// addLog adds a file to those the secret check greps.
+func (s *scene) addLog(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logs = append(s.logs, path)
 }
 
 // grepFile counts the lines of a file that hold any of the values, reporting each.

@@ -87,6 +87,40 @@ func (s simAPI) faults() ([]sim.Fault, error) {
 
 func (s simAPI) inject(f sim.Fault) error { return s.do(http.MethodPost, "/sim/faults", f, nil) }
 
+// pushTicket has the simulator issue a component_verify_ticket (it has no callback to push it to) and
+// returns it.
+func (s simAPI) pushTicket() (string, error) {
+	var out struct {
+		Push sim.TicketPush `json:"push"`
+	}
+	if err := s.do(http.MethodPost, "/sim/ticket/push", nil, &out); err != nil {
+		return "", err
+	}
+	if out.Push.Ticket == "" {
+		return "", fmt.Errorf("the simulator issued no ticket: %+v", out.Push)
+	}
+	return out.Push.Ticket, nil
+}
+
+// expireTokens expires every account's tokens: the next call of each account fetches a new one.
+func (s simAPI) expireTokens() error {
+	return s.do(http.MethodPost, "/sim/tokens/expire", map[string]string{}, nil)
+}
+
+// clock reads the simulator's time.
+func (s simAPI) clock() (time.Time, error) {
+	var out struct {
+		Now time.Time `json:"now"`
+	}
+	err := s.do(http.MethodGet, "/sim/clock", nil, &out)
+	return out.Now, err
+}
+
+// setClock sets the simulator's time.
+func (s simAPI) setClock(at time.Time) error {
+	return s.do(http.MethodPost, "/sim/clock", map[string]time.Time{"now": at}, nil)
+}
+
 func (s simAPI) clearFaults() error { return s.do(http.MethodDelete, "/sim/faults", nil, nil) }
 
 func (s simAPI) seed(f sim.SeedFile) error { return s.do(http.MethodPost, "/sim/accounts", f, nil) }
@@ -96,8 +130,9 @@ func (s simAPI) confirm(oa, mp string) error {
 	return s.do(http.MethodPost, "/sim/links/confirm", map[string]string{"officialAccount": oa, "miniProgram": mp}, nil)
 }
 
-// issuedSecrets reads, from the simulator's state file, every token and verify ticket it issued in the run:
-// the values the secret check greps the logs for.
+// issuedSecrets reads, from the simulator's state file, every secret of the run it holds: each token and
+// verify ticket it issued, and each account's AppSecret and authorizer refresh token (the platform rotates
+// the latter). The file is written behind the state's changes: read it only once the simulator has stopped.
 func issuedSecrets(stateFile string) ([]string, error) {
 	b, err := os.ReadFile(stateFile)
 	if err != nil {
@@ -110,6 +145,10 @@ func issuedSecrets(stateFile string) ([]string, error) {
 		Tickets []struct {
 			Ticket string `json:"ticket"`
 		} `json:"tickets"`
+		Accounts []struct {
+			Secret  string `json:"secret"`
+			Refresh string `json:"authorizerRefreshToken"`
+		} `json:"accounts"`
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, err
@@ -120,6 +159,9 @@ func issuedSecrets(stateFile string) ([]string, error) {
 	}
 	for _, t := range p.Tickets {
 		out = append(out, t.Ticket)
+	}
+	for _, a := range p.Accounts {
+		out = append(out, a.Secret, a.Refresh)
 	}
 	return out, nil
 }

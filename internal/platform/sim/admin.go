@@ -47,7 +47,7 @@ func AdminRoutes() []AdminRoute {
 		{"POST", "/sim/wechat-ids", `{"wechatid","unknown":true}`, "mark a WeChat ID as unknown (85001) or clear the mark"},
 		{"POST", "/sim/cooperations", `{"storeAppID","sharerID","sharerType","action":"scan|accept|refuse|timeout|fail|bind"}`, "play the store partner"},
 		{"GET", "/sim/faults", "", "list faults"},
-		{"POST", "/sim/faults", `Fault {"path","errcode","errmsg","latency":"250ms","drop","dropAfterApply","httpStatus","probability","count"}`, "inject a fault; returns its id"},
+		{"POST", "/sim/faults", `Fault {"path","errcode","errmsg","latency":"250ms","drop","dropAfterApply","httpStatus","probability"|"rate","count"}`, "inject a fault; returns its id"},
 		{"DELETE", "/sim/faults", "?id=f1&path=/cgi-bin/token (none: all)", "clear faults"},
 		{"GET", "/sim/calls", "", "per-path call counters, by errcode"},
 		{"DELETE", "/sim/calls", "", "reset the call counters and the call log (POST /sim/calls/reset too)"},

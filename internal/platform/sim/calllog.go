@@ -20,8 +20,9 @@ var loggedPaths = map[string]bool{
 
 // LinkCall is one call of a link API that reached the platform's logic (a call a fault answered, dropped or
 // held until its caller gave up never did, and is only in the counters). Errcode is the platform's answer;
-// Unanswered is true when a dropAfterApply fault closed the connection after the call was applied, so that
-// the caller could not know the answer (an ambiguous failure).
+// Unanswered is true when a dropAfterApply fault closed the connection after the platform handled the call,
+// so that the caller could not know the answer. Only an unanswered call with Errcode 0 is an ambiguous
+// failure (the platform applied it and the caller cannot tell); an unanswered refusal changed nothing.
 type LinkCall struct {
 	Seq             int       `json:"seq"`
 	At              time.Time `json:"at"`

@@ -116,7 +116,7 @@
 //	POST   /sim/merchants                   {"appid","mchid"}
 //	POST   /sim/wechat-ids                  {"wechatid","unknown"}
 //	POST   /sim/cooperations                {"storeAppID","sharerID","sharerType","action"}
-//	GET    /sim/faults | POST /sim/faults {"path","errcode","errmsg","latency","drop","dropAfterApply","httpStatus","probability","count"}
+//	GET    /sim/faults | POST /sim/faults {"path","errcode","errmsg","latency","drop","dropAfterApply","httpStatus","probability" or "rate","count"}
 //	DELETE /sim/faults?id=…&path=…          (no query: all)
 //	GET    /sim/calls | DELETE /sim/calls | POST /sim/calls/reset (counters and the call log)
 //	GET    /sim/calls/log                   the link calls that reached the platform, one by one

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"strconv"
 )
 
@@ -23,6 +24,9 @@ func (s *Simulator) InjectFault(f Fault) (string, error) {
 	}
 	if f.Probability < 0 || f.Probability > 1 {
 		return "", errors.New("fault: probability must be within 0..1 (0 means always)")
+	}
+	if f.Rate < 0 || f.Rate > 1 || (f.Rate > 0 && f.Probability > 0) {
+		return "", errors.New("fault: rate must be within 0..1, and not with a probability")
 	}
 	if f.Count < 0 {
 		return "", errors.New("fault: count must be >= 0 (0 means unlimited)")
@@ -53,6 +57,7 @@ func (s *Simulator) InjectFault(f Fault) (string, error) {
 	s.faultN++
 	f.ID = "f" + strconv.Itoa(s.faultN)
 	f.Remaining = f.Count
+	f.Fired, f.FiredByPath, f.seen = 0, map[string]int{}, map[string]int{}
 	s.faults = append(s.faults, &f)
 	return f.ID, nil
 }
@@ -96,7 +101,9 @@ func (s *Simulator) Faults() []Fault {
 func (s *Simulator) faultsLocked() []Fault {
 	out := make([]Fault, 0, len(s.faults))
 	for _, f := range s.faults {
-		out = append(out, *f)
+		c := *f
+		c.FiredByPath, c.seen = maps.Clone(f.FiredByPath), nil
+		out = append(out, c)
 	}
 	return out
 }
@@ -114,8 +121,13 @@ func (s *Simulator) pickFault(path string) *Fault {
 		if f.Probability > 0 && f.Probability < 1 && s.rng.Float64() >= f.Probability {
 			continue
 		}
+		if f.Rate > 0 && !f.rateFires(path) {
+			continue
+		}
 		f.Fired++
+		f.FiredByPath[path]++
 		fired := *f
+		fired.FiredByPath, fired.seen = nil, nil
 		if f.Count > 0 {
 			f.Remaining--
 			if f.Remaining <= 0 {
@@ -125,6 +137,13 @@ func (s *Simulator) pickFault(path string) *Fault {
 		return &fired
 	}
 	return nil
+}
+
+// rateFires counts a call of path and reports whether the fault's Rate is due on it: when the path's firings
+// so far fall short of Rate times its calls (rounded up), so the first call fires and then every 1/Rate-th.
+func (f *Fault) rateFires(path string) bool {
+	f.seen[path]++
+	return float64(f.FiredByPath[path]) < math.Ceil(f.Rate*float64(f.seen[path])-1e-9)
 }
 
 func (s *Simulator) statsFor(path string) *EndpointStats {

@@ -6,6 +6,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -192,4 +193,57 @@ func TestFaultDropAfterApply(t *testing.T) {
 		t.Fatalf("/sim/calls does not report the call: %v", m)
 	}
 	e.wantCode(e.link(tok, "wxmp"), 89015, "asking again: the platform applied the first request")
+}
+
+// A Rate fault fires on exactly its share of each path's calls, the first call of each path included, and
+// Faults reports its firings by path.
+func TestFaultRatePerPath(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	const openGet = "/cgi-bin/open/get"
+	if _, err := e.sim.InjectFault(Fault{Path: "*", ErrCode: -1, Rate: 0.2}); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for i := 1; i <= 11; i++ {
+		if code(e.api(linkGet, tok, map[string]any{})) == -1 {
+			got = append(got, i)
+		}
+	}
+	if fmt.Sprint(got) != "[1 6 11]" {
+		t.Fatalf("a rate 0.2 fault fired on calls %v of one path, want [1 6 11]", got)
+	}
+	// Another path has its own count: its first call meets the fault too.
+	e.wantCode(e.api(openGet, tok, map[string]any{}), -1, "the other path's first call")
+	e.wantCode(e.api(openGet, tok, map[string]any{}), 89002, "the other path's second call")
+	fs := e.sim.Faults()
+	if len(fs) != 1 || fs[0].Fired != 4 || fs[0].FiredByPath[linkGet] != 3 || fs[0].FiredByPath[openGet] != 1 {
+		t.Fatalf("faults %+v, want 4 firings: 3 on %s, 1 on %s", fs, linkGet, openGet)
+	}
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, ErrCode: -1, Rate: 0.2, Probability: 0.5}); err == nil {
+		t.Fatal("a fault with both a rate and a probability was accepted")
+	}
+}
+
+// The API's answers carry the simulator's time in their Date header, clock offset included.
+func TestAPIDateHeaderIsTheSimulatorsTime(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	want := e.sim.AdvanceClock(36 * time.Hour)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.srv.URL+linkGet+"?access_token="+tok,
+		strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	got, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil || got.Sub(want.Truncate(time.Second)).Abs() > time.Second {
+		t.Fatalf("Date %q (%v), want the simulator's time %v", resp.Header.Get("Date"), err, want)
+	}
 }

@@ -332,6 +332,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request, path string, rt route) {
 	start := time.Now()
+	// The platform's time, as WeChat's servers send it: a caller reads the start of the next day in Beijing
+	// (when a daily quota, 45009, resets) from it, so the simulator's clock (POST /sim/clock) moves it too.
+	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 	f := s.pickFault(path)
 	if f != nil && f.Latency > 0 {
 		// Buffer the body first: Go's server notices a client that gave up only once the body has been read,

@@ -126,6 +126,13 @@ func (s *Simulator) Close() error {
 
 func (s *Simulator) now() time.Time { return s.clock().Add(s.st.clockOffset) }
 
+// Now is the simulator's time: its clock plus the offset POST /sim/clock set.
+func (s *Simulator) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
 // SetNow replaces the clock (nil restores time.Now). The clock offset still applies.
 func (s *Simulator) SetNow(clock func() time.Time) {
 	if clock == nil {

@@ -196,12 +196,21 @@ type Fault struct {
 	HTTPStatus int `json:"httpStatus,omitempty"`
 	// Probability that the fault fires on a matching call, 0 < p <= 1; 0 means 1.
 	Probability float64 `json:"probability,omitempty"`
+	// Rate, 0 < r <= 1, instead of Probability: the fault fires on exactly that share of the calls to each
+	// path it matches, counted per path and without chance: on a path's first call, and then whenever the
+	// path's share falls behind (r = 0.2: calls 1, 6, 11, ...). Every path called while the fault is active
+	// meets it, so a test can require that it fired on each.
+	Rate float64 `json:"rate,omitempty"`
 	// Count is how many times the fault fires before it is removed; 0 means unlimited.
 	Count int `json:"count,omitempty"`
 	// Remaining is reported by Faults(): firings left (0 with Count 0 means unlimited).
 	Remaining int `json:"remaining,omitempty"`
 	// Fired is reported by Faults(): how many calls the fault has fired on so far.
 	Fired int `json:"fired,omitempty"`
+	// FiredByPath is reported by Faults(): Fired by API path.
+	FiredByPath map[string]int `json:"firedByPath,omitempty"`
+	// seen counts, for Rate, the calls of each path that reached the fault.
+	seen map[string]int
 }
 
 type faultJSON struct {
@@ -214,15 +223,18 @@ type faultJSON struct {
 	DropAfter   bool            `json:"dropAfterApply,omitempty"`
 	HTTPStatus  int             `json:"httpStatus,omitempty"`
 	Probability float64         `json:"probability,omitempty"`
+	Rate        float64         `json:"rate,omitempty"`
 	Count       int             `json:"count,omitempty"`
 	Remaining   int             `json:"remaining,omitempty"`
 	Fired       int             `json:"fired,omitempty"`
+	FiredByPath map[string]int  `json:"firedByPath,omitempty"`
 }
 
 // MarshalJSON writes Latency as a Go duration string ("250ms").
 func (f Fault) MarshalJSON() ([]byte, error) {
 	j := faultJSON{ID: f.ID, Path: f.Path, ErrCode: f.ErrCode, ErrMsg: f.ErrMsg, Drop: f.Drop,
-		DropAfter: f.DropAfterApply, HTTPStatus: f.HTTPStatus, Probability: f.Probability, Count: f.Count, Remaining: f.Remaining, Fired: f.Fired}
+		DropAfter: f.DropAfterApply, HTTPStatus: f.HTTPStatus, Probability: f.Probability, Rate: f.Rate, Count: f.Count, Remaining: f.Remaining, Fired: f.Fired,
+		FiredByPath: f.FiredByPath}
 	if f.Latency != 0 {
 		j.Latency, _ = json.Marshal(f.Latency.String())
 	}
@@ -236,7 +248,8 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*f = Fault{ID: j.ID, Path: j.Path, ErrCode: j.ErrCode, ErrMsg: j.ErrMsg, Drop: j.Drop,
-		DropAfterApply: j.DropAfter, HTTPStatus: j.HTTPStatus, Probability: j.Probability, Count: j.Count, Remaining: j.Remaining, Fired: j.Fired}
+		DropAfterApply: j.DropAfter, HTTPStatus: j.HTTPStatus, Probability: j.Probability, Rate: j.Rate, Count: j.Count, Remaining: j.Remaining, Fired: j.Fired,
+		FiredByPath: j.FiredByPath}
 	if len(j.Latency) > 0 && string(j.Latency) != "null" {
 		d, err := parseDurationJSON(j.Latency)
 		if err != nil {

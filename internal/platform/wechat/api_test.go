@@ -460,3 +460,26 @@ func TestDescribeAccountThirdParty(t *testing.T) {
 		t.Fatalf("info without basic info = %+v", *info)
 	}
 }
+
+// A link request whose attempt reached the platform unanswered is retried once; when the retry goes
+// unanswered too, the call ends (the caller settles it from the platform's list) instead of asking a third
+// time: each retry is one more request the platform must refuse as a duplicate.
+func TestLinkRequestUnansweredTwiceIsNotAskedAThirdTime(t *testing.T) {
+	env := newEnv(t, func(c *Config) { c.Retry.MaxAttempts = 4 })
+	env.srv.stableTokens("", "tok-dropped-001")
+	var n atomic.Int32
+	env.srv.handle(apiLink, func(w http.ResponseWriter, _ call) {
+		if n.Add(1) <= 2 {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				_ = conn.Close() // handled (or not): the caller cannot tell
+			}
+			return
+		}
+		writeJSON(w, errBody(89010, "invitation pending"))
+	})
+	_, err := env.client.LinkMiniProgram(context.Background(), ownOA, "wxnew", platform.LinkOptions{})
+	_ = mustClass(t, err, platform.ClassRetryable)
+	if got := n.Load(); got != 2 {
+		t.Fatalf("wxamplink was called %d times, want 2: the request and one retry", got)
+	}
+}

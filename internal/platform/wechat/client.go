@@ -142,6 +142,12 @@ func (c *Client) do(ctx context.Context, req request, decode func(body []byte) *
 		if last == nil {
 			return nil
 		}
+		if req.unanswered != nil && *req.unanswered >= 2 {
+			// An attempt that reached the platform unanswered is retried once: a second one ends the call,
+			// whose outcome the caller reads from the platform. Each further retry would be one more request
+			// the platform may have applied or must refuse as a duplicate.
+			return last
+		}
 		if last.Class != platform.ClassRetryable || attempt >= attempts || ctx.Err() != nil {
 			return last
 		}
@@ -241,9 +247,24 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 	}
 	if perr := decode(data); perr != nil {
 		perr.Msg = scrubString(perr.Msg, secrets)
+		if perr.Code == 45009 {
+			perr.RetryAfter = dailyQuotaWait(resp.Header.Get("Date"), perr.RetryAfter)
+		}
 		return perr
 	}
 	return nil
+}
+
+// dailyQuotaWait is how long a 45009 waits: until the next day in Beijing on the platform's clock (its Date
+// header), since the platform resets the quota at its own midnight, not at the manager's; fallback (from the
+// client's clock) when the header is missing or unreadable. Whatever the header says, the wait is at most a
+// day.
+func dailyQuotaWait(date string, fallback time.Duration) time.Duration {
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return fallback
+	}
+	return platform.UntilNextBeijingDay(t)
 }
 
 func (r request) noteUnanswered() {
