@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -82,12 +83,16 @@ func recorded(l *wx.AssociationLink) Verdict {
 	}
 	a := l.Status.Admission
 	switch {
+	case ready != nil && ready.Reason == wx.ReasonPaused:
+		v.Outcome = OutcomePaused
 	case l.Spec.Type != wx.OfficialAccountToMiniProgram:
 		v.Outcome = OutcomeNoQuota
 	case !l.DeletionTimestamp.IsZero():
 		v.Outcome = OutcomeDeleting
 	case ready != nil && (ready.Reason == wx.ReasonRuleViolation || ready.Reason == wx.ReasonDuplicateLink):
 		v.Outcome = OutcomeRefused
+	case admitted != nil && admitted.Reason == wx.ReasonRejected:
+		v.Outcome, v.Reason = OutcomeRejected, wx.ReasonRejected
 	case admitted != nil && admitted.Reason == wx.ReasonObserveOnly:
 		v.Outcome, v.Reason = OutcomeObserveOnly, wx.ReasonObserveOnly
 	case a != nil && a.State == wx.AdmissionQueued:
@@ -158,7 +163,10 @@ func (s *Snapshot) merge(o ObjectChange, obj client.Object) error {
 		obj.SetUID(cur.GetUID())
 		obj.SetCreationTimestamp(cur.GetCreationTimestamp())
 		obj.SetGeneration(cur.GetGeneration() + 1)
-		obj.SetAnnotations(cur.GetAnnotations())
+		// kubectl apply merges the manifest's labels and annotations into the object's (the pause
+		// annotation among them): the manifest's win, the object's others stay.
+		obj.SetAnnotations(mergedMap(cur.GetAnnotations(), obj.GetAnnotations()))
+		obj.SetLabels(mergedMap(cur.GetLabels(), obj.GetLabels()))
 		obj.SetDeletionTimestamp(cur.GetDeletionTimestamp())
 		return nil
 	}
@@ -181,6 +189,19 @@ func (s *Snapshot) mergeLink(o ObjectChange) error {
 	}
 	s.Links = append(s.Links, *l)
 	return nil
+}
+
+// mergedMap is base with over's entries on top.
+func mergedMap(base, over map[string]string) map[string]string {
+	if len(base)+len(over) == 0 {
+		return nil
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, over)
+	return out
 }
 
 // find is the snapshot's object of a kind and name (nil when it has none).
