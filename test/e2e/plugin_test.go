@@ -49,14 +49,15 @@ spec:
 `
 
 // demoManifests builds config/samples with kustomize, moved into pluginNS, and writes it into dir as two
-// files: the accounts and everything else but links, and the links (with duplicateLink).
+// files: the Namespace, the accounts and everything else but links, and the links (with duplicateLink).
 func demoManifests(t *testing.T, dir string) (string, string) {
 	t.Helper()
 	out := sh(t, nil, kustom, "build", "config/samples")
 	var accounts, links []string
 	for _, doc := range strings.Split(out, "\n---\n") {
+		// The Namespace stays in (renamed): re-applying it must plan as unchanged, whatever the server filled.
 		if strings.Contains(doc, "\nkind: Namespace\n") || strings.HasPrefix(doc, "kind: Namespace") {
-			continue
+			doc = strings.ReplaceAll(doc, "name: yunshan\n", "name: "+pluginNS+"\n")
 		}
 		doc = strings.ReplaceAll(doc, "namespace: yunshan\n", "namespace: "+pluginNS+"\n")
 		if strings.Contains(doc, "kind: AssociationLink\n") {
