@@ -60,8 +60,12 @@ func (s *Snapshot) Decide(link *wx.AssociationLink) Verdict {
 		return Verdict{Outcome: OutcomePaused, Reason: wx.ReasonPaused, Message: pausedMessage}
 	case link.Spec.Type != wx.OfficialAccountToMiniProgram:
 		return Verdict{Outcome: OutcomeNoQuota, Message: fmt.Sprintf("type %s takes no quota slot", link.Spec.Type)}
+	case !link.DeletionTimestamp.IsZero() && unlinks(link):
+		return Verdict{Outcome: OutcomeDeleting, Reason: wx.ReasonDeleting,
+			Message: "deletionPolicy Delete: the operator unlinks it, which frees its slot"}
 	case !link.DeletionTimestamp.IsZero():
-		return Verdict{Outcome: OutcomeDeleting, Reason: wx.ReasonDeleting}
+		return Verdict{Outcome: OutcomeDeleting, Reason: wx.ReasonDeleting,
+			Message: "the platform keeps it (deletionPolicy Orphan or ObserveOnly): a console link that holds its slot"}
 	}
 	oa, mp, v, ok := s.resolve(link)
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -225,8 +226,10 @@ func (s *Snapshot) find(kind, name string) any {
 	return nil
 }
 
-// remove deletes an object from the snapshot: a link stays, being deleted (it holds a slot until the platform
-// no longer lists it); an account goes.
+// remove deletes an object from the snapshot: an account goes; a link stays, being deleted. The operator
+// unlinks a link whose deletion is its to make (deletionPolicy Delete, managementPolicy Full), which frees
+// its slot: it is taken off the Official Account's list. Any other stays on the platform, a console link
+// that holds its slot.
 func (s *Snapshot) remove(kind, name string) {
 	switch kind {
 	case "OfficialAccount":
@@ -234,8 +237,34 @@ func (s *Snapshot) remove(kind, name string) {
 	case "MiniProgram":
 		delete(s.MiniPrograms, name)
 	case "AssociationLink":
-		if l, ok := s.find(kind, name).(*wx.AssociationLink); ok {
-			l.DeletionTimestamp = &metav1.Time{Time: s.Now}
+		l, ok := s.find(kind, name).(*wx.AssociationLink)
+		if !ok {
+			return
+		}
+		l.DeletionTimestamp = &metav1.Time{Time: s.Now}
+		if unlinks(l) {
+			s.unlist(l)
+			l.Status.Platform = nil
 		}
 	}
+}
+
+// unlinks reports whether the operator unlinks a link on the platform when it is deleted.
+func unlinks(l *wx.AssociationLink) bool {
+	return l.Spec.Type == wx.OfficialAccountToMiniProgram && l.Spec.DeletionPolicy == wx.DeletionPolicyDelete &&
+		l.Spec.ManagementPolicy == wx.ManagementPolicyFull
+}
+
+// unlist takes a link's Mini Program off its Official Account's last read of the platform.
+func (s *Snapshot) unlist(l *wx.AssociationLink) {
+	oa, okOA := s.OfficialAccounts[l.Spec.From.Name]
+	mp, okMP := s.MiniPrograms[l.Spec.To.Name]
+	if !okOA || !okMP {
+		return
+	}
+	oa = oa.DeepCopy()
+	oa.Status.LinkedMiniPrograms = slices.DeleteFunc(oa.Status.LinkedMiniPrograms, func(id string) bool {
+		return id != "" && (id == string(mp.Spec.AppID) || id == mp.Spec.OriginalID || id == mp.Status.Username)
+	})
+	s.OfficialAccounts[oa.Name] = oa
 }

@@ -165,3 +165,28 @@ func TestMiniProgramCandidatesHoldInFlight(t *testing.T) {
 		t.Errorf("candidates %+v: want the in-flight link on the platform, and the deciding one", cands)
 	}
 }
+
+// Deleting a linked link (deletionPolicy Delete) frees its slot once the operator unlinks it: the queued link
+// is admitted. With deletionPolicy Orphan it stays on the platform, a console link: the queue stays.
+func TestPlanDeletedLinkFreesItsSlot(t *testing.T) {
+	const video, live, evt, podcast = "wx9fbcbaefb7f4ae2b", "wx048cfe3adb3634c6", "wx0a4ae2bfb6680270", "wx66a092b114e32036"
+	for policy, want := range map[wx.DeletionPolicy]Outcome{wx.DeletionPolicyDelete: OutcomeAdmitted, wx.DeletionPolicyOrphan: OutcomeQueued} {
+		gone := linked(link("a-video", "video"), 4*time.Hour)
+		gone.Spec.DeletionPolicy = policy
+		cluster := []client.Object{oa(video, live, evt), mp("video", video, subsidia), mp("live", live, subsidia),
+			mp("events", evt, subsidia), mp("podcast", podcast, subsidia), gone,
+			linked(link("b-live", "live"), 3*time.Hour), linked(link("c-events", "events"), 2*time.Hour),
+			queuedLink(link("d-podcast", "podcast"), time.Hour)}
+		p, err := ComputePlan(t.Context(), fakeCluster(t, cluster), []*unstructured.Unstructured{manifest(t, cluster[1])},
+			PlanOptions{Now: now, Prune: []*unstructured.Unstructured{manifest(t, gone)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := linkPlanOf(t, p, "d-podcast").Verdict; v.Outcome != want {
+			t.Errorf("deletionPolicy %s: the queued link %s, want %s", policy, v.Outcome, want)
+		}
+		if v := linkPlanOf(t, p, "a-video").Verdict; v.Outcome != OutcomeDeleting {
+			t.Errorf("the pruned link: %s, want Deleting", v.Outcome)
+		}
+	}
+}
