@@ -157,6 +157,10 @@ func TestPluginPlanAgreesWithTheOperator(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("plan -o json: %v\n%s", err, out)
 	}
+	// With -n, a manifest in another namespace is refused, as kubectl apply refuses it.
+	if out, code := wxlinkPlugin(t, "plan", "-f", dir, "-n", "default"); code != 1 {
+		t.Errorf("plan -n default of manifests in %s exited %d, want 1\n%s", pluginNS, code, out)
+	}
 	text, _ := wxlinkPlugin(t, "plan", "-f", dir, "-n", pluginNS)
 	t.Logf("kubectl wxlink plan -f %s:\n%s", dir, text)
 	checkDemoPlan(t, &plan)
@@ -348,8 +352,9 @@ func goldenOutputs(t *testing.T, c client.Client) {
 			rules.MonthOf(now), "<this month>", openAppID, "<open appID>").Replace(buf.String())
 		golden(t, filepath.Join("testdata", "plugin", tc.file+".golden"), got)
 	}
-	// The binary: kubectl's flags, and the exit status of trace (0 only when the whole tree is Ready).
-	for link, wantCode := range map[string]int{"news-mall": 0, "news-podcast": 1} {
+	// The binary: kubectl's flags, and the exit status of trace (0 when the whole tree is Ready, 2 when it is
+	// not, 1 on an error: a missing object).
+	for link, wantCode := range map[string]int{"news-mall": 0, "news-podcast": 2, "no-such-link": 1} {
 		if out, code := wxlinkPlugin(t, "trace", "link/"+link, "--namespace", pluginNS, "--kubeconfig", os.Getenv("KUBECONFIG")); code != wantCode {
 			t.Errorf("trace link/%s exited %d, want %d\n%s", link, code, wantCode, out)
 		}
