@@ -5,6 +5,7 @@ package kubectlplugin
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +189,26 @@ func TestPlanDeletedLinkFreesItsSlot(t *testing.T) {
 		if v := linkPlanOf(t, p, "a-video").Verdict; v.Outcome != OutcomeDeleting {
 			t.Errorf("the pruned link: %s, want Deleting", v.Outcome)
 		}
+	}
+}
+
+// A plan of links in several namespaces names the namespace of each; a plan of one does not.
+func TestPlanTableNamespaceColumn(t *testing.T) {
+	plan := &Plan{Links: []LinkPlan{{Namespace: "a", Name: "x", Verdict: Verdict{Outcome: OutcomeAdmitted}},
+		{Namespace: "b", Name: "y", Verdict: Verdict{Outcome: OutcomeAdmitted}}}}
+	var out strings.Builder
+	if err := (Printer{}).Plan(&out, plan); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "NAMESPACE") || !strings.Contains(out.String(), "  b  ") {
+		t.Errorf("a plan of two namespaces without a namespace column:\n%s", out.String())
+	}
+	plan.Links = plan.Links[:1]
+	out.Reset()
+	if err := (Printer{}).Plan(&out, plan); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "NAMESPACE") {
+		t.Errorf("a plan of one namespace with a namespace column:\n%s", out.String())
 	}
 }

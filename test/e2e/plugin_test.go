@@ -215,7 +215,7 @@ func k9sPauseToggles(t *testing.T, c client.Client) {
 	kctx := strings.TrimSpace(sh(t, nil, kubectl, "config", "current-context"))
 	for _, want := range []string{"true", ""} {
 		cmd := exec.CommandContext(t.Context(), p.Command, p.Args...)
-		cmd.Env = append(os.Environ(), "RESOURCE_NAME=associationlinks", "NAME=news-podcast", "NAMESPACE="+pluginNS, "CONTEXT="+kctx)
+		cmd.Env = append(os.Environ(), "RESOURCE_NAME=associationlinks", "RESOURCE_GROUP="+wx.GroupVersion.Group, "NAME=news-podcast", "NAMESPACE="+pluginNS, "CONTEXT="+kctx)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("the k9s pause plugin: %v\n%s", err, out)
 		}
