@@ -212,3 +212,16 @@ func TestPlanTableNamespaceColumn(t *testing.T) {
 		t.Errorf("a plan of one namespace with a namespace column:\n%s", out.String())
 	}
 }
+
+// In an AppID-less list, a sibling whose MiniProgram declares no original ID cannot be matched (Unmatched):
+// its entry, if any, counts as a console link already, so the sibling itself takes no second slot.
+func TestPlanUnmatchedSiblingCountsOnce(t *testing.T) {
+	video, podcast := mp("video", "wx9fbcbaefb7f4ae2b", subsidia), mp("podcast", "wx66a092b114e32036", subsidia)
+	video.Spec.OriginalID, podcast.Spec.OriginalID = "gh_00000000000a", "gh_00000000000b"
+	cluster := []client.Object{oa("gh_00000000000a", "gh_0000000000ff"), video, podcast, mp("live", "wx048cfe3adb3634c6", subsidia),
+		linked(link("a-video", "video"), 4*time.Hour), linked(link("b-live", "live"), 3*time.Hour)}
+	p := planOf(t, cluster, []client.Object{link("d-podcast", "podcast")}, nil)
+	if v := linkPlanOf(t, p, "d-podcast").Verdict; v.Outcome != OutcomeAdmitted {
+		t.Errorf("with an unmatched sibling counted once (3/3 other-subject): %s %s, want Admitted", v.Outcome, v.Message)
+	}
+}
