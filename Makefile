@@ -207,7 +207,7 @@ controlplane-down: ## Stop the local control plane.
 build: manifests generate fmt vet ## Build the manager, wechatsim and the kubectl plugin (kubectl-wxlink) binaries into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
-	go build -o $(LOCALBIN)/kubectl-wxlink ./cmd/kubectl-wxlink
+	go build -ldflags="-s -w" -o $(LOCALBIN)/kubectl-wxlink ./cmd/kubectl-wxlink
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager from your host against the cluster in KUBECONFIG.

@@ -195,18 +195,12 @@ func (f *requestsInFlight) cacheBehind(l *wx.AssociationLink) bool {
 	return true
 }
 
-// holdInFlight makes a sibling whose request may be in flight (recorded and unsettled, or recorded here and
+// HoldInFlight makes a sibling whose request may be in flight (recorded and unsettled, or recorded here and
 // not yet in the cache) hold its slot as the platform will list it, whatever its last status said (refused,
 // queued by the other owner, rejected before): the request is being made. A sibling whose end is gone or
 // whose platform entry cannot be matched is left as it is: its entry, if the request landed, counts as a
-// console link already.
-func (r *AssociationLinkReconciler) holdInFlight(l *wx.AssociationLink, facts *rules.SlotFacts) {
-	HoldInFlight(l, facts, r.inFlight.cacheBehind)
-}
-
-// HoldInFlight marks a link whose request may have reached the platform (recorded as pending and not yet
-// answered, or made by this manager where its cache is behind: cacheBehind, nil for a reader without one) as
-// holding its slot. kubectl-wxlink's plan calls it with no cache, to judge links as the operator does.
+// console link already. cacheBehind is the manager's knowledge of requests its cache does not show yet (nil
+// for a reader without one, as kubectl-wxlink's plan).
 func HoldInFlight(l *wx.AssociationLink, facts *rules.SlotFacts, cacheBehind func(*wx.AssociationLink) bool) {
 	if facts.Deciding || facts.Deleting || facts.EndMissing || facts.Unmatched {
 		return

@@ -87,16 +87,34 @@ func (r *AssociationLinkReconciler) observeFresh(ctx context.Context, s *linkSco
 // admission, which would otherwise queue the link behind the slot its rejection freed.
 func (r *AssociationLinkReconciler) found(s *linkScope, links []platform.MiniProgramLink, fresh bool) bool {
 	s.platLinks, s.fresh = links, fresh
-	s.entry, s.found = Find(links, string(s.mp.Spec.AppID), originalID(s.mp))
-	if !s.found && unmatchable(links, s.mp) {
+	var stop string
+	s.entry, s.found, stop = ObserveLink(s.link, s.mp, links)
+	switch stop {
+	case wx.ReasonOriginalIDRequired:
 		r.originalIDRequired(s)
-		return true
-	}
-	if !rejectedByPlatform(s.link, s.entry, s.found) {
+	case wx.ReasonRejected:
+		r.rejected(s)
+	default:
 		return false
 	}
-	r.rejected(s)
 	return true
+}
+
+// ObserveLink finds link's entry among the Official Account's links as the platform lists them, and says
+// whether observing ends the reconcile there, with the reason it reports: wx.ReasonOriginalIDRequired when
+// the list names Mini Programs by original ID only and wxlink does not know mp's, wx.ReasonRejected when the
+// platform rejected this object's own request; "" when the reconcile goes on. kubectl-wxlink's plan calls it
+// with the list the cluster's records give.
+func ObserveLink(link *wx.AssociationLink, mp *wx.MiniProgram, links []platform.MiniProgramLink) (
+	entry platform.MiniProgramLink, found bool, stop string) {
+	entry, found = Find(links, string(mp.Spec.AppID), originalID(mp))
+	switch {
+	case !found && unmatchable(links, mp):
+		return entry, found, wx.ReasonOriginalIDRequired
+	case rejectedByPlatform(link, entry, found):
+		return entry, found, wx.ReasonRejected
+	}
+	return entry, found, ""
 }
 
 // rejected ends the reconcile of a link whose own request the platform rejected. That rejection is terminal

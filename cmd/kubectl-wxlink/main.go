@@ -25,9 +25,12 @@ func main() {
 	if err == nil {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "error:", err)
 	var exit *kubectlplugin.ExitError
-	if errors.As(err, &exit) {
+	if errors.As(err, &exit) && exit.Err == nil {
+		os.Exit(exit.Code) // a result (changes, not Ready) that the output shows: no error to print
+	}
+	fmt.Fprintln(os.Stderr, "error:", err)
+	if exit != nil {
 		os.Exit(exit.Code)
 	}
 	os.Exit(1)

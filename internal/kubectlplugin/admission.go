@@ -20,12 +20,18 @@ type Outcome string
 const (
 	// OutcomeNoQuota: the link's type is not subject to quota admission (console-only, store partner links).
 	OutcomeNoQuota Outcome = "NoQuota"
+	// OutcomePaused: the link carries the pause annotation: the operator leaves it as it is.
+	OutcomePaused Outcome = "Paused"
 	// OutcomeDeleting: the link is being deleted (or the plan deletes it).
 	OutcomeDeleting Outcome = "Deleting"
-	// OutcomeWaiting: an end is missing or not Ready; the link is decided once it is.
+	// OutcomeWaiting: an end is missing, paused or not Ready, or the platform's list cannot be matched
+	// (OriginalIDRequired); the link is decided once that is resolved.
 	OutcomeWaiting Outcome = "Waiting"
 	// OutcomeRefused: a rule refuses the link (Reason says which): a self-link, or a younger duplicate.
 	OutcomeRefused Outcome = "Refused"
+	// OutcomeRejected: the platform rejected this object's own request at its generation: terminal until
+	// its spec changes; it takes no slot.
+	OutcomeRejected Outcome = "Rejected"
 	// OutcomeObserveOnly: an ObserveOnly link the platform does not list: it takes no slot.
 	OutcomeObserveOnly Outcome = "ObserveOnly"
 	// OutcomeAdmitted: both owners admit it.
@@ -43,15 +49,23 @@ type Verdict struct {
 	Message       string         `json:"message,omitempty"`
 }
 
-// Decide runs the operator's admission for one link of the snapshot, in the order of its reconcile:
-// resolve the ends, refuse a self-link, adopt-only, refuse a duplicate, then quota admission under the
-// Official Account and, when it admits, under the Mini Program.
+// Decide runs the operator's reconcile for one link of the snapshot, in its order: the pause, the
+// deletion, resolve the ends, refuse a self-link, observe the platform's list (as the cluster's records show
+// it: controllers.ObserveLink), refuse a duplicate, adopt-only, then quota admission under the Official
+// Account and, when it admits, under the Mini Program (controllers.OfficialAccountCandidates and
+// MiniProgramCandidates).
 func (s *Snapshot) Decide(link *wx.AssociationLink) Verdict {
-	if link.Spec.Type != wx.OfficialAccountToMiniProgram {
+	switch {
+	case paused(link):
+		return Verdict{Outcome: OutcomePaused, Reason: wx.ReasonPaused, Message: pausedMessage}
+	case link.Spec.Type != wx.OfficialAccountToMiniProgram:
 		return Verdict{Outcome: OutcomeNoQuota, Message: fmt.Sprintf("type %s takes no quota slot", link.Spec.Type)}
-	}
-	if !link.DeletionTimestamp.IsZero() {
-		return Verdict{Outcome: OutcomeDeleting, Reason: wx.ReasonDeleting}
+	case !link.DeletionTimestamp.IsZero() && unlinks(link):
+		return Verdict{Outcome: OutcomeDeleting, Reason: wx.ReasonDeleting,
+			Message: "deletionPolicy Delete: the operator unlinks it, which frees its slot"}
+	case !link.DeletionTimestamp.IsZero():
+		return Verdict{Outcome: OutcomeDeleting, Reason: wx.ReasonDeleting,
+			Message: "the platform keeps it (deletionPolicy Orphan or ObserveOnly): a console link that holds its slot"}
 	}
 	oa, mp, v, ok := s.resolve(link)
 	if !ok {
@@ -64,13 +78,22 @@ func (s *Snapshot) Decide(link *wx.AssociationLink) Verdict {
 			"OfficialAccount %s and MiniProgram %s both declare AppID %s: an account cannot be associated with itself",
 			oa.Name, mp.Name, oa.Spec.AppID)}
 	}
+	entry, found, stop := controllers.ObserveLink(d, mp, s.platformList(oa))
+	switch stop {
+	case wx.ReasonOriginalIDRequired:
+		return waiting(stop, "the platform lists the Mini Programs of OfficialAccount %s by original ID only and "+
+			"MiniProgram %s declares no spec.originalID: the operator cannot tell whether the link exists and does not act",
+			oa.Name, mp.Name)
+	case wx.ReasonRejected:
+		return Verdict{Outcome: OutcomeRejected, Reason: wx.ReasonRejected,
+			Message: "the platform rejected the association, so it holds no quota slot"}
+	}
 	siblings := s.withDeciding(s.linksBy(true, wx.KindOfficialAccount, oa.Name), d)
 	if older := controllers.OlderDuplicate(d, siblings); older != nil {
 		return Verdict{Outcome: OutcomeRefused, Reason: wx.ReasonDuplicateLink, Message: fmt.Sprintf(
 			"AssociationLink %s already declares %s -> %s", older.Name, d.Spec.From.Name, d.Spec.To.Name)}
 	}
-	onPlatform := listed(oa, mp)
-	if d.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly && !onPlatform {
+	if d.Spec.ManagementPolicy == wx.ManagementPolicyObserveOnly && (!found || !entry.Status.Occupying()) {
 		return Verdict{Outcome: OutcomeObserveOnly, Reason: wx.ReasonObserveOnly,
 			Message: "managementPolicy ObserveOnly and the platform does not list it: it takes no quota slot"}
 	}

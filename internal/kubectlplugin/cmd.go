@@ -4,7 +4,6 @@
 package kubectlplugin
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -22,14 +21,20 @@ import (
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 )
 
-// ExitError ends the command with a status (trace: 1 when something is not Ready; plan --exit-code: 2 when
-// applying changes something).
+// ExitError ends the command with a status. Err nil is a result, not an error (trace: 2 when something is
+// not Ready; plan --exit-code: 2 when applying changes something): the output says it, and nothing is
+// printed on stderr, as kubectl diff and terraform plan -detailed-exitcode do.
 type ExitError struct {
 	Code int
 	Err  error
 }
 
-func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
 
 // options are the flags every subcommand shares: kubectl's own (--kubeconfig, --context, --namespace, ...)
 // and -o.
@@ -38,6 +43,19 @@ type options struct {
 	output string
 	io     genericiooptions.IOStreams
 	now    func() time.Time
+}
+
+// namespace is the namespace of --namespace, else the kubeconfig context's.
+func (o *options) namespace() (string, error) {
+	ns, _, err := o.flags.ToRawKubeConfigLoader().Namespace()
+	return ns, err
+}
+
+// namespaceExplicit reports whether --namespace was given: manifests in another namespace are then refused,
+// as kubectl apply refuses them.
+func (o *options) namespaceExplicit() (bool, error) {
+	_, explicit, err := o.flags.ToRawKubeConfigLoader().Namespace()
+	return explicit, err
 }
 
 // NewCommand is `kubectl wxlink`.
@@ -69,7 +87,7 @@ func (o *options) client() (client.Reader, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	ns, _, err := o.flags.ToRawKubeConfigLoader().Namespace()
+	ns, err := o.namespace()
 	if err != nil {
 		return nil, "", err
 	}
@@ -117,7 +135,7 @@ func (o *options) traceCommand() *cobra.Command {
 				return err
 			}
 			if !root.AllReady() {
-				return &ExitError{Code: 1, Err: errors.New("not everything in the tree is Ready")}
+				return &ExitError{Code: 2} // not Ready: the tree says what and why
 			}
 			return nil
 		},

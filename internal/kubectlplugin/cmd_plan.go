@@ -8,10 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -19,10 +24,11 @@ import (
 )
 
 type planOptions struct {
-	files    resource.FilenameOptions
-	exitCode bool
-	prune    bool
-	selector string
+	files          resource.FilenameOptions
+	exitCode       bool
+	prune          bool
+	pruneAllowlist []string
+	selector       string
 }
 
 func (o *options) planCommand() *cobra.Command {
@@ -43,7 +49,10 @@ func (o *options) planCommand() *cobra.Command {
 	cmd.Flags().StringVarP(&po.files.Kustomize, "kustomize", "k", "", "a kustomization directory")
 	cmd.Flags().BoolVarP(&po.files.Recursive, "recursive", "R", false, "read the directories of -f recursively")
 	cmd.Flags().BoolVar(&po.exitCode, "exit-code", false, "exit 0 with no changes, 2 with changes, 1 on error (terraform plan -detailed-exitcode)")
-	cmd.Flags().BoolVar(&po.prune, "prune", false, "plan the deletions of kubectl apply --prune: wxlink objects matching -l that the manifests leave out")
+	cmd.Flags().BoolVar(&po.prune, "prune", false, "plan the deletions of kubectl apply --prune: objects of the allowlist's kinds, "+
+		"in the manifests' namespaces, matching -l, last applied by kubectl apply, that the manifests leave out")
+	cmd.Flags().StringSliceVar(&po.pruneAllowlist, "prune-allowlist", nil, "the kinds --prune deletes, as kubectl's "+
+		"group/version/Kind (default: every wxlink kind; kubectl's own default has none, so pass them to kubectl apply too)")
 	cmd.Flags().StringVarP(&po.selector, "selector", "l", "", "label selector of --prune")
 	return cmd
 }
@@ -60,7 +69,11 @@ func (o *options) runPlan(ctx context.Context, po *planOptions) error {
 	if err != nil {
 		return err
 	}
-	desired, err := o.manifests(ns, &po.files)
+	enforce, err := o.namespaceExplicit()
+	if err != nil {
+		return err
+	}
+	desired, err := o.manifests(ns, enforce, &po.files)
 	if err != nil {
 		return err
 	}
@@ -69,7 +82,7 @@ func (o *options) runPlan(ctx context.Context, po *planOptions) error {
 		fmt.Fprintf(o.io.ErrOut, "warning: cannot read the CRDs (%v): objects are not validated against their schemas\n", err)
 	}
 	if po.prune {
-		if opts.Prune, err = pruned(ctx, c, desired, po.selector); err != nil {
+		if opts.Prune, err = pruned(ctx, c, desired, po.selector, po.pruneAllowlist); err != nil {
 			return err
 		}
 	}
@@ -84,15 +97,16 @@ func (o *options) runPlan(ctx context.Context, po *planOptions) error {
 	case plan.HasErrors():
 		return &ExitError{Code: 1, Err: errors.New("the API server would refuse some objects")}
 	case po.exitCode && plan.HasChanges():
-		return &ExitError{Code: 2, Err: errors.New("applying would change the cluster")}
+		return &ExitError{Code: 2} // changes: the plan shows them
 	}
 	return nil
 }
 
-// manifests reads the files as kubectl apply does, with the cluster's discovery for namespaces.
-func (o *options) manifests(ns string, files *resource.FilenameOptions) ([]*unstructured.Unstructured, error) {
+// manifests reads the files as kubectl apply does, with the cluster's discovery for namespaces: with
+// --namespace (enforce), a manifest in another namespace is an error.
+func (o *options) manifests(ns string, enforce bool, files *resource.FilenameOptions) ([]*unstructured.Unstructured, error) {
 	infos, err := resource.NewBuilder(o.flags).Unstructured().ContinueOnError().
-		NamespaceParam(ns).DefaultNamespace().FilenameParam(false, files).Flatten().Do().Infos()
+		NamespaceParam(ns).DefaultNamespace().FilenameParam(enforce, files).Flatten().Do().Infos()
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +124,51 @@ func (o *options) manifests(ns string, files *resource.FilenameOptions) ([]*unst
 	return out, nil
 }
 
-// pruned are the wxlink objects of the manifests' namespaces that match the selector and that the manifests
-// leave out: what kubectl apply --prune -l would delete.
-func pruned(ctx context.Context, c client.Reader, desired []*unstructured.Unstructured, selector string) ([]*unstructured.Unstructured, error) {
+// wxlinkKinds are the kinds --prune deletes by default: every namespaced kind of wxlink.
+var wxlinkKinds = []string{"AssociationLink", "OfficialAccount", "MiniProgram", "MerchantBinding", "OpenPlatformAccount",
+	"WeComCorp", "ChannelsAccount", "WeChatStore", "ThirdPartyStore", "PlatformConfig"}
+
+// pruneKinds parses --prune-allowlist (kubectl's group/version/Kind, core/v1/Kind for the core group), or
+// gives the wxlink kinds when it is empty.
+func pruneKinds(allowlist []string) ([]schema.GroupVersionKind, error) {
+	var out []schema.GroupVersionKind
+	for _, kind := range wxlinkKinds {
+		out = append(out, wx.GroupVersion.WithKind(kind))
+	}
+	if len(allowlist) == 0 {
+		return out, nil
+	}
+	out = out[:0]
+	for _, a := range allowlist {
+		parts := strings.Split(a, "/")
+		if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+			return nil, fmt.Errorf("--prune-allowlist %q: want group/version/Kind, as kubectl's (core/v1/ConfigMap)", a)
+		}
+		group := parts[0]
+		if group == "core" {
+			group = ""
+		}
+		out = append(out, schema.GroupVersionKind{Group: group, Version: parts[1], Kind: parts[2]})
+	}
+	return out, nil
+}
+
+// pruned are the objects of the allowlist's kinds, in the manifests' namespaces, that match the selector,
+// that kubectl apply made (the last-applied-configuration annotation: kubectl prunes no other), and that
+// the manifests leave out: what kubectl apply --prune -l --prune-allowlist would delete. Namespaces and
+// kinds in order, so the plan reads the same every time.
+func pruned(ctx context.Context, c client.Reader, desired []*unstructured.Unstructured, selector string,
+	allowlist []string) ([]*unstructured.Unstructured, error) {
 	if selector == "" {
 		return nil, errors.New("--prune needs a label selector (-l), as kubectl apply --prune does")
 	}
 	sel, err := labels.Parse(selector)
 	if err != nil {
 		return nil, fmt.Errorf("--selector: %w", err)
+	}
+	kinds, err := pruneKinds(allowlist)
+	if err != nil {
+		return nil, err
 	}
 	keep, namespaces := map[string]bool{}, map[string]bool{}
 	for _, d := range desired {
@@ -128,17 +178,18 @@ func pruned(ctx context.Context, c client.Reader, desired []*unstructured.Unstru
 		}
 	}
 	var out []*unstructured.Unstructured
-	for ns := range namespaces {
-		for _, kind := range []string{"AssociationLink", "OfficialAccount", "MiniProgram", "MerchantBinding", "OpenPlatformAccount",
-			"WeComCorp", "ChannelsAccount", "WeChatStore", "ThirdPartyStore", "PlatformConfig"} {
+	for _, ns := range slices.Sorted(maps.Keys(namespaces)) {
+		for _, gvk := range kinds {
 			list := &unstructured.UnstructuredList{}
-			list.SetGroupVersionKind(wx.GroupVersion.WithKind(kind + "List"))
+			list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 			if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
 				return nil, err
 			}
 			for i := range list.Items {
-				if u := &list.Items[i]; !keep[objKey(kind, ns, u.GetName())] {
-					u.SetKind(kind)
+				u := &list.Items[i]
+				_, applied := u.GetAnnotations()[corev1.LastAppliedConfigAnnotation]
+				if applied && !keep[objKey(gvk.Kind, ns, u.GetName())] {
+					u.SetGroupVersionKind(gvk)
 					out = append(out, u)
 				}
 			}

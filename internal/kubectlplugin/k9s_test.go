@@ -45,6 +45,12 @@ func TestK9sPlugins(t *testing.T) {
 			}
 		}
 	}
+	for name, p := range f.Plugins {
+		if args := strings.Join(p.Args, " "); strings.Contains(args, "$RESOURCE_NAME") &&
+			strings.Count(args, "${RESOURCE_NAME}${RESOURCE_GROUP:+.$RESOURCE_GROUP}") != strings.Count(args, "RESOURCE_NAME") {
+			t.Errorf("%s: every resource must be qualified with its group ($RESOURCE_GROUP): %s", name, args)
+		}
+	}
 	pause := strings.Join(f.Plugins["wxlink-pause"].Args, " ")
 	if !f.Plugins["wxlink-pause"].Confirm || strings.Count(pause, wx.PauseAnnotation) != 2 ||
 		!strings.Contains(pause, wx.PauseAnnotation+"=true") || !strings.Contains(pause, wx.PauseAnnotation+"-") {

@@ -4,10 +4,13 @@
 package kubectlplugin
 
 import (
+	"cmp"
+	"strings"
 	"time"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
 	"github.com/wxlink/wxlink-operator/controllers"
+	"github.com/wxlink/wxlink-operator/internal/platform"
 	"github.com/wxlink/wxlink-operator/internal/rules"
 )
 
@@ -18,57 +21,48 @@ type OwnerAdmission struct {
 	Decisions []rules.Decision
 }
 
-// listed reports whether the Official Account's last read of the platform lists the Mini Program (linked or
-// awaiting an admin), by AppID or original ID.
-func listed(oa *wx.OfficialAccount, mp *wx.MiniProgram) bool {
+// platformList is the Official Account's links as the cluster's records show the platform listing them:
+// its last read (status.linkedMiniPrograms, the entries that hold a slot: AppIDs, or original IDs for an
+// AppID-less list), and each of its links' own last report where that saw more (the operator reads the
+// platform afresh; the account polls less often than a link reports): linked or awaiting an admin, or
+// rejected (the account's status keeps no list of rejections).
+func (s *Snapshot) platformList(oa *wx.OfficialAccount) []platform.MiniProgramLink {
+	var out []platform.MiniProgramLink
+	byAppID := true
 	for _, id := range oa.Status.LinkedMiniPrograms {
-		if id == string(mp.Spec.AppID) || (id != "" && (id == mp.Spec.OriginalID || id == mp.Status.Username)) {
-			return true
+		if strings.HasPrefix(id, "gh_") {
+			out, byAppID = append(out, platform.MiniProgramLink{Username: id, Status: platform.LinkLinked}), false
+		} else if id != "" {
+			out = append(out, platform.MiniProgramLink{AppID: id, Status: platform.LinkLinked})
 		}
 	}
-	return false
+	for _, l := range s.linksBy(true, wx.KindOfficialAccount, oa.Name) {
+		mp, ok := s.MiniPrograms[l.Spec.To.Name]
+		if !ok {
+			continue
+		}
+		entry := platform.MiniProgramLink{AppID: string(mp.Spec.AppID), Status: platform.LinkLinked}
+		if !byAppID {
+			entry = platform.MiniProgramLink{Username: cmp.Or(mp.Status.Username, mp.Spec.OriginalID), Status: platform.LinkLinked}
+		}
+		if l.Status.Platform != nil && l.Status.Platform.State == wx.LinkStateRejected {
+			entry.Status = platform.LinkRejected
+		} else if !controllers.HoldsSlot(&l) {
+			continue
+		}
+		if _, found := controllers.Find(out, entry.AppID, entry.Username); !found && entry.AppID+entry.Username != "" {
+			out = append(out, entry)
+		}
+	}
+	return out
 }
 
 // officialAccountAdmission is the Official Account's admission with d deciding (nil: no link decides, as
-// quota shows it): its links that take a slot, and the platform's links that no cluster link claims.
+// quota shows it), by the operator's own candidates (controllers.OfficialAccountCandidates) on the
+// platform's list as the cluster's records give it.
 func (s *Snapshot) officialAccountAdmission(oa *wx.OfficialAccount, d *wx.AssociationLink, siblings []wx.AssociationLink) OwnerAdmission {
-	deciding := orNone(d)
-	claimed := map[string]bool{}
-	oaSubj := controllers.ObservedSubject(oa.Spec.Subject, oa.Status.Subject)
-	var cands []rules.Candidate
-	for i := range siblings {
-		l := &siblings[i]
-		mp, exists := s.MiniPrograms[l.Spec.To.Name]
-		found := exists && listed(oa, mp)
-		if found {
-			claimed[string(mp.Spec.AppID)], claimed[mp.Spec.OriginalID], claimed[mp.Status.Username] = true, true, true
-		}
-		// The operator reads the platform's list afresh; the cluster's records are the Official Account's last
-		// read and the link's own last report, whichever saw the link made (the account polls less often).
-		found = found || (exists && controllers.HoldsSlot(l))
-		// The platform's rejection is known from the link's own report (the cluster keeps no list of it).
-		rejected := !found && l.Status.Platform != nil && l.Status.Platform.State == wx.LinkStateRejected
-		facts := controllers.SlotFacts(l, deciding, siblings, found, rejected, wx.KindOfficialAccount)
-		facts.EndMissing = !exists
-		facts.SelfLink = exists && mp.Spec.AppID == oa.Spec.AppID
-		controllers.HoldInFlight(l, &facts, nil)
-		if !rules.TakesSlot(facts) {
-			continue
-		}
-		cands = append(cands, rules.Candidate{Key: s.Namespace + "/" + l.Name, Created: l.CreationTimestamp.Time,
-			InCluster: true, OnPlatform: facts.OnPlatform,
-			SameSubject: rules.SameSubject(oaSubj, controllers.ObservedSubject(mp.Spec.Subject, mp.Status.Subject))})
-	}
-	for _, id := range oa.Status.LinkedMiniPrograms {
-		if id == "" || claimed[id] {
-			continue
-		}
-		same := false
-		if mp := s.declaredMiniProgram(id); mp != nil {
-			same = rules.SameSubject(oaSubj, controllers.ObservedSubject(mp.Spec.Subject, mp.Status.Subject))
-		}
-		cands = append(cands, rules.Candidate{Key: "platform/" + id, SameSubject: same, OnPlatform: true})
-	}
+	cands := controllers.OfficialAccountCandidates(controllers.OfficialAccountView{Deciding: orNone(d), OA: oa,
+		Siblings: siblings, MiniPrograms: s.MiniPrograms, Platform: s.platformList(oa)})
 	links := make([]*wx.AssociationLink, 0, len(siblings))
 	for i := range siblings {
 		links = append(links, &siblings[i])
@@ -77,36 +71,19 @@ func (s *Snapshot) officialAccountAdmission(oa *wx.OfficialAccount, d *wx.Associ
 	return run(rules.OfficialAccountPolicy(), cands, used, s.Now)
 }
 
-// miniProgramAdmission is the Mini Program's admission with d deciding (nil: none): every cluster link to it
-// that takes a slot, each judged by its own last report (the platform cannot list them from this side).
-// selfOnPlatform is what the Official Account's admission found of d.
+// miniProgramAdmission is the Mini Program's admission with d deciding (nil: none), by the operator's own
+// candidates (controllers.MiniProgramCandidates). selfOnPlatform is what the Official Account's admission
+// found of d.
 func (s *Snapshot) miniProgramAdmission(mp *wx.MiniProgram, d *wx.AssociationLink, selfOnPlatform bool) OwnerAdmission {
-	deciding := orNone(d)
 	siblings := s.linksBy(false, wx.KindMiniProgram, mp.Name)
 	if d != nil {
 		siblings = s.withDeciding(siblings, d)
 	}
-	var cands []rules.Candidate
+	cands := controllers.MiniProgramCandidates(controllers.MiniProgramView{Deciding: orNone(d), MP: mp,
+		Siblings: siblings, SelfOnPlatform: selfOnPlatform})
 	links := make([]*wx.AssociationLink, 0, len(siblings))
 	for i := range siblings {
-		l := &siblings[i]
-		links = append(links, l)
-		on := controllers.HoldsSlot(l)
-		if d != nil && l.Name == d.Name {
-			on = selfOnPlatform
-		}
-		state := wx.LinkState("")
-		if l.Status.Platform != nil {
-			state = l.Status.Platform.State
-		}
-		facts := controllers.SlotFacts(l, deciding, siblings, on, state == wx.LinkStateRejected, wx.KindMiniProgram)
-		facts.SelfLink = l.Status.FromAppID == string(mp.Spec.AppID)
-		controllers.HoldInFlight(l, &facts, nil)
-		if !rules.TakesSlot(facts) {
-			continue
-		}
-		cands = append(cands, rules.Candidate{Key: s.Namespace + "/" + l.Name, Created: l.CreationTimestamp.Time,
-			InCluster: true, SameSubject: true, OnPlatform: facts.OnPlatform})
+		links = append(links, &siblings[i])
 	}
 	used := rules.NewLinksThisMonth(s.Now, monthlyUsage(mp.Status.MonthlyLinks), controllers.MonthRecords(links, mp.Status.MonthlyLedger))
 	return run(rules.MiniProgramPolicy(), cands, used, s.Now)
@@ -130,14 +107,4 @@ func monthlyUsage(c *wx.MonthlyCount) rules.MonthlyUsage {
 		return rules.MonthlyUsage{}
 	}
 	return rules.MonthlyUsage{Month: c.Month, Count: int(c.Count)}
-}
-
-// declaredMiniProgram is the namespace's MiniProgram that a platform entry names, by AppID or original ID.
-func (s *Snapshot) declaredMiniProgram(id string) *wx.MiniProgram {
-	for _, mp := range s.MiniPrograms {
-		if string(mp.Spec.AppID) == id || mp.Spec.OriginalID == id || mp.Status.Username == id {
-			return mp
-		}
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -140,47 +139,12 @@ func diffObject(ctx context.Context, c client.Reader, d *unstructured.Unstructur
 	switch {
 	case cur == nil:
 		oc.Action = ActionCreate
-	case !equality.Semantic.DeepEqual(content(d), content(cur)):
+	case changes(d, cur):
 		oc.Action = ActionChange
 	default:
 		oc.Action = ActionUnchanged
 	}
 	return oc, cur, nil
-}
-
-// content is what a change is judged on: the spec, or for kinds without one (Secrets, ConfigMaps) every
-// top-level field but metadata and status. A Secret's stringData is compared as the data it becomes.
-func content(u *unstructured.Unstructured) map[string]any {
-	if spec, ok := u.Object["spec"]; ok {
-		return map[string]any{"spec": spec}
-	}
-	out := map[string]any{}
-	for k, v := range u.Object {
-		switch k {
-		case "metadata", "status", "apiVersion", "kind", "stringData":
-		default:
-			out[k] = v
-		}
-	}
-	if sd, ok := u.Object["stringData"].(map[string]any); ok {
-		data, _ := out["data"].(map[string]any)
-		merged := map[string]any{}
-		for k, v := range data {
-			merged[k] = v
-		}
-		for k, v := range sd {
-			if s, ok := v.(string); ok {
-				merged[k] = base64Encode(s)
-			}
-		}
-		out["data"] = merged
-	}
-	if t, ok := out["type"]; !ok || t == "" {
-		if u.GetKind() == "Secret" {
-			out["type"] = "Opaque"
-		}
-	}
-	return out
 }
 
 // namespacesOf are the namespaces the plan's wxlink objects are in, sorted.

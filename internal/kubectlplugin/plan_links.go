@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -82,12 +84,16 @@ func recorded(l *wx.AssociationLink) Verdict {
 	}
 	a := l.Status.Admission
 	switch {
+	case ready != nil && ready.Reason == wx.ReasonPaused:
+		v.Outcome = OutcomePaused
 	case l.Spec.Type != wx.OfficialAccountToMiniProgram:
 		v.Outcome = OutcomeNoQuota
 	case !l.DeletionTimestamp.IsZero():
 		v.Outcome = OutcomeDeleting
 	case ready != nil && (ready.Reason == wx.ReasonRuleViolation || ready.Reason == wx.ReasonDuplicateLink):
 		v.Outcome = OutcomeRefused
+	case admitted != nil && admitted.Reason == wx.ReasonRejected:
+		v.Outcome, v.Reason = OutcomeRejected, wx.ReasonRejected
 	case admitted != nil && admitted.Reason == wx.ReasonObserveOnly:
 		v.Outcome, v.Reason = OutcomeObserveOnly, wx.ReasonObserveOnly
 	case a != nil && a.State == wx.AdmissionQueued:
@@ -158,7 +164,10 @@ func (s *Snapshot) merge(o ObjectChange, obj client.Object) error {
 		obj.SetUID(cur.GetUID())
 		obj.SetCreationTimestamp(cur.GetCreationTimestamp())
 		obj.SetGeneration(cur.GetGeneration() + 1)
-		obj.SetAnnotations(cur.GetAnnotations())
+		// kubectl apply merges the manifest's labels and annotations into the object's (the pause
+		// annotation among them): the manifest's win, the object's others stay.
+		obj.SetAnnotations(mergedMap(cur.GetAnnotations(), obj.GetAnnotations()))
+		obj.SetLabels(mergedMap(cur.GetLabels(), obj.GetLabels()))
 		obj.SetDeletionTimestamp(cur.GetDeletionTimestamp())
 		return nil
 	}
@@ -183,6 +192,19 @@ func (s *Snapshot) mergeLink(o ObjectChange) error {
 	return nil
 }
 
+// mergedMap is base with over's entries on top.
+func mergedMap(base, over map[string]string) map[string]string {
+	if len(base)+len(over) == 0 {
+		return nil
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, over)
+	return out
+}
+
 // find is the snapshot's object of a kind and name (nil when it has none).
 func (s *Snapshot) find(kind, name string) any {
 	switch kind {
@@ -204,8 +226,10 @@ func (s *Snapshot) find(kind, name string) any {
 	return nil
 }
 
-// remove deletes an object from the snapshot: a link stays, being deleted (it holds a slot until the platform
-// no longer lists it); an account goes.
+// remove deletes an object from the snapshot: an account goes; a link stays, being deleted. The operator
+// unlinks a link whose deletion is its to make (deletionPolicy Delete, managementPolicy Full), which frees
+// its slot: it is taken off the Official Account's list. Any other stays on the platform, a console link
+// that holds its slot.
 func (s *Snapshot) remove(kind, name string) {
 	switch kind {
 	case "OfficialAccount":
@@ -213,8 +237,34 @@ func (s *Snapshot) remove(kind, name string) {
 	case "MiniProgram":
 		delete(s.MiniPrograms, name)
 	case "AssociationLink":
-		if l, ok := s.find(kind, name).(*wx.AssociationLink); ok {
-			l.DeletionTimestamp = &metav1.Time{Time: s.Now}
+		l, ok := s.find(kind, name).(*wx.AssociationLink)
+		if !ok {
+			return
+		}
+		l.DeletionTimestamp = &metav1.Time{Time: s.Now}
+		if unlinks(l) {
+			s.unlist(l)
+			l.Status.Platform = nil
 		}
 	}
+}
+
+// unlinks reports whether the operator unlinks a link on the platform when it is deleted.
+func unlinks(l *wx.AssociationLink) bool {
+	return l.Spec.Type == wx.OfficialAccountToMiniProgram && l.Spec.DeletionPolicy == wx.DeletionPolicyDelete &&
+		l.Spec.ManagementPolicy == wx.ManagementPolicyFull
+}
+
+// unlist takes a link's Mini Program off its Official Account's last read of the platform.
+func (s *Snapshot) unlist(l *wx.AssociationLink) {
+	oa, okOA := s.OfficialAccounts[l.Spec.From.Name]
+	mp, okMP := s.MiniPrograms[l.Spec.To.Name]
+	if !okOA || !okMP {
+		return
+	}
+	oa = oa.DeepCopy()
+	oa.Status.LinkedMiniPrograms = slices.DeleteFunc(oa.Status.LinkedMiniPrograms, func(id string) bool {
+		return id != "" && (id == string(mp.Spec.AppID) || id == mp.Spec.OriginalID || id == mp.Status.Username)
+	})
+	s.OfficialAccounts[oa.Name] = oa
 }

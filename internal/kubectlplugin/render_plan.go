@@ -19,7 +19,11 @@ func (p Printer) Plan(w io.Writer, plan *Plan) error {
 		if o.Action == ActionUnchanged && !p.Wide {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s %s/%s\t%s", actionSigns[o.Action], o.Kind, o.Name, o.Action)
+		name := o.Kind + "/" + o.Name
+		if o.Namespace != "" && plan.namespaces() > 1 {
+			name = o.Namespace + "/" + name
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s", actionSigns[o.Action], name, o.Action)
 		if len(o.Errors) > 0 {
 			fmt.Fprintf(tw, "\t%s", strings.Join(o.Errors, "; "))
 		}
@@ -28,7 +32,12 @@ func (p Printer) Plan(w io.Writer, plan *Plan) error {
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\nLinks:")
 	tw = newTable(w)
-	fmt.Fprintln(tw, "  LINK\tFROM -> TO\tOBJECT\tVERDICT\tREASON\tNOW\tMESSAGE")
+	// A plan of several namespaces says which each link is in.
+	nsCol := func(string) string { return "" }
+	if plan.namespaces() > 1 {
+		nsCol = func(ns string) string { return ns + "\t" }
+	}
+	fmt.Fprintln(tw, "  "+nsCol("NAMESPACE")+"LINK\tFROM -> TO\tOBJECT\tVERDICT\tREASON\tNOW\tMESSAGE")
 	for _, l := range plan.Links {
 		now := "-"
 		if l.Current != nil {
@@ -38,8 +47,8 @@ func (p Printer) Plan(w io.Writer, plan *Plan) error {
 		if l.Unchanged {
 			verdict = "unchanged (" + verdict + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s -> %s\t%s\t%s\t%s\t%s\t%s\n", l.Name, l.From, l.To, l.Action, verdict, dash(l.Verdict.Reason),
-			now, p.shorten(oneLine(l.Verdict.Message), 80))
+		fmt.Fprintf(tw, "  %s%s\t%s -> %s\t%s\t%s\t%s\t%s\t%s\n", nsCol(l.Namespace), l.Name, l.From, l.To, l.Action, verdict,
+			dash(l.Verdict.Reason), now, p.shorten(oneLine(l.Verdict.Message), 80))
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\n"+plan.Summary())
@@ -76,4 +85,13 @@ func (plan *Plan) Summary() string {
 		n[ActionCreate], n[ActionChange], n[ActionDelete], n[ActionInvalid], v[OutcomeAdmitted], v[OutcomeQueued], v[OutcomeRefused],
 		v[OutcomeWaiting], unchanged)
 	return s
+}
+
+// namespaces counts the namespaces of the plan's links.
+func (plan *Plan) namespaces() int {
+	seen := map[string]bool{}
+	for _, l := range plan.Links {
+		seen[l.Namespace] = true
+	}
+	return len(seen)
 }

@@ -71,12 +71,23 @@ func (s *Snapshot) linksBy(from bool, kind wx.AccountKind, name string) []wx.Ass
 	return out
 }
 
-// ready reports whether an account counts as Ready for a link's admission: Ready at its generation, or
-// created or changed by the plan (it will be observed before its links are decided).
+// ready reports whether an account counts as Ready for a link's admission: not paused, and Ready at its
+// generation; or created or changed by the plan when it was Ready (or never observed): it will be observed
+// again before its links are decided. A change does not make an account that is not Ready Ready (the plan
+// cannot tell whether the change fixes why), nor a paused one.
 func (s *Snapshot) ready(kind wx.AccountKind, obj client.Object, base *wx.StatusBase) (bool, *metav1.Condition) {
-	if s.Pending[string(kind)+"/"+obj.GetName()] {
-		return true, nil
+	if paused(obj) {
+		return false, &metav1.Condition{Reason: wx.ReasonPaused, Message: pausedMessage}
 	}
 	c := meta.FindStatusCondition(base.Conditions, wx.ConditionReady)
+	if s.Pending[string(kind)+"/"+obj.GetName()] && (c == nil || c.Status == metav1.ConditionTrue) {
+		return true, nil
+	}
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == obj.GetGeneration(), c
 }
+
+// pausedMessage is what the operator reports of a paused object (controllers' lifecycle).
+const pausedMessage = "reconciliation is paused: remove the annotation " + wx.PauseAnnotation + " to resume"
+
+// paused reports whether an object carries the pause annotation, which the operator honours first.
+func paused(obj client.Object) bool { return obj.GetAnnotations()[wx.PauseAnnotation] == "true" }

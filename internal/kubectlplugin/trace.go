@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/controllers"
 )
 
 // Relations of a traced node to its parent.
@@ -89,6 +90,10 @@ type tracer struct {
 // node reads one object and, for a dependency, what it depends on in turn (path guards against cycles).
 func (t *tracer) node(ctx context.Context, r ref, relation string, path []string) (*Node, error) {
 	n := &Node{Kind: r.kind, Name: r.name, Namespace: t.ns, Relation: relation, Ready: "False", Synced: "-"}
+	if r.unset != "" {
+		n.Name, n.Reason, n.Message = "-", wx.ReasonDependencyNotFound, r.unset
+		return n, nil
+	}
 	obj := newObject(r.kind)
 	if err := t.c.Get(ctx, client.ObjectKey{Namespace: t.ns, Name: r.name}, obj); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -104,7 +109,7 @@ func (t *tracer) node(ctx context.Context, r ref, relation string, path []string
 	n.Found = true
 	ts := obj.GetCreationTimestamp()
 	n.Created = &ts
-	describe(n, obj, r.keys)
+	describe(n, obj, r)
 	if relation == RelationUsedBy {
 		return n, nil
 	}
@@ -134,18 +139,11 @@ func (t *tracer) route(ctx context.Context, name string) wx.CredentialsRoute {
 	return t.routes[name]
 }
 
-// describe fills a node's columns from the object's conditions (a Secret: whether it holds the keys).
-func describe(n *Node, obj client.Object, keys []string) {
+// describe fills a node's columns from the object's conditions (a Secret: whether the operator may read it
+// and whether it holds the keys).
+func describe(n *Node, obj client.Object, r ref) {
 	if s, ok := obj.(*corev1.Secret); ok {
-		n.Ready, n.Reason, n.Message = "True", "Found", "holds "+strings.Join(keys, ", ")
-		if len(keys) == 0 || keys[0] == "" {
-			n.Message = fmt.Sprintf("holds %d keys", len(s.Data))
-		}
-		for _, k := range keys {
-			if _, ok := s.Data[k]; !ok && k != "" {
-				n.Ready, n.Reason, n.Message = "False", "KeyMissing", fmt.Sprintf("has no key %q", k)
-			}
-		}
+		describeSecret(n, s, r)
 		return
 	}
 	sb, ok := obj.(interface{ GetStatusBase() *wx.StatusBase })
@@ -164,6 +162,26 @@ func describe(n *Node, obj client.Object, keys []string) {
 		n.Synced = string(c.Status)
 	}
 	n.Detail = detail(obj)
+}
+
+// describeSecret says whether a Secret serves the reference: labelled for wxlink when it holds credentials
+// (the operator reads no other: CredentialsNotLabelled), and holding every key the reference reads. Only key
+// names are shown, never values.
+func describeSecret(n *Node, s *corev1.Secret, r ref) {
+	n.Ready, n.Reason, n.Message = "True", "Found", "holds "+strings.Join(r.keys, ", ")
+	if len(r.keys) == 0 || r.keys[0] == "" {
+		n.Message = fmt.Sprintf("holds %d keys", len(s.Data))
+	}
+	for _, k := range r.keys {
+		if _, ok := s.Data[k]; !ok && k != "" {
+			n.Ready, n.Reason, n.Message = "False", "KeyMissing", fmt.Sprintf("has no key %q", k)
+		}
+	}
+	if r.credentials && s.Labels[controllers.CredentialsLabel] != controllers.CredentialsLabelValue {
+		n.Ready, n.Reason = "False", wx.ReasonCredentialsNotLabelled
+		n.Message = fmt.Sprintf("not labelled for wxlink, which reads credentials only from Secrets that opt in: run "+
+			"`kubectl label secret -n %s %s %s=%s`", s.Namespace, s.Name, controllers.CredentialsLabel, controllers.CredentialsLabelValue)
+	}
 }
 
 // detail is what -o wide adds for a kind.

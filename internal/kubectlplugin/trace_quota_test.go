@@ -16,7 +16,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	wx "github.com/wxlink/wxlink-operator/api/v1alpha1"
+	"github.com/wxlink/wxlink-operator/controllers"
 )
+
+var credentialsLabel = map[string]string{controllers.CredentialsLabel: controllers.CredentialsLabelValue}
 
 func withCredentials(m *wx.MiniProgram, secret string) *wx.MiniProgram {
 	m.Spec.Credentials = &wx.AccountCredentials{SecretName: secret, AppSecretKey: "appSecret"}
@@ -34,8 +37,10 @@ func TestTraceFollowsReferencesAndFailsOnAMissingKey(t *testing.T) {
 	mb := &wx.MerchantBinding{ObjectMeta: metav1.ObjectMeta{Name: "pay", Namespace: ns},
 		Spec: wx.MerchantBindingSpec{MerchantID: "1230000109", Target: wx.AccountReference{Kind: wx.KindMiniProgram, Name: "mall"}}}
 	secrets := []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "news-credentials", Namespace: ns}, Data: map[string][]byte{"appSecret": []byte("n3ws-s3cret")}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mall-credentials", Namespace: ns}, Data: map[string][]byte{"other": []byte("m4ll-s3cret")}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "news-credentials", Namespace: ns, Labels: credentialsLabel},
+			Data: map[string][]byte{"appSecret": []byte("n3ws-s3cret")}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mall-credentials", Namespace: ns, Labels: credentialsLabel},
+			Data: map[string][]byte{"other": []byte("m4ll-s3cret")}},
 	}
 	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(append(secrets, news, mall, pc, l, mb)...).Build()
 
@@ -61,7 +66,7 @@ func TestTraceFollowsReferencesAndFailsOnAMissingKey(t *testing.T) {
 		t.Errorf("trace printed a Secret value:\n%s", text)
 	}
 	if root.AllReady() {
-		t.Error("a Secret without the key the route reads must make the tree not Ready (exit status 1)")
+		t.Error("a Secret without the key the route reads must make the tree not Ready (exit status 2)")
 	}
 	mallRoot, err := Trace(context.Background(), c, ns, "MiniProgram", "mall")
 	if err != nil {
@@ -98,5 +103,46 @@ func TestQuotaCountsConsoleLinksAndOrdersTheQueue(t *testing.T) {
 	}
 	if len(r.Queue) != 1 || r.Queue[0].Link != "c-podcast" || r.Queue[0].QueuePosition != 1 {
 		t.Errorf("queue: want c-podcast first: %+v", r.Queue)
+	}
+}
+
+// traceText traces kind/name in a cluster of objs and prints the tree.
+func traceText(t *testing.T, kind, name string, objs ...client.Object) (string, *Node) {
+	t.Helper()
+	root, err := Trace(t.Context(), fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).Build(), ns, kind, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := (Printer{Now: time.Now, Age: func(*metav1.Time) string { return "1h" }, Wide: true}).Trace(&out, root); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), root
+}
+
+// The operator reads credentials only from Secrets labelled for it; a store app's Secret must hold both keys
+// its credentials name; an account without spec.credentials waits for them. Trace shows each as not Ready.
+func TestTraceCredentialsAsTheOperatorReadsThem(t *testing.T) {
+	pc := &wx.PlatformConfig{ObjectMeta: metav1.ObjectMeta{Name: "wechat", Namespace: ns, Generation: 1}}
+	pc.Status.Conditions = readyCond()
+	unlabelled := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mall-credentials", Namespace: ns},
+		Data: map[string][]byte{"appSecret": []byte("m4ll-s3cret")}}
+	out, root := traceText(t, "MiniProgram", "mall", withCredentials(mp("mall", mallAppID, parent), "mall-credentials"), pc, unlabelled)
+	if !strings.Contains(out, wx.ReasonCredentialsNotLabelled) || !strings.Contains(out, "kubectl label secret -n plan mall-credentials") ||
+		root.AllReady() {
+		t.Errorf("an unlabelled credentials Secret shows as fine:\n%s", out)
+	}
+	out, root = traceText(t, "MiniProgram", "mall", mp("mall", mallAppID, parent), pc)
+	if !strings.Contains(out, "Secret/-") || !strings.Contains(out, "spec.credentials is not set") || root.AllReady() {
+		t.Errorf("an account without spec.credentials shows no missing Secret:\n%s", out)
+	}
+	store := &wx.ThirdPartyStore{ObjectMeta: metav1.ObjectMeta{Name: "youzan", Namespace: ns, Generation: 1},
+		Spec: wx.ThirdPartyStoreSpec{Credentials: wx.StoreAppCredentials{SecretName: "youzan-app", ClientSecretKey: "secret"}}}
+	store.Status.Conditions = readyCond()
+	app := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "youzan-app", Namespace: ns, Labels: credentialsLabel},
+		Data: map[string][]byte{"clientID": []byte("id"), "clientSecret": []byte("s3cret")}}
+	out, root = traceText(t, "ThirdPartyStore", "youzan", store, app)
+	if !strings.Contains(out, `has no key "secret"`) || root.AllReady() {
+		t.Errorf("a store app Secret without its clientSecretKey shows as fine:\n%s", out)
 	}
 }

@@ -4,6 +4,7 @@
 package kubectlplugin
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -18,6 +19,10 @@ type ref struct {
 	kind string
 	name string
 	keys []string
+	// credentials: the operator reads the Secret only when it opts in with the credentials label.
+	credentials bool
+	// unset says why a reference the object needs is not there (no name: nothing to read).
+	unset string
 }
 
 // kindAliases are what trace and quota accept for a kind, as kubectl does: the kind, its plural and its short
@@ -107,7 +112,9 @@ func dependencies(obj client.Object, routeOf func(pc string) wx.CredentialsRoute
 		}
 		return out
 	case *wx.ThirdPartyStore:
-		out := []ref{{kind: "Secret", name: o.Spec.Credentials.SecretName}}
+		c := o.Spec.Credentials
+		out := []ref{{kind: "Secret", name: c.SecretName, credentials: true,
+			keys: []string{cmp.Or(c.ClientIDKey, "clientID"), cmp.Or(c.ClientSecretKey, "clientSecret")}}}
 		for _, b := range o.Spec.Bindings {
 			out = append(out, ref{kind: string(b.Kind), name: b.Name})
 		}
@@ -119,14 +126,16 @@ func dependencies(obj client.Object, routeOf func(pc string) wx.CredentialsRoute
 // accountRefs are an account's PlatformConfig and the key of its credentials Secret its route reads.
 func accountRefs(spec *wx.AccountSpec, routeOf func(string) wx.CredentialsRoute) []ref {
 	out := []ref{{kind: "PlatformConfig", name: spec.PlatformConfigRef.Name}}
-	if c := spec.Credentials; c != nil {
-		key := c.AppSecretKey
-		if routeOf(spec.PlatformConfigRef.Name) == wx.CredentialsRouteThirdPartyPlatform {
-			key = c.AuthorizerRefreshTokenKey
-		}
-		out = append(out, ref{kind: "Secret", name: c.SecretName, keys: []string{key}})
+	c := spec.Credentials
+	if c == nil {
+		return append(out, ref{kind: "Secret", unset: "spec.credentials is not set: name the Secret that holds the " +
+			"account's AppSecret or authorizer refresh token"})
 	}
-	return out
+	key := c.AppSecretKey
+	if routeOf(spec.PlatformConfigRef.Name) == wx.CredentialsRouteThirdPartyPlatform {
+		key = c.AuthorizerRefreshTokenKey
+	}
+	return append(out, ref{kind: "Secret", name: c.SecretName, keys: []string{key}, credentials: true})
 }
 
 func platformConfigRefs(pc *wx.PlatformConfig) []ref {
@@ -136,7 +145,7 @@ func platformConfigRefs(pc *wx.PlatformConfig) []ref {
 	}
 	var out []ref
 	for _, s := range []wx.SecretKeySelector{t.ComponentSecretRef, t.CallbackTokenRef, t.EncodingAESKeyRef} {
-		out = append(out, ref{kind: "Secret", name: s.Name, keys: []string{s.Key}})
+		out = append(out, ref{kind: "Secret", name: s.Name, keys: []string{s.Key}, credentials: true})
 	}
 	return out
 }

@@ -49,14 +49,15 @@ spec:
 `
 
 // demoManifests builds config/samples with kustomize, moved into pluginNS, and writes it into dir as two
-// files: the accounts and everything else but links, and the links (with duplicateLink).
+// files: the Namespace, the accounts and everything else but links, and the links (with duplicateLink).
 func demoManifests(t *testing.T, dir string) (string, string) {
 	t.Helper()
 	out := sh(t, nil, kustom, "build", "config/samples")
 	var accounts, links []string
 	for _, doc := range strings.Split(out, "\n---\n") {
+		// The Namespace stays in (renamed): re-applying it must plan as unchanged, whatever the server filled.
 		if strings.Contains(doc, "\nkind: Namespace\n") || strings.HasPrefix(doc, "kind: Namespace") {
-			continue
+			doc = strings.ReplaceAll(doc, "name: yunshan\n", "name: "+pluginNS+"\n")
 		}
 		doc = strings.ReplaceAll(doc, "namespace: yunshan\n", "namespace: "+pluginNS+"\n")
 		if strings.Contains(doc, "kind: AssociationLink\n") {
@@ -156,6 +157,10 @@ func TestPluginPlanAgreesWithTheOperator(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("plan -o json: %v\n%s", err, out)
 	}
+	// With -n, a manifest in another namespace is refused, as kubectl apply refuses it.
+	if out, code := wxlinkPlugin(t, "plan", "-f", dir, "-n", "default"); code != 1 {
+		t.Errorf("plan -n default of manifests in %s exited %d, want 1\n%s", pluginNS, code, out)
+	}
 	text, _ := wxlinkPlugin(t, "plan", "-f", dir, "-n", pluginNS)
 	t.Logf("kubectl wxlink plan -f %s:\n%s", dir, text)
 	checkDemoPlan(t, &plan)
@@ -210,7 +215,7 @@ func k9sPauseToggles(t *testing.T, c client.Client) {
 	kctx := strings.TrimSpace(sh(t, nil, kubectl, "config", "current-context"))
 	for _, want := range []string{"true", ""} {
 		cmd := exec.CommandContext(t.Context(), p.Command, p.Args...)
-		cmd.Env = append(os.Environ(), "RESOURCE_NAME=associationlinks", "NAME=news-podcast", "NAMESPACE="+pluginNS, "CONTEXT="+kctx)
+		cmd.Env = append(os.Environ(), "RESOURCE_NAME=associationlinks", "RESOURCE_GROUP="+wx.GroupVersion.Group, "NAME=news-podcast", "NAMESPACE="+pluginNS, "CONTEXT="+kctx)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("the k9s pause plugin: %v\n%s", err, out)
 		}
@@ -347,8 +352,9 @@ func goldenOutputs(t *testing.T, c client.Client) {
 			rules.MonthOf(now), "<this month>", openAppID, "<open appID>").Replace(buf.String())
 		golden(t, filepath.Join("testdata", "plugin", tc.file+".golden"), got)
 	}
-	// The binary: kubectl's flags, and the exit status of trace (0 only when the whole tree is Ready).
-	for link, wantCode := range map[string]int{"news-mall": 0, "news-podcast": 1} {
+	// The binary: kubectl's flags, and the exit status of trace (0 when the whole tree is Ready, 2 when it is
+	// not, 1 on an error: a missing object).
+	for link, wantCode := range map[string]int{"news-mall": 0, "news-podcast": 2, "no-such-link": 1} {
 		if out, code := wxlinkPlugin(t, "trace", "link/"+link, "--namespace", pluginNS, "--kubeconfig", os.Getenv("KUBECONFIG")); code != wantCode {
 			t.Errorf("trace link/%s exited %d, want %d\n%s", link, code, wantCode, out)
 		}
