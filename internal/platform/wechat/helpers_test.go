@@ -73,6 +73,10 @@ type fakeWeChat struct {
 	mu       sync.Mutex
 	calls    []call
 	handlers map[string]func(w http.ResponseWriter, c call)
+	// clock, when set, is the platform's clock: every response's Date header is read from it (a handler may
+	// still set its own), so that the client's 45009 wait, which trusts the Date header, follows the test's
+	// injected clock and not the wall clock net/http would stamp.
+	clock func() time.Time
 }
 
 func newFakeWeChat(t *testing.T) *fakeWeChat {
@@ -97,7 +101,11 @@ func (f *fakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	h := f.handlers[c.Path]
+	clock := f.clock
 	f.mu.Unlock()
+	if clock != nil {
+		w.Header().Set("Date", clock().UTC().Format(http.TimeFormat))
+	}
 	if h == nil {
 		http.NotFound(w, r)
 		return
@@ -186,6 +194,7 @@ func newEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	t.Helper()
 	srv := newFakeWeChat(t)
 	clock := newFakeClock()
+	srv.clock = clock.Now
 	reg := prometheus.NewRegistry()
 	cfg := Config{
 		BaseURL:      srv.srv.URL,
