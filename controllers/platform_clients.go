@@ -59,6 +59,9 @@ type WeChatPlatforms struct {
 	// AccountQPS and AccountBurst limit the calls of each account (0: the client's defaults).
 	AccountQPS   float64
 	AccountBurst int
+	// MaxClockSkew is how far the platform's Date header may be from the client's clock to be believed
+	// (0: the client's default; see wechat.Config.MaxClockSkew).
+	MaxClockSkew time.Duration
 	Logger       logr.Logger
 	Registerer   prometheus.Registerer
 	// Now is the clock (nil: time.Now).
@@ -106,6 +109,7 @@ func (w *WeChatPlatforms) For(ctx context.Context, pc *wx.PlatformConfig) (platf
 		Burst:        w.DefaultBurst,
 		AccountQPS:   w.AccountQPS,
 		AccountBurst: w.AccountBurst,
+		MaxClockSkew: w.MaxClockSkew,
 		Clock:        w.Now,
 		Logger:       w.Logger.WithValues("platformConfig", key),
 		Registerer:   w.Registerer,

@@ -94,7 +94,7 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o *options) error {
 	platforms := &controllers.WeChatPlatforms{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretMetadata: mgr.GetCache(), AllowedEndpoints: o.allowed(),
 		DefaultEndpoint: o.endpoint, DefaultQPS: o.qps, DefaultBurst: o.burst, AccountQPS: o.accountQPS, AccountBurst: o.accountBurst,
-		Logger: ctrl.Log.WithName("wechat"), Registerer: metrics.Registry,
+		MaxClockSkew: o.maxClockSkew, Logger: ctrl.Log.WithName("wechat"), Registerer: metrics.Registry,
 	}
 	if err := controllers.Setup(ctx, mgr, platforms, appMetrics, controllers.Options{
 		PollInterval: o.pollInterval, PendingPollInterval: o.pendingPollInterval, MaxConcurrentReconciles: o.concurrency,

@@ -43,6 +43,7 @@ type options struct {
 	burst               int
 	accountQPS          float64
 	accountBurst        int
+	maxClockSkew        time.Duration
 	pollInterval        time.Duration
 	pendingPollInterval time.Duration
 	concurrency         int
@@ -92,6 +93,9 @@ func bindFlags(fs *flag.FlagSet) *options {
 	fs.Float64Var(&o.accountQPS, "account-qps", wechat.DefaultAccountQPS,
 		"Calls per second to the platform per account (its quotas are per account), within --qps or spec.budget.")
 	fs.IntVar(&o.accountBurst, "account-burst", wechat.DefaultAccountBurst, "Calls allowed at once above --account-qps, per account.")
+	fs.DurationVar(&o.maxClockSkew, "max-clock-skew", wechat.DefaultMaxClockSkew,
+		"How far the platform's clock (its answers' Date header) may be from the manager's to be believed: a daily "+
+			"quota (45009) waits until the platform's midnight in Beijing when within it, the manager's otherwise.")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 10*time.Minute,
 		"Resync interval (with 10% jitter) that detects drift, such as a link removed by hand in the console.")
 	fs.DurationVar(&o.pendingPollInterval, "pending-poll-interval", time.Minute,
@@ -174,6 +178,9 @@ func (o *options) validate() error {
 	}
 	if msgs := validation.IsDNS1123Subdomain(o.leaderElectionID); len(msgs) > 0 {
 		errs = append(errs, fmt.Errorf("--leader-election-id: %q is not a Lease name: %s", o.leaderElectionID, strings.Join(msgs, "; ")))
+	}
+	if o.maxClockSkew <= 0 {
+		errs = append(errs, fmt.Errorf("--max-clock-skew: %s is not a positive duration", o.maxClockSkew))
 	}
 	if (o.callbackCertFile == "") != (o.callbackKeyFile == "") {
 		errs = append(errs, errors.New("--callback-cert-file and --callback-key-file must be set together"))

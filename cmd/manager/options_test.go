@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // parse parses args as the manager's flags.
@@ -84,6 +85,23 @@ func TestWatchedNamespacesAndLease(t *testing.T) {
 	for _, args := range [][]string{{"--namespaces", "Shop_A"}, {"--leader-election-id", "Not A Lease"}} {
 		if err := parse(t, args...).validate(); err == nil {
 			t.Errorf("%v was accepted", args)
+		}
+	}
+}
+
+// --max-clock-skew bounds how far the platform's Date may be from the manager's clock: 10 minutes unless set
+// (a simulator hours off needs more); zero or negative is refused.
+func TestMaxClockSkew(t *testing.T) {
+	if got := parse(t).maxClockSkew; got != 10*time.Minute {
+		t.Errorf("default --max-clock-skew = %s, want 10m", got)
+	}
+	o := parse(t, "--max-clock-skew", "48h")
+	if err := o.validate(); err != nil || o.maxClockSkew != 48*time.Hour {
+		t.Errorf("--max-clock-skew 48h: %s, %v", o.maxClockSkew, err)
+	}
+	for _, v := range []string{"0", "-1m"} {
+		if err := parse(t, "--max-clock-skew", v).validate(); err == nil {
+			t.Errorf("--max-clock-skew %s was accepted", v)
 		}
 	}
 }

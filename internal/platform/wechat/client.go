@@ -46,6 +46,8 @@ type Client struct {
 	jitter func() float64
 	// instance is unique among the Clients of the process.
 	instance uint64
+	// quotaResets are the midnights the last 45009s waited for (dailyquota.go).
+	quotaResets quotaResets
 }
 
 var _ platform.Platform = (*Client)(nil)
@@ -248,23 +250,11 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, sec
 	if perr := decode(data); perr != nil {
 		perr.Msg = scrubString(perr.Msg, secrets)
 		if perr.Code == 45009 {
-			perr.RetryAfter = dailyQuotaWait(resp.Header.Get("Date"), perr.RetryAfter)
+			perr.RetryAfter = c.dailyQuotaWait(req, resp.Header.Get("Date"), perr.RetryAfter)
 		}
 		return perr
 	}
 	return nil
-}
-
-// dailyQuotaWait is how long a 45009 waits: until the next day in Beijing on the platform's clock (its Date
-// header), since the platform resets the quota at its own midnight, not at the manager's; fallback (from the
-// client's clock) when the header is missing or unreadable. Whatever the header says, the wait is at most a
-// day.
-func dailyQuotaWait(date string, fallback time.Duration) time.Duration {
-	t, err := http.ParseTime(date)
-	if err != nil {
-		return fallback
-	}
-	return platform.UntilNextBeijingDay(t)
 }
 
 func (r request) noteUnanswered() {

@@ -734,36 +734,3 @@ func TestMetricErrcodeLabelIsBounded(t *testing.T) {
 		}
 	}
 }
-
-// A 45009 waits until the next day in Beijing on the platform's clock (its Date header), not the client's:
-// the platform resets its daily quotas at its own midnight.
-func TestDailyQuotaWaitsForThePlatformsMidnight(t *testing.T) {
-	env := newEnv(t, func(c *Config) {
-		c.Retry = RetryPolicy{MaxAttempts: 1, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
-	})
-	env.srv.stableTokens("", "tok-daily-0001")
-	// The client's clock says 18:00 in Beijing; the platform's is ahead, at 23:59:30.
-	platformNow := env.clock.Now().Add(5*time.Hour + 59*time.Minute + 30*time.Second)
-	env.srv.handle(apiMemberAuth, func(w http.ResponseWriter, _ call) {
-		w.Header().Set("Date", platformNow.UTC().Format(http.TimeFormat))
-		writeJSON(w, errBody(45009, "reach max api daily quota limit"))
-	})
-	_, err := env.client.ListTesters(context.Background(), ownMP)
-	if e := mustClass(t, err, platform.ClassRetryable); e.RetryAfter != 30*time.Second {
-		t.Fatalf("45009 at the platform's 23:59:30 in Beijing: RetryAfter = %s, want 30s", e.RetryAfter)
-	}
-}
-
-func TestDailyQuotaWaitFallsBackToTheClientsClock(t *testing.T) {
-	platformNow := time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC) // 19:00 in Beijing
-	for date, want := range map[string]time.Duration{
-		"":                                  time.Hour, // no header: the client's own reckoning
-		"not a date":                        time.Hour,
-		platformNow.Format(http.TimeFormat): 5 * time.Hour,
-		platformNow.Add(-48 * time.Hour).Format(http.TimeFormat): 5 * time.Hour, // days off: still at most a day
-	} {
-		if got := dailyQuotaWait(date, time.Hour); got != want {
-			t.Errorf("Date %q: wait %s, want %s", date, got, want)
-		}
-	}
-}

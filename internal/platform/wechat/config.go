@@ -101,6 +101,13 @@ type Config struct {
 	AccountBurst int
 	Retry        RetryPolicy
 	Route        Route
+	// MaxClockSkew bounds how far the platform's clock (a response's Date header) may be from Clock for the
+	// client to believe it: a 45009 waits until the platform's next midnight in Beijing when its Date is
+	// within MaxClockSkew, until the client's own otherwise (a Date a year off, or a proxy's, must not make it
+	// ask again within seconds). It is also the window, at most 30 minutes, after that midnight in which
+	// another 45009 is taken for skew and rechecked after 2 minutes rather than a day. Default 10 minutes; a
+	// simulator whose clock is set hours off on purpose needs more.
+	MaxClockSkew time.Duration
 
 	// Clock is the time source (tests inject one). Default time.Now.
 	Clock func() time.Time
@@ -158,6 +165,9 @@ func (cfg *Config) setDefaults() {
 	if cfg.Retry.MaxDelay == 0 {
 		cfg.Retry.MaxDelay = DefaultMaxDelay
 	}
+	if cfg.MaxClockSkew == 0 {
+		cfg.MaxClockSkew = DefaultMaxClockSkew
+	}
 	if cfg.Route.Kind == "" {
 		cfg.Route.Kind = RouteOwnSecret
 	}
@@ -187,6 +197,9 @@ func (cfg *Config) validate() (*url.URL, error) {
 	}
 	if cfg.Retry.MaxAttempts < 0 || cfg.Retry.BaseDelay < 0 || cfg.Retry.MaxDelay < 0 {
 		errs = append(errs, fmt.Errorf("retry policy values must not be negative"))
+	}
+	if cfg.MaxClockSkew < 0 {
+		errs = append(errs, fmt.Errorf("wechat config: MaxClockSkew must not be negative"))
 	}
 	switch cfg.Route.Kind {
 	case RouteOwnSecret:
