@@ -184,7 +184,8 @@ type Platform interface {
 
 	// GetOpenAccount returns the Open Platform account an account is bound to, or "" when it is bound to none.
 	GetOpenAccount(ctx context.Context, acct Account) (string, error)
-	// CreateOpenAccount creates an Open Platform account through acct and binds acct to it.
+	// CreateOpenAccount creates an Open Platform account through acct and binds acct to it. A request the
+	// platform applied without an answer still returns the account it created.
 	CreateOpenAccount(ctx context.Context, acct Account) (string, error)
 	// BindOpenAccount binds acct to an Open Platform account. Already bound to that one is not an error.
 	BindOpenAccount(ctx context.Context, acct Account, openAppID string) error

@@ -927,6 +927,36 @@ func TestOpenPlatform(t *testing.T) {
 	})
 }
 
+// An open/create the platform applied but never answered, retried by the client, is refused with 89000
+// (already bound): that is the platform's memory of the first attempt. The client reads the Open Platform
+// account it made and returns it as created, not the refusal.
+func TestARetriedOpenCreateReturnsTheAccountItMade(t *testing.T) {
+	t.Parallel()
+	forEachRoute(t, func(t *testing.T, route wechat.RouteKind) {
+		e := newEnv(t, route, withRetry(wechat.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond,
+			MaxDelay: 5 * time.Millisecond}))
+		oa := e.seed(officialAccount("wxoaopenretried1", acme))[0]
+		ctx := context.Background()
+		if _, err := e.p.GetOpenAccount(ctx, oa); err != nil { // the token first: only open/create drops
+			t.Fatalf("warm-up: %v", err)
+		}
+		e.inject(sim.Fault{Path: pOpenCreate, DropAfterApply: true, Count: 1})
+		open, err := e.p.CreateOpenAccount(ctx, oa)
+		if err != nil || !strings.HasPrefix(open, "wx") {
+			t.Fatalf("a retried open/create = %q, %v; want the Open Platform account its first attempt made", open, err)
+		}
+		if got := openMembers(e, open); !slices.Equal(got, []string{oa.AppID}) {
+			t.Errorf("the simulator's members of %s = %v, want [%s]", open, got, oa.AppID)
+		}
+		if got := e.answered(pOpenCreate, 89000); got != 1 {
+			t.Errorf("open/create answered 89000 %d times, want 1 (the retry)", got)
+		}
+		if n := len(e.srv.State().OpenAccounts); n != 1 {
+			t.Errorf("the simulator holds %d Open Platform accounts, want 1", n)
+		}
+	})
+}
+
 func openMembers(e *env, open string) []string {
 	for _, o := range e.srv.State().OpenAccounts {
 		if o.OpenAppID == open {

@@ -197,21 +197,45 @@ func (c *Client) GetOpenAccount(ctx context.Context, acct platform.Account) (str
 }
 
 // CreateOpenAccount implements platform.Platform with open/create. 89000 (already bound) is returned as the
-// terminal error: the client cannot tell whether it created that Open Platform account.
+// terminal error: the client cannot tell whether it created that Open Platform account. Only when it answers
+// the retry of an attempt that reached the platform and went unanswered is it the platform's memory of that
+// attempt, which created the account and bound acct to it: the client reads that open_appid with open/get and
+// returns it as created (so that the caller records it as created by API, with the smaller binding limit of
+// an unverified one, and unbinds from it on deletion).
 func (c *Client) CreateOpenAccount(ctx context.Context, acct platform.Account) (string, error) {
 	var open string
-	err := c.call(ctx, acct, apiOpenCreate, map[string]any{"appid": acct.AppID}, func(data []byte) *platform.Error {
+	unanswered := 0
+	err := c.callCounting(ctx, acct, apiOpenCreate, map[string]any{"appid": acct.AppID}, func(data []byte) *platform.Error {
 		var perr *platform.Error
 		open, perr = decodeOpen(apiOpenCreate, data, c.now())
 		if perr == nil && open == "" {
 			perr = errMalformed(apiOpenCreate, fmt.Errorf("no open_appid in response"))
 		}
 		return perr
-	})
+	}, &unanswered)
+	if platform.HasCode(err, platform.CodeAlreadyBoundOpen) && unanswered > 0 {
+		return c.createdUnanswered(ctx, acct, err)
+	}
 	if err != nil {
 		return "", err
 	}
 	return open, nil
+}
+
+// createdUnanswered reads the Open Platform account that an unanswered open/create made, once its retry got
+// 89000 (refused): the account's open_appid from open/get. The caller created no account of its own just
+// before (it calls open/create only for an account open/get showed bound to none), so the binding is the
+// unanswered attempt's. When open/get fails, its error is returned; when it shows no binding, refused.
+func (c *Client) createdUnanswered(ctx context.Context, acct platform.Account, refused error) (string, error) {
+	current, err := c.GetOpenAccount(ctx, acct)
+	if err != nil {
+		return "", err
+	}
+	if current == "" {
+		return "", refused
+	}
+	c.log.V(1).Info("an unanswered attempt of open/create made the Open Platform account", "openAppID", current)
+	return current, nil
 }
 
 // BindOpenAccount implements platform.Platform with open/bind. 89000 returns nil when open/get shows the

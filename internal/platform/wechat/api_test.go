@@ -483,3 +483,45 @@ func TestLinkRequestUnansweredTwiceIsNotAskedAThirdTime(t *testing.T) {
 		t.Fatalf("wxamplink was called %d times, want 2: the request and one retry", got)
 	}
 }
+
+// open/create applied with its answer lost: the retry gets 89000 (already bound), which is the platform's
+// memory of the first attempt. CreateOpenAccount reads the open_appid with open/get and returns it as created,
+// not the terminal 89000 (the caller would report a rule violation and later adopt the account as not created
+// by API). Without an unanswered attempt, 89000 stays the terminal error.
+func TestCreateOpenAccountUnansweredThenAlreadyBound(t *testing.T) {
+	env := newEnv(t, nil)
+	env.srv.stableTokens("", "tok-create-0001")
+	var creates atomic.Int32
+	var created atomic.Bool
+	env.srv.handle(apiOpenCreate, func(w http.ResponseWriter, _ call) {
+		if creates.Add(1) == 1 {
+			created.Store(true) // applied, then the connection drops
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		writeJSON(w, errBody(89000, "account has bound open"))
+	})
+	env.srv.handle(apiOpenGet, func(w http.ResponseWriter, _ call) {
+		if created.Load() {
+			writeJSON(w, ok(map[string]any{"open_appid": "wxopen-made-by-the-lost-one"}))
+			return
+		}
+		writeJSON(w, errBody(89002, "open not exists"))
+	})
+	ctx := context.Background()
+	open, err := env.client.CreateOpenAccount(ctx, ownMP)
+	if err != nil || open != "wxopen-made-by-the-lost-one" {
+		t.Fatalf("CreateOpenAccount after an unanswered attempt = %q, %v; want the open_appid open/get reads, nil", open, err)
+	}
+	if got := creates.Load(); got != 2 {
+		t.Fatalf("open/create was called %d times, want 2", got)
+	}
+
+	// Answered at once with 89000: not created by this call.
+	_, err = env.client.CreateOpenAccount(ctx, ownMP)
+	if e := mustClass(t, err, platform.ClassTerminal); e.Code != 89000 {
+		t.Fatalf("89000 without an unanswered attempt: %+v, want the terminal 89000", e)
+	}
+}
