@@ -191,7 +191,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, secre
 	elapsed := time.Since(start)
 	c.metrics.requests.WithLabelValues(req.api, metricLabel(perr)).Inc()
 	c.metrics.duration.WithLabelValues(req.api).Observe(elapsed.Seconds())
-	c.metrics.blocks.note(req.api, req.account, perr, c.now())
+	c.metrics.blocks.note(req.api, req.account, perr, c.cfg.Clock)
 	c.log.V(1).Info("wechat API call", "api", req.api, "errcode", outcomeLabel(perr), "attempt", attempt,
 		"duration", elapsed.String())
 	return perr

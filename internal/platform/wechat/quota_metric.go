@@ -28,9 +28,16 @@ const errDailyQuota = 45009
 type dailyQuotaBlocks struct {
 	desc *prometheus.Desc
 	mu   sync.Mutex
-	// until: api -> account -> blocked until. An API is present (at 0) once called, so its series exists
-	// before its first 45009.
-	until map[string]map[string]time.Time
+	// until: api -> account -> block. An API is present (at 0) once called, so its series exists before its
+	// first 45009.
+	until map[string]map[string]quotaBlock
+}
+
+// quotaBlock is one account's block: until when, on the clock of the Client that recorded it (Clients that
+// share a registry may have different clocks in tests), which Collect reads to skip a block that has expired.
+type quotaBlock struct {
+	until time.Time
+	clock func() time.Time
 }
 
 func newDailyQuotaBlocks() *dailyQuotaBlocks {
@@ -39,22 +46,23 @@ func newDailyQuotaBlocks() *dailyQuotaBlocks {
 			"Until when (Unix seconds) the WeChat API's daily call quota (errcode 45009) is spent for some account "+
 				"wxlink calls it for: the next day in Beijing time; 0 when none is. Alert on > time().",
 			[]string{"api"}, nil),
-		until: map[string]map[string]time.Time{},
+		until: map[string]map[string]quotaBlock{},
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (b *dailyQuotaBlocks) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
 
-// Collect implements prometheus.Collector.
+// Collect implements prometheus.Collector. A block that has expired counts as none (0, as documented), even
+// before the API is called again.
 func (b *dailyQuotaBlocks) Collect(ch chan<- prometheus.Metric) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for api, accounts := range b.until {
 		var last time.Time
-		for _, t := range accounts {
-			if t.After(last) {
-				last = t
+		for _, blk := range accounts {
+			if blk.until.After(last) && blk.until.After(blk.clock()) {
+				last = blk.until
 			}
 		}
 		v := 0.0
@@ -65,24 +73,25 @@ func (b *dailyQuotaBlocks) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// note records the outcome of a call of api for account at now: a 45009 blocks the account until its
+// note records the outcome of a call of api for account at clock's now: a 45009 blocks the account until its
 // RetryAfter has passed, a success lifts its block, any other outcome leaves it.
-func (b *dailyQuotaBlocks) note(api, account string, err *platform.Error, now time.Time) {
+func (b *dailyQuotaBlocks) note(api, account string, err *platform.Error, clock func() time.Time) {
+	now := clock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	accounts, ok := b.until[api]
 	if !ok {
-		accounts = map[string]time.Time{}
+		accounts = map[string]quotaBlock{}
 		b.until[api] = accounts
 	}
 	switch {
 	case err == nil:
 		delete(accounts, account)
 	case err.Code == errDailyQuota && err.RetryAfter > 0:
-		accounts[account] = now.Add(err.RetryAfter)
+		accounts[account] = quotaBlock{until: now.Add(err.RetryAfter), clock: clock}
 	}
-	for a, t := range accounts { // expired blocks go, so that the map holds only the accounts still blocked
-		if !t.After(now) {
+	for a, blk := range accounts { // expired blocks go, so that the map holds only the accounts still blocked
+		if !blk.until.After(now) {
 			delete(accounts, a)
 		}
 	}

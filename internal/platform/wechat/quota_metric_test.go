@@ -29,7 +29,8 @@ func blockedExposition(v string) string {
 
 // The daily quota gauge: an API's series exists at 0 once it is called, the first 45009 sets it to the next
 // Beijing midnight (so `> time()` fires at once and holds until then, however long ago the 45009 came), another
-// account's success leaves it, and the blocked account's own success (a clear_quota) lifts it.
+// account's success leaves it, the blocked account's own success (a clear_quota) lifts it, and so does the
+// quota's midnight, without a call.
 func TestDailyQuotaBlockedUntilGauge(t *testing.T) {
 	env := newEnv(t, nil)
 	env.srv.stableTokens("", "tok-quota-0001")
@@ -79,4 +80,13 @@ func TestDailyQuotaBlockedUntilGauge(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after the blocked account's success", "0")
+
+	// Blocked again: once the quota's midnight has passed, the gauge is 0 before the API is called again.
+	exhausted.Store(true)
+	if err := link(ownOA, "wxexhausted"); !platform.HasCode(err, 45009) {
+		t.Fatalf("error = %v, want 45009", err)
+	}
+	check("blocked again", want)
+	env.clock.Advance(midnight.Sub(env.clock.Now()))
+	check("at the quota's midnight, with no call since", "0")
 }
