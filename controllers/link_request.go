@@ -199,7 +199,8 @@ func (r *AssociationLinkReconciler) requested(ctx context.Context, s *linkScope,
 // requestFailed turns a failed request into status (a terminal refusal, a wait for a quota's reset), or
 // returns the error for backoff. The reconcile ends either way. A refusal the platform answered made
 // nothing: the intent is settled as not made. An error without an answer (a dropped connection, a 5xx, or a
-// retry after one, which the client reports as uncertain) leaves it for settleIntent.
+// retry after one, which the client reports as uncertain) leaves it for settleIntent; when that retry met the
+// daily quota (the uncertain error keeps its RetryAfter), it waits for the reset too, intent kept.
 func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkScope, now metav1.Time, err error) error {
 	if reason, terminal := platformErrorReason(err); terminal {
 		r.recordMonth(s, s.link.Status.MonthlyRequests) // refused: nothing made
@@ -220,7 +221,7 @@ func (r *AssociationLinkReconciler) requestFailed(ctx context.Context, s *linkSc
 		}
 		r.recordMonth(s, s.link.Status.MonthlyRequests)
 	}
-	if answered && pe.RetryAfter > 0 {
+	if pe != nil && pe.RetryAfter > 0 {
 		// 45009: the daily quota of the API is used up until the next day in Beijing time. Wait, do not loop.
 		syncFailed(s.link, err)
 		s.result = ctrl.Result{RequeueAfter: pe.RetryAfter}

@@ -619,6 +619,42 @@ func TestALostAnswerIsSettledFromThePlatform(t *testing.T) {
 	}
 }
 
+// uncertainQuotaPlatform makes the association and loses the answer, and its retry meets the daily quota: the
+// client's uncertain error, which keeps the 45009's wait.
+type uncertainQuotaPlatform struct{ *fake.Platform }
+
+func (d uncertainQuotaPlatform) LinkMiniProgram(ctx context.Context, oa platform.Account, mp string, opts platform.LinkOptions) (platform.LinkOutcome, error) {
+	if _, err := d.Platform.LinkMiniProgram(ctx, oa, mp, opts); err != nil {
+		return 0, err
+	}
+	e := platform.NetworkError(fake.API(fake.MethodLinkMiniProgram), "an attempt reached the platform without an answer "+
+		"and its retry failed (errcode 45009)")
+	e.RetryAfter = 12 * time.Hour
+	return 0, e
+}
+
+// A request whose answer was lost and whose retry met the daily quota waits for the quota's reset, not in a
+// backoff that would ask again (and meet 45009) at once, and keeps its intent: the first attempt may have
+// made the link, which the platform's list settles.
+func TestAnUncertainRequestThatMetTheDailyQuotaWaitsAndKeepsItsIntent(t *testing.T) {
+	w := world(t)
+	w.r.Platforms = fakeProvider{p: uncertainQuotaPlatform{w.plat}, c: w.c}
+	w.link("l1", "mp1")
+	s, done, err := w.scope("l1", w.linkPhases()...)
+	if err != nil || !done {
+		t.Fatalf("phases = done %v, %v; want a wait, not an error for backoff", done, err)
+	}
+	if s.result.RequeueAfter != 12*time.Hour {
+		t.Errorf("requeue after %v, want 12h (the daily quota's wait)", s.result.RequeueAfter)
+	}
+	if unsettledIntent(s.link) == nil || unsettledIntent(w.get("l1")) == nil {
+		t.Errorf("the intent was cleared: %v; want it kept for the platform's list to settle", w.get("l1").Annotations)
+	}
+	if c := synced(s.link); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("Synced = %+v, want False", c)
+	}
+}
+
 // A request recorded as pending that the platform does not list is waited for, then asked again, uncounted.
 func TestAnIntentThePlatformNeverSawIsAskedAgain(t *testing.T) {
 	w := world(t)

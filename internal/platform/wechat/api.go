@@ -128,11 +128,16 @@ func answeredWithCode(err error) bool {
 }
 
 // uncertain is the retryable error of a call whose unanswered attempt may have been applied while its retry
-// failed with a terminal error.
+// failed with an errcode. It keeps the retry's RetryAfter: after a 45009 the caller waits for the next day
+// rather than asking again at once (its outcome stays unsettled meanwhile).
 func uncertain(api string, err error) *platform.Error {
-	return &platform.Error{API: api, Class: platform.ClassRetryable, Reason: platform.ReasonNetwork,
+	e := &platform.Error{API: api, Class: platform.ClassRetryable, Reason: platform.ReasonNetwork,
 		Msg: fmt.Sprintf("an attempt reached the platform without an answer and its retry failed (%v): "+
 			"whether the request was made is read from the platform's list", err)}
+	if pe, ok := platform.As(err); ok {
+		e.RetryAfter = pe.RetryAfter
+	}
+	return e
 }
 
 // UnlinkMiniProgram implements platform.Platform with wxampunlink.

@@ -478,7 +478,9 @@ func TestLinkRequestUnansweredTwiceIsNotAskedAThirdTime(t *testing.T) {
 		writeJSON(w, errBody(89010, "invitation pending"))
 	})
 	_, err := env.client.LinkMiniProgram(context.Background(), ownOA, "wxnew", platform.LinkOptions{})
-	_ = mustClass(t, err, platform.ClassRetryable)
+	if e := mustClass(t, err, platform.ClassRetryable); e.Code != 0 || e.Reason != platform.ReasonNetwork {
+		t.Fatalf("error = %+v, want the network error of the unanswered retry (no errcode)", e)
+	}
 	if got := n.Load(); got != 2 {
 		t.Fatalf("wxamplink was called %d times, want 2: the request and one retry", got)
 	}
@@ -523,5 +525,32 @@ func TestCreateOpenAccountUnansweredThenAlreadyBound(t *testing.T) {
 	_, err = env.client.CreateOpenAccount(ctx, ownMP)
 	if e := mustClass(t, err, platform.ClassTerminal); e.Code != 89000 {
 		t.Fatalf("89000 without an unanswered attempt: %+v, want the terminal 89000", e)
+	}
+}
+
+// A link request whose attempt went unanswered and whose retry got 45009: the outcome is uncertain (the first
+// attempt may have made the link), and the daily quota's wait is kept, so that the caller waits for the next
+// day rather than asking again at once.
+func TestUncertainLinkRequestKeepsTheDailyQuotasWait(t *testing.T) {
+	env := newEnv(t, nil)
+	env.srv.stableTokens("", "tok-uncertain-01")
+	var n atomic.Int32
+	env.srv.handle(apiLink, func(w http.ResponseWriter, _ call) {
+		if n.Add(1) == 1 {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		writeJSON(w, errBody(45009, "reach max api daily quota limit"))
+	})
+	_, err := env.client.LinkMiniProgram(context.Background(), ownOA, "wxnew", platform.LinkOptions{})
+	e := mustClass(t, err, platform.ClassRetryable)
+	if e.Code != 0 || e.Reason != platform.ReasonNetwork || !strings.Contains(e.Msg, "45009") {
+		t.Fatalf("error = %+v, want the uncertain outcome (no errcode, network reason, naming the 45009)", e)
+	}
+	// The fake clock is 18:00 in Beijing: the quota comes back 6 hours later.
+	if e.RetryAfter != 6*time.Hour {
+		t.Fatalf("RetryAfter = %s, want 6h (the 45009's wait)", e.RetryAfter)
 	}
 }
