@@ -114,8 +114,15 @@ func (s *Simulator) pickFault(path string) *Fault {
 	defer s.mu.Unlock()
 	st := s.statsFor(path)
 	st.Total++
+	// A Rate fault counts every call of the paths it matches, also those an earlier fault fired on: its share
+	// is of all the calls, and it catches up on the next call that reaches it.
+	for _, f := range s.faults {
+		if f.Rate > 0 && f.matches(path) {
+			f.seen[path]++
+		}
+	}
 	for i, f := range s.faults {
-		if f.Path != "*" && f.Path != path {
+		if !f.matches(path) {
 			continue
 		}
 		if f.Probability > 0 && f.Probability < 1 && s.rng.Float64() >= f.Probability {
@@ -139,10 +146,13 @@ func (s *Simulator) pickFault(path string) *Fault {
 	return nil
 }
 
-// rateFires counts a call of path and reports whether the fault's Rate is due on it: when the path's firings
-// so far fall short of Rate times its calls (rounded up), so the first call fires and then every 1/Rate-th.
+// matches reports whether the fault applies to calls of path.
+func (f *Fault) matches(path string) bool { return f.Path == "*" || f.Path == path }
+
+// rateFires reports whether the fault's Rate is due on a call of path (counted in seen already): when the
+// path's firings so far fall short of Rate times its calls (rounded up), so the first call fires and then
+// every 1/Rate-th.
 func (f *Fault) rateFires(path string) bool {
-	f.seen[path]++
 	return float64(f.FiredByPath[path]) < math.Ceil(f.Rate*float64(f.seen[path])-1e-9)
 }
 

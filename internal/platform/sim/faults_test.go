@@ -247,3 +247,57 @@ func TestAPIDateHeaderIsTheSimulatorsTime(t *testing.T) {
 		t.Fatalf("Date %q (%v), want the simulator's time %v", resp.Header.Get("Date"), err, want)
 	}
 }
+
+// The Date header is the simulator's time when the answer is written, after a latency fault's wait, not when
+// the request arrived. The clock here runs 3600 times as fast as the real one: the 20 ms wait is 72 s.
+func TestAPIDateHeaderIsStampedAfterTheLatency(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	const latency = 20 * time.Millisecond
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, Latency: latency, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	base, start := e.clock.Now(), time.Now()
+	e.sim.SetNow(func() time.Time { return base.Add(time.Since(start) * 3600) })
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.srv.URL+linkGet+"?access_token="+tok,
+		strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	got, err := http.ParseTime(resp.Header.Get("Date"))
+	if want := base.Add(latency * 3600).Truncate(time.Second); err != nil || got.Before(want) {
+		t.Fatalf("Date %q (%v), want at least %v: the time the answer was written, after the latency",
+			resp.Header.Get("Date"), err, want)
+	}
+}
+
+// A Rate fault's share is of all the calls of its path, also those an earlier fault took: here a one-shot
+// fault takes the first call, and the rate 0.2 fault still fires on 3 of 11 calls (2, 6 and 11), not 2.
+func TestFaultRateCountsCallsAnEarlierFaultTook(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.seed(oaAcct("wxoa", "ACME"))
+	tok := e.token("wxoa")
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, ErrCode: 45011, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.InjectFault(Fault{Path: linkGet, ErrCode: -1, Rate: 0.2}); err != nil {
+		t.Fatal(err)
+	}
+	var byCode = map[int][]int{}
+	for i := 1; i <= 11; i++ {
+		c := code(e.api(linkGet, tok, map[string]any{}))
+		byCode[c] = append(byCode[c], i)
+	}
+	if fmt.Sprint(byCode[45011]) != "[1]" || fmt.Sprint(byCode[-1]) != "[2 6 11]" {
+		t.Fatalf("calls by errcode %v, want 45011 on [1] and -1 on [2 6 11]", byCode)
+	}
+	if fs := e.sim.Faults(); len(fs) != 1 || fs[0].FiredByPath[linkGet] != 3 {
+		t.Fatalf("faults %+v, want the rate fault, fired 3 times", fs)
+	}
+}

@@ -272,20 +272,32 @@ func APIPaths() []string {
 	return out
 }
 
-// statusWriter remembers whether the response was started, for the recover middleware.
+// statusWriter remembers whether the response was started, for the recover middleware, and stamps the
+// answers of the API with the platform's time.
 type statusWriter struct {
 	http.ResponseWriter
 	wrote bool
+	// now, when set, gives the Date header, set as the response starts (after any latency fault), as WeChat's
+	// servers send it: a caller reads the start of the next day in Beijing (when a daily quota, 45009,
+	// resets) from it, so the simulator's clock (POST /sim/clock) moves it too.
+	now func() time.Time
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	w.wrote = true
+	w.start()
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
+	w.start()
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) start() {
+	if !w.wrote && w.now != nil {
+		w.Header().Set("Date", w.now().UTC().Format(http.TimeFormat))
+	}
+	w.wrote = true
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
@@ -302,6 +314,7 @@ func (s *Simulator) buildHandler() http.Handler {
 				}
 				s.log.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
 				if !sw.wrote {
+					sw.now = nil // the simulator's clock may be what panicked: Go's own Date then
 					writeJSON(sw, http.StatusOK, fail(-1).body())
 				}
 			}
@@ -310,6 +323,7 @@ func (s *Simulator) buildHandler() http.Handler {
 			admin.ServeHTTP(sw, r)
 			return
 		}
+		sw.now = s.Now
 		rt, ok := routes[r.URL.Path]
 		if !ok {
 			writeJSON(sw, http.StatusNotFound, fail(40066, "unknown path").body())
@@ -332,9 +346,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request, path string, rt route) {
 	start := time.Now()
-	// The platform's time, as WeChat's servers send it: a caller reads the start of the next day in Beijing
-	// (when a daily quota, 45009, resets) from it, so the simulator's clock (POST /sim/clock) moves it too.
-	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 	f := s.pickFault(path)
 	if f != nil && f.Latency > 0 {
 		// Buffer the body first: Go's server notices a client that gave up only once the body has been read,

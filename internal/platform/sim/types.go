@@ -199,7 +199,9 @@ type Fault struct {
 	// Rate, 0 < r <= 1, instead of Probability: the fault fires on exactly that share of the calls to each
 	// path it matches, counted per path and without chance: on a path's first call, and then whenever the
 	// path's share falls behind (r = 0.2: calls 1, 6, 11, ...). Every path called while the fault is active
-	// meets it, so a test can require that it fired on each.
+	// meets it, so a test can require that it fired on each. The share is of all the path's calls while the
+	// fault is active: a call an earlier fault in the list fired on counts too, and the fault catches up on
+	// the next call that reaches it.
 	Rate float64 `json:"rate,omitempty"`
 	// Count is how many times the fault fires before it is removed; 0 means unlimited.
 	Count int `json:"count,omitempty"`
@@ -209,7 +211,7 @@ type Fault struct {
 	Fired int `json:"fired,omitempty"`
 	// FiredByPath is reported by Faults(): Fired by API path.
 	FiredByPath map[string]int `json:"firedByPath,omitempty"`
-	// seen counts, for Rate, the calls of each path that reached the fault.
+	// seen counts, for Rate, the calls of each path the fault matches while active.
 	seen map[string]int
 }
 
