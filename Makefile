@@ -139,7 +139,7 @@ test-reliability-short: controlplane $(KUSTOMIZE) ## Run the reliability suite's
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
 	WXLINK_LOCAL_DIR=$(CURDIR)/.local/reliability-short KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
-		go test ./test/reliability/ -count=1 -v -timeout 10m -parallel 4 -args -size=2 -kills=3
+		go test ./test/reliability/ -count=1 -v -timeout 6m -parallel 8 -args -size=2 -kills=3 -concurrent
 
 .PHONY: reliability
 reliability: controlplane $(KUSTOMIZE) ## Prove wxlink under faults: fault matrix, SIGKILL chaos, leader failover, apiserver restart, bad inputs. SIZE Official Accounts × 10 links (default 20), KILLS (default 20), RELIABILITY_FLAGS.
