@@ -33,7 +33,7 @@ var (
 	// The short run sets it (make test-reliability-short): its scenarios are small and mostly wait. The full
 	// run leaves them one after another: 200 links each at once would contend for a 2-core machine's CPU
 	// (and stretch the failover gap the suite bounds).
-	concurrent = flag.Bool("concurrent", false, "run the scenarios (all but the apiserver restart, which runs alone first) at the same time")
+	concurrent = flag.Bool("concurrent", false, "run the scenarios at the same time (the apiserver restart alone first, until the fleet has converged after it)")
 
 	root     string                // the repository
 	localDir string                // $WXLINK_LOCAL_DIR: the control plane's state, and the scenarios' logs

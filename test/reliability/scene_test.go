@@ -244,8 +244,8 @@ func (s *scene) cleanup() {
 func pollInterval() time.Duration { return scaled(5*time.Second, 20*time.Second) }
 
 // parallel lets a scenario run at the same time as the others (-concurrent): each has its own namespace,
-// simulator and managers (watching only its namespace), so only the CPU is shared. TestAPIServerRestart never
-// calls it: its restart would disrupt the others, so it runs alone, before them.
+// simulator and managers (watching only its namespace), so only the CPU is shared. TestAPIServerRestart calls
+// it only once its restart is over: the restart would disrupt the others, so it runs alone, before them.
 func parallel(t *testing.T) {
 	if *concurrent {
 		t.Parallel()
