@@ -135,11 +135,11 @@ test-e2e: controlplane $(KUSTOMIZE) $(HELM) ## Run the end-to-end tests: the bui
 		go test ./test/e2e/... -count=1 -v -timeout 20m
 
 .PHONY: test-reliability-short
-test-reliability-short: controlplane $(KUSTOMIZE) ## Run the reliability suite's short version: each scenario once, 2 Official Accounts (20 links; 30 for the fault matrix), 3 kills; about 4 to 5 minutes.
+test-reliability-short: controlplane $(KUSTOMIZE) ## Run the reliability suite's short version: each scenario once, 2 Official Accounts (20 links; 30 for the fault matrix), 3 kills, the scenarios at once (the apiserver restart alone first); under 2 minutes.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/wechatsim ./cmd/wechatsim
 	WXLINK_LOCAL_DIR=$(CURDIR)/.local/reliability-short KUBECTL=$(KUBECTL) KUSTOMIZE=$(KUSTOMIZE) \
-		go test ./test/reliability/ -count=1 -v -timeout 10m -parallel 4 -args -size=2 -kills=3
+		go test ./test/reliability/ -count=1 -v -timeout 6m -parallel 8 -args -size=2 -kills=3 -concurrent
 
 .PHONY: reliability
 reliability: controlplane $(KUSTOMIZE) ## Prove wxlink under faults: fault matrix, SIGKILL chaos, leader failover, apiserver restart, bad inputs. SIZE Official Accounts × 10 links (default 20), KILLS (default 20), RELIABILITY_FLAGS.

@@ -77,6 +77,7 @@ func parseWant(w string) (badCase, error) {
 // TestBadInputCatalogue applies each wrong manifest of badinput/ with kubectl: it must be refused at apply
 // with a message that says what to fix, or reported in status with a reason.
 func TestBadInputCatalogue(t *testing.T) {
+	parallel(t)
 	start := time.Now()
 	cases := loadCatalogue(t)
 	if len(cases) < 40 {

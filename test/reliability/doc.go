@@ -27,6 +27,8 @@
 //
 //	go test ./test/reliability/ -count=1 -v -timeout 20m -args -size=20 -kills=20
 //
-// `make test` runs the short version (`make test-reliability-short`: -size=2 -kills=3), one pass of each
-// scenario; docs/reliability.md has its time and the figures of a full run.
+// `make test` runs the short version (`make test-reliability-short`: -size=2 -kills=3 -concurrent), one pass
+// of each scenario, the scenarios at once (each has its own namespace, simulator and managers, which watch
+// only that namespace; the apiserver restart runs alone first); docs/reliability.md has its time and the
+// figures of a full run.
 package reliability

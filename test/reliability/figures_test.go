@@ -38,10 +38,17 @@ type figures struct {
 	RacingWrites      int                       `json:"racingWritesBySuite,omitempty"`
 	ManagerConflicts  int                       `json:"managerConflicts,omitempty"`
 	Outstanding       int                       `json:"requestsOutstandingAtDisruption,omitempty"`
+	Phases            []phaseTime               `json:"phases,omitempty"`
 	Convergence       time.Duration             `json:"convergenceAfterFaults"`
 	FailoverGap       time.Duration             `json:"failoverGap,omitempty"`
 	Wall              time.Duration             `json:"wall"`
 	Violations        []string                  `json:"violations,omitempty"`
+}
+
+// phaseTime is how long one phase of the fault matrix took, for finding where the scenario's time goes.
+type phaseTime struct {
+	Kind string        `json:"kind"`
+	Wall time.Duration `json:"wall"`
 }
 
 func faultKind(f sim.Fault) string {
@@ -104,6 +111,9 @@ func (s *scene) print() {
 	row("monthly counter drift", f.Drift)
 	row("platform quota refusals", f.QuotaRefusals)
 	row(fmt.Sprintf("secret hits in logs (%d values)", f.SecretsChecked), f.SecretHits)
+	for i, p := range f.Phases {
+		row(fmt.Sprintf("phase %d (%s)", i+1, p.Kind), p.Wall.Round(100*time.Millisecond))
+	}
 	row("convergence after the last fault", f.Convergence.Round(100*time.Millisecond))
 	if f.FailoverGap > 0 {
 		row("failover gap (last renewal to new leader)", f.FailoverGap.Round(100*time.Millisecond))

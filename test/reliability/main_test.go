@@ -30,6 +30,10 @@ var (
 	size     = flag.Int("size", 20, "Official Accounts per scenario, 10 links each (the issue's default: 20, 200 links)")
 	kills    = flag.Int("kills", 20, "SIGKILLs of the manager in TestSIGKILLChaos")
 	faultPct = flag.Float64("fault-rate", 0.2, "share of the calls to each API that the fault matrix faults")
+	// The short run sets it (make test-reliability-short): its scenarios are small and mostly wait. The full
+	// run leaves them one after another: 200 links each at once would contend for a 2-core machine's CPU
+	// (and stretch the failover gap the suite bounds).
+	concurrent = flag.Bool("concurrent", false, "run the scenarios at the same time (the apiserver restart alone first, until the fleet has converged after it)")
 
 	root     string                // the repository
 	localDir string                // $WXLINK_LOCAL_DIR: the control plane's state, and the scenarios' logs

@@ -57,6 +57,7 @@ func (s *scene) newestManager() *process {
 // is applied, confirmed, half deleted and re-applied, and restarted each time; the invariants hold at the end.
 // The kills are shared among the three steps: each step starts its share, and converges once they are done.
 func TestSIGKILLChaos(t *testing.T) {
+	parallel(t)
 	start := time.Now()
 	s := newScene(t, "chaos", *size)
 	s.startManager()

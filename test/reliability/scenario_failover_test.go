@@ -26,7 +26,7 @@ import (
 // holder's acquireTime comes at most the lease and two of the longest tries after the dead leader's last
 // renewTime, both read from the Lease itself.
 const (
-	leaseName     = "wxlink-operator.wechat.wxlink.dev"
+	leaseName     = "wxlink-reliability-failover" // its own (--leader-election-id), in the scenario's namespace
 	leaseDuration = 15 * time.Second
 	retryPeriod   = 2 * time.Second
 	longestTry    = retryPeriod * 22 / 10 // retryPeriod × (1 + JitterFactor)
@@ -108,9 +108,10 @@ func (s *scene) waitStarted() {
 // on the Lease from the dead leader's last renewal to the new holder's acquisition; the fleet converges, half
 // of it is deleted, and the invariants hold.
 func TestLeaderFailover(t *testing.T) {
+	parallel(t)
 	start := time.Now()
 	s := newScene(t, "failover", *size)
-	le := []string{"--leader-elect", "--leader-election-namespace", s.fleet.ns}
+	le := []string{"--leader-elect", "--leader-election-namespace", s.fleet.ns, "--leader-election-id", leaseName}
 	a, b := s.startManager(le...), s.startManager(le...)
 	s.waitAccountsReady()
 	s.apply(false)

@@ -38,9 +38,11 @@ var firedOn = []string{pathLink, pathUnlink, pathStableToken}
 // deleted; every token is expired at the start of each phase so that the token paths are called in it. The
 // first kind comes back for a last phase that deletes the last slice's half. A 45009's phase runs just before
 // the platform's midnight in Beijing (the simulator's clock is set so), and the same manager process must ask
-// again once the day has turned: no restart stands in for the next day. Then the faults stop and everything
-// must converge.
+// again once the day has turned (the next phases go on meanwhile; the scenario checks that the day turned
+// before it converged): no restart stands in for the next day. Then the faults stop and everything must
+// converge. Each phase's time is in the figures.
 func TestFaultMatrix(t *testing.T) {
+	parallel(t)
 	start := time.Now()
 	// Each phase needs a link to unlink: 3 per Official Account. The simulator's day ends 10 minutes into the
 	// scenario: the 45009 phase moves it by minutes only, which no token (2 h) or verify ticket (12 h) notices.
@@ -50,6 +52,7 @@ func TestFaultMatrix(t *testing.T) {
 	kinds := matrix()
 	slices := s.fleet.slices(len(kinds))
 	window := scaled(6*time.Second, 20*time.Second)
+	var midnight time.Time
 	for i := 0; i <= len(kinds); i++ {
 		var create, del []linkDecl
 		if i < len(kinds) {
@@ -58,9 +61,14 @@ func TestFaultMatrix(t *testing.T) {
 		if i > 0 {
 			del = deletedHalf(slices[i-1])
 		}
-		s.phase(kinds[i%len(kinds)], create, del, window)
+		if m := s.phase(kinds[i%len(kinds)], create, del, window); !m.IsZero() {
+			midnight = m
+		}
 	}
 	s.checkFaultsFired()
+	// The objects the 45009s stopped are asked again, by the same manager, once the platform's day has turned:
+	// the later phases run meanwhile, and the day has turned by the time the fleet converges.
+	s.waitNextDay(midnight)
 	s.figures.Convergence = s.waitConverged("after the faults stopped", scaled(2*time.Minute, 4*time.Minute))
 	s.mu.Lock()
 	started := s.nManager
@@ -75,18 +83,26 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 // phaseLimit bounds a phase: long enough for an account that a fault stopped to be asked again at the
-// manager's poll interval (20 s) and meet the kind on the paths it must fire on.
-func phaseLimit(window time.Duration) time.Duration { return max(3*window, 30*time.Second) }
+// manager's poll interval and meet the kind on the paths it must fire on.
+func phaseLimit(window time.Duration) time.Duration {
+	return max(3*window, pollInterval()+10*time.Second)
+}
 
 // phase runs one kind of the matrix at the fault rate, in two steps. First on the unlink alone, while it
 // deletes del (once they are linked on the platform): a deletion reads the platform's list before it unlinks,
 // and a kind that stops the caller (45009) would otherwise keep the unlink from the phase whenever it meets
-// the list first. Then on every API path while it declares create and, once the link requests have met it,
-// expires every token so that the token paths meet it too. The second step ends once the fleet has converged
+// the list first (for 45009, the link request likewise has its own step, while it declares create). Then on
+// every API path while it declares create and, once the link requests have met it, expires every token so
+// that the token paths meet it too. The second step ends once the fleet has converged
 // (or a window has passed) and the kind has fired on the paths of firedOn that the phase calls, at the latest
-// after phaseLimit. It records the kind's firings by path.
-func (s *scene) phase(f sim.Fault, create, del []linkDecl, window time.Duration) {
+// after phaseLimit. It records the kind's firings by path. A 45009's phase returns the platform's midnight
+// that its objects wait for (the zero time for the other kinds).
+func (s *scene) phase(f sim.Fault, create, del []linkDecl, window time.Duration) time.Time {
 	s.t.Helper()
+	began := time.Now()
+	defer func() {
+		s.figures.Phases = append(s.figures.Phases, phaseTime{Kind: faultKind(f), Wall: time.Since(began)})
+	}()
 	if len(del) > 0 {
 		// An account that a fault stopped (an invalid credential) is asked again at the poll interval.
 		s.waitLinked(del, phaseLimit(window))
@@ -94,24 +110,28 @@ func (s *scene) phase(f sim.Fault, create, del []linkDecl, window time.Duration)
 	start := time.Now()
 	end := start.Add(phaseLimit(window))
 	var midnight time.Time
-	if f.ErrCode == 45009 {
-		// The daily quota resets at the platform's midnight in Beijing: the phase ends just before it, so that
-		// the objects its 45009s stopped are asked again, by the same manager, once the day has turned.
-		end = start.Add(3 * window)
-		midnight = s.setClockBeforeMidnight(3*window + 3*time.Second)
+	stops := f.ErrCode == 45009
+	if stops {
+		// The daily quota resets at the platform's midnight in Beijing: the phase ends just before it (no 45009
+		// after it, which would wait a whole day), so that the objects its 45009s stopped are asked again, by
+		// the same manager, once the day has turned; the next phases do not wait for it. Each step of the
+		// phase ends by then.
+		end = start.Add(2 * window)
+		midnight = s.setClockBeforeMidnight(2*window + 3*time.Second)
 	}
 	f.Rate = *faultPct
 	if len(del) > 0 {
-		f.Path = pathUnlink
-		s.must(s.api.inject(f), "injecting "+faultKind(f))
-		s.deleteLinks(del)
-		s.waitFired(map[string]bool{pathUnlink: true}, nil, time.Now().Add(2*window))
-		s.endFault()
+		s.faultOnPath(f, pathUnlink, func() { s.deleteLinks(del) }, earliest(time.Now().Add(2*window), end))
+	}
+	if len(create) > 0 && stops {
+		// Likewise for the link request: a 45009 that a new link meets first on the list, or on its Official
+		// Account's calls, stops it before its request.
+		s.faultOnPath(f, pathLink, func() { s.createLinks(create) }, earliest(time.Now().Add(window), end))
 	}
 	f.Path = "*"
 	s.must(s.api.inject(f), "injecting "+faultKind(f))
-	s.createLinks(create)
-	if len(create) > 0 {
+	if len(create) > 0 && !stops {
+		s.createLinks(create)
 		s.waitFired(map[string]bool{pathLink: true}, nil, time.Now().Add(window))
 	}
 	s.must(s.api.expireTokens(), "expiring the tokens")
@@ -121,11 +141,30 @@ func (s *scene) phase(f sim.Fault, create, del []linkDecl, window time.Duration)
 		return ok || time.Since(start) > window, state
 	}, end)
 	s.endFault()
-	if f.ErrCode == 45009 {
+	if stops {
 		s.figures.DailyQuotaWaits = s.dailyQuotaWaits()
-		s.waitNextDay(midnight)
 	}
-	s.logf("phase %s: %d links declared, %d deleted, fired %v", faultKind(f), len(create), len(del), s.figures.FaultsByKindPath[faultKind(f)])
+	s.logf("phase %s: %d links declared, %d deleted, fired %v (%.1fs)", faultKind(f), len(create), len(del),
+		s.figures.FaultsByKindPath[faultKind(f)], time.Since(began).Seconds())
+	return midnight
+}
+
+// faultOnPath injects the kind on one API path alone, does what calls it, waits until it fired there (at the
+// latest until end), and clears it.
+func (s *scene) faultOnPath(f sim.Fault, path string, do func(), end time.Time) {
+	s.t.Helper()
+	f.Path = path
+	s.must(s.api.inject(f), "injecting "+faultKind(f))
+	do()
+	s.waitFired(map[string]bool{path: true}, nil, end)
+	s.endFault()
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // waitFired waits until the active fault has fired on each path of need and then (when not nil) holds,

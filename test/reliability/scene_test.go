@@ -123,7 +123,10 @@ func (s *scene) startManagerErr(extra ...string) (*process, error) {
 		return nil, err
 	}
 	args := append([]string{"--kubeconfig", kubeconf, "--platform-endpoint", s.api.url, "--metrics-bind-address", "0",
-		"--health-probe-bind-address", probe, "--poll-interval", "20s", "--pending-poll-interval", "1s",
+		"--health-probe-bind-address", probe, "--poll-interval", pollInterval().String(), "--pending-poll-interval", "1s",
+		// Only the scenario's namespace: scenarios run at once on one control plane (-concurrent), each with
+		// its own managers, which must not reconcile another's objects against their simulator.
+		"--namespaces", s.fleet.ns,
 		// The fault matrix runs the simulator's clock up to a day from the manager's, and a 45009's wait must
 		// follow the platform's midnight (its Date header), which the default 10m bound would not believe.
 		"--max-clock-skew", "48h"}, extra...)
@@ -236,6 +239,19 @@ func (s *scene) cleanup() {
 	_ = k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: objectMeta("", s.fleet.ns)})
 	if s.t.Failed() {
 		s.t.Logf("%s: logs kept in %s", s.name, s.dir)
+	}
+}
+
+// pollInterval is the managers' --poll-interval: the drift check that also asks again an account a fault
+// stopped (an invalid credential). 5 s in the short run (a few dozen objects), 20 s at the default size.
+func pollInterval() time.Duration { return scaled(5*time.Second, 20*time.Second) }
+
+// parallel lets a scenario run at the same time as the others (-concurrent): each has its own namespace,
+// simulator and managers (watching only its namespace), so only the CPU is shared. TestAPIServerRestart calls
+// it only once its restart is over: the restart would disrupt the others, so it runs alone, before them.
+func parallel(t *testing.T) {
+	if *concurrent {
+		t.Parallel()
 	}
 }
 
