@@ -73,16 +73,16 @@ func TestValuesBecomeFlags(t *testing.T) {
 		}
 	}
 	for _, a := range args {
-		for _, unset := range []string{"--namespaces", "--poll-interval", "--qps", "--platform-endpoint", "--callback"} {
+		for _, unset := range []string{"--namespaces", "--poll-interval", "--qps", "--platform-endpoint", "--callback", "--max-clock-skew"} {
 			if strings.HasPrefix(a, unset) {
 				t.Errorf("default args set %s: an unset value must leave the manager's default", a)
 			}
 		}
 	}
-	args = managerArgs(t, append(namespaceValues, "--set", "reconcile.pollInterval=5m", "--set", "platform.qps=50",
+	args = managerArgs(t, append(namespaceValues, "--set", "reconcile.pollInterval=5m", "--set", "platform.qps=50", "--set", "platform.maxClockSkew=1h",
 		"--set", "platform.allowedEndpoints={https://api.weixin.qq.com,https://wx.example.com}",
 		"--set", "leaderElection.enabled=false", "--set", "extraArgs={--zap-log-level=debug}", "--set", "callback.enabled=true")...)
-	for _, want := range []string{"--namespaces=team-a,team-b", "--poll-interval=5m", "--qps=50",
+	for _, want := range []string{"--namespaces=team-a,team-b", "--poll-interval=5m", "--qps=50", "--max-clock-skew=1h",
 		"--allowed-endpoints=https://api.weixin.qq.com,https://wx.example.com", "--callback-bind-address=:9443"} {
 		if !slices.Contains(args, want) {
 			t.Errorf("args %v lack %s", args, want)

@@ -137,6 +137,7 @@ decimal. A string (--set platform.qps=0.5 passes one) is left as it is: the sche
 {{- include "wxlink.flag" (list "burst" .Values.platform.burst) }}
 {{- include "wxlink.flag" (list "account-qps" .Values.platform.accountQPS) }}
 {{- include "wxlink.flag" (list "account-burst" .Values.platform.accountBurst) }}
+{{- include "wxlink.flag" (list "max-clock-skew" .Values.platform.maxClockSkew) }}
 {{- include "wxlink.flag" (list "store-endpoint" .Values.store.endpoint) }}
 {{- include "wxlink.flag" (list "allowed-store-endpoints" .Values.store.allowedEndpoints) }}
 {{- include "wxlink.flag" (list "poll-interval" .Values.reconcile.pollInterval) }}
