@@ -105,6 +105,30 @@ func (o *options) client() (client.Reader, string, error) {
 	return c, ns, nil
 }
 
+// target is what trace and quota act on: the object KIND/NAME in the namespace of the flags, the client
+// that reads it, and the printer of -o.
+type target struct {
+	kind, name, ns string
+	c              client.Reader
+	pr             Printer
+}
+
+func (o *options) target(arg string) (*target, error) {
+	kind, name, err := ParseKindName(arg)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := o.printer()
+	if err != nil {
+		return nil, err
+	}
+	c, ns, err := o.client()
+	if err != nil {
+		return nil, err
+	}
+	return &target{kind: kind, name: name, ns: ns, c: c, pr: pr}, nil
+}
+
 func (o *options) traceCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "trace KIND/NAME",
@@ -115,23 +139,15 @@ func (o *options) traceCommand() *cobra.Command {
 		Example: "  kubectl wxlink trace link/news-podcast -n yunshan\n  kubectl wxlink trace oa/yunshan-news -o wide",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, name, err := ParseKindName(args[0])
+			t, err := o.target(args[0])
 			if err != nil {
 				return err
 			}
-			pr, err := o.printer()
+			root, err := Trace(cmd.Context(), t.c, t.ns, t.kind, t.name)
 			if err != nil {
 				return err
 			}
-			c, ns, err := o.client()
-			if err != nil {
-				return err
-			}
-			root, err := Trace(cmd.Context(), c, ns, kind, name)
-			if err != nil {
-				return err
-			}
-			if err := o.print(pr, root, func(w io.Writer) error { return pr.Trace(w, root) }); err != nil {
+			if err := o.print(t.pr, root, func(w io.Writer) error { return t.pr.Trace(w, root) }); err != nil {
 				return err
 			}
 			if !root.AllReady() {
@@ -149,23 +165,15 @@ func (o *options) quotaCommand() *cobra.Command {
 		Example: "  kubectl wxlink quota oa/yunshan-news -n yunshan\n  kubectl wxlink quota mp/yunshan-mall -o json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, name, err := ParseKindName(args[0])
+			t, err := o.target(args[0])
 			if err != nil {
 				return err
 			}
-			pr, err := o.printer()
+			r, err := Quota(cmd.Context(), t.c, t.ns, t.kind, t.name, o.now())
 			if err != nil {
 				return err
 			}
-			c, ns, err := o.client()
-			if err != nil {
-				return err
-			}
-			r, err := Quota(cmd.Context(), c, ns, kind, name, o.now())
-			if err != nil {
-				return err
-			}
-			return o.print(pr, r, func(w io.Writer) error { return pr.Quota(w, r) })
+			return o.print(t.pr, r, func(w io.Writer) error { return t.pr.Quota(w, r) })
 		},
 	}
 }

@@ -198,14 +198,7 @@ func renderedArgs(t *testing.T, helm string) []string {
 // simulator (later flags win). It returns the simulator's URL, the metrics address and the manager's log.
 func startAsServiceAccount(t *testing.T, kubeconfig string, args []string) (string, string, string) {
 	t.Helper()
-	simAddr, metricsAddr, probeAddr := freePort(t), freePort(t), freePort(t)
-	simURL := "http://" + simAddr
-	startProcess(t, "wechatsim", "--listen", simAddr, "--seed", filepath.Join(root, "hack", "demo", "wechatsim-seed.yaml"),
-		"--store-seed", filepath.Join(root, "hack", "demo", "storesim-seed.yaml"))
-	waitFor(t, "wechatsim", 30*time.Second, func() (bool, string) {
-		code, _, err := httpGet(simURL + "/sim/healthz")
-		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
-	})
+	simURL, metricsAddr, probeAddr := startSimulator(t), freePort(t), freePort(t)
 	logPath := startProcess(t, "manager", append(slices.Clone(args), "--kubeconfig", kubeconfig,
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr,
 		"--platform-endpoint", simURL, "--store-endpoint", simURL, "--zap-encoder", "console")...)

@@ -150,11 +150,11 @@ func appIDOf(t *testing.T, kind, name string) string {
 	return jsonpath(t, kind, name, "{.spec.appID}")
 }
 
-// startOperator starts wechatsim seeded with the samples' accounts and the built manager against it, both
-// until the test ends, and returns the simulator's URL and the manager's metrics address.
-func startOperator(t *testing.T) (string, string) {
+// startSimulator starts wechatsim seeded with the samples' accounts and stores, until the test ends, and
+// returns its URL once it answers.
+func startSimulator(t *testing.T) string {
 	t.Helper()
-	simAddr, metricsAddr, probeAddr := freePort(t), freePort(t), freePort(t)
+	simAddr := freePort(t)
 	simURL := "http://" + simAddr
 	startProcess(t, "wechatsim", "--listen", simAddr, "--seed", filepath.Join(root, "hack", "demo", "wechatsim-seed.yaml"),
 		"--store-seed", filepath.Join(root, "hack", "demo", "storesim-seed.yaml"))
@@ -162,6 +162,14 @@ func startOperator(t *testing.T) (string, string) {
 		code, _, err := httpGet(simURL + "/sim/healthz")
 		return err == nil && code == http.StatusOK, fmt.Sprint(code, err)
 	})
+	return simURL
+}
+
+// startOperator starts wechatsim seeded with the samples' accounts and the built manager against it, both
+// until the test ends, and returns the simulator's URL and the manager's metrics address.
+func startOperator(t *testing.T) (string, string) {
+	t.Helper()
+	simURL, metricsAddr, probeAddr := startSimulator(t), freePort(t), freePort(t)
 	startProcess(t, "manager", "--kubeconfig", os.Getenv("KUBECONFIG"), "--platform-endpoint", simURL, "--store-endpoint", simURL,
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr,
 		"--poll-interval", "20s", "--pending-poll-interval", "1s", "--zap-log-level", "info")
